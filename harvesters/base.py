@@ -1,0 +1,39 @@
+"""What every harvester provides, and what its mapping is given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient
+from mcep_ld.records import MappedRecord, SourceRecord
+from mcep_ld.vocab import Vocabulary
+
+
+@dataclass(frozen=True)
+class MappingContext:
+    """Everything a mapping may consult: the hub's base IRI and the vocabularies. Nothing else."""
+
+    base_uri: str
+    vocab: Vocabulary
+
+
+class Harvester(Protocol):
+    #: The source name used in the catalog, in graph IRIs and in ``mcep harvest NAME``.
+    name: ClassVar[str]
+    #: Bumped whenever ``map`` would produce different triples: every record is then re-mapped.
+    mapping_version: ClassVar[str]
+
+    endpoint: str
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None: ...
+
+    def records(self) -> Iterator[SourceRecord]:
+        """The complete listing of the source. Raises ``SourceError`` when it cannot be read to the end."""
+        ...
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        """One record as a graph. Raises ``MappingError`` for a record that cannot be mapped."""
+        ...

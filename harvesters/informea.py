@@ -1,0 +1,328 @@
+"""InforMEA OData (v1–v3 JSON): Decisions, Meetings and Contacts (national focal points).
+
+Protocol notes (shared/reference/sources.md §1): ``$format=json`` gives verbose JSON; a page is
+``{"d": {"results": [...], "__next": url}}`` or, from old WCF services, ``{"d": [...]}``; navigation
+collections come as ``{"results": [...]}``, as plain arrays (CBD), or as ``{"__deferred": ...}`` when not
+expanded; dates are ``/Date(ms)/`` in UTC; translatable text is a collection of ``{language, value}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from harvesters.base import MappingContext
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
+from mcep_ld.mapping.iris import concept_iri, record_iri, slug
+from mcep_ld.mapping.languages import normalise_language, text_literal
+from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord
+
+#: Entity set → (record kind, navigation properties to $expand, whether it has a `treaty` field).
+ENTITY_SETS: dict[str, tuple[str, str, bool]] = {
+    "Decisions": ("decision", "title,longTitle,summary,content,keywords,files", True),
+    "Meetings": ("meeting", "title,description", True),
+    "Contacts": ("focal-point", "treaties", False),
+}
+
+
+def _collection(value: Any) -> list[Any]:
+    """A navigation collection in any of the shapes providers send; deferred or absent ones are empty."""
+    if isinstance(value, dict):
+        if "results" in value and isinstance(value["results"], list):
+            return value["results"]
+        return []  # {"__deferred": ...}
+    if isinstance(value, list):
+        return value
+    return []
+
+
+def _texts(entity: dict, field: str) -> list[Literal]:
+    """The multilingual values of *field*: ``{language, value}`` rows, D8 ``{lang: text}`` or a plain string."""
+    value = entity.get(field)
+    out: list[Literal] = []
+    if isinstance(value, str):
+        lit = text_literal(value, None)
+        return [lit] if lit is not None else []
+    if isinstance(value, dict) and "results" not in value and "__deferred" not in value:
+        rows = [{"language": k, "value": v} for k, v in value.items()]
+    else:
+        rows = _collection(value)
+    for row in rows:
+        if isinstance(row, dict):
+            lit = text_literal(row.get("value"), row.get("language"))
+            if lit is not None:
+                out.append(lit)
+    return out
+
+
+def _scalar(entity: dict, field: str) -> str | None:
+    value = entity.get(field)
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(entity: dict, field: str) -> Literal | None:
+    value = _scalar(entity, field)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise MappingError(f"{field}: not a number: {value!r}") from None
+    if field == "latitude" and not -90 <= number <= 90 or field == "longitude" and not -180 <= number <= 180:
+        raise MappingError(f"{field}: out of range: {value!r}")
+    return Literal(value, datatype=XSD.decimal)
+
+
+class InforMEAHarvester:
+    """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
+
+    name: ClassVar[str] = "informea"
+    mapping_version: ClassVar[str] = "informea-1"
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.client = client
+        conf = settings.source(self.name)
+        self.treaties: list[str] = conf["treaties"]
+        self.entity_sets: list[str] = conf["entity_sets"]
+        self.page_size: int = conf["page_size_records"]
+        unknown = [s for s in self.entity_sets if s not in ENTITY_SETS]
+        if unknown:
+            raise ValueError(f"sources.informea.entity_sets: unknown entity set(s) {unknown}; "
+                             f"known: {', '.join(ENTITY_SETS)}")
+
+    # -- fetching -------------------------------------------------------------------------------
+
+    def _params(self, entity_set: str, skip: int) -> dict[str, str]:
+        _, expand, has_treaty = ENTITY_SETS[entity_set]
+        params = {"$format": "json", "$top": str(self.page_size), "$skip": str(skip), "$expand": expand}
+        if has_treaty and self.treaties:
+            params["$filter"] = " or ".join(f"treaty eq '{t}'" for t in self.treaties)
+        return params
+
+    def _pages(self, entity_set: str) -> Iterator[tuple[str, list[Any]]]:
+        url: str | None = f"{self.endpoint}/{entity_set}"
+        params: dict[str, str] | None = self._params(entity_set, 0)
+        skip = 0
+        seen_urls: set[str] = set()
+        while url is not None:
+            doc = self.client.get_json(url, params=params)
+            if not isinstance(doc, dict) or "d" not in doc:
+                raise SourceError(f"{url}: not an OData JSON page (no 'd' member)")
+            body = doc["d"]
+            if isinstance(body, list):
+                rows, next_url = body, None
+            elif isinstance(body, dict) and isinstance(body.get("results"), list):
+                rows, next_url = body["results"], body.get("__next")
+            else:
+                raise SourceError(f"{url}: 'd' is neither a list nor an object with 'results'")
+            yield url, rows
+            if next_url:
+                if next_url in seen_urls:
+                    raise SourceError(f"{url}: __next points back to a page already read: {next_url}")
+                seen_urls.add(next_url)
+                url, params = next_url, None
+            elif len(rows) >= self.page_size and params is not None:
+                skip += len(rows)
+                params = self._params(entity_set, skip)
+            else:
+                url = None
+
+    def records(self) -> Iterator[SourceRecord]:
+        for entity_set in self.entity_sets:
+            kind, _, _ = ENTITY_SETS[entity_set]
+            for page_url, rows in self._pages(entity_set):
+                fetched = datetime.now(UTC)
+                for row in rows:
+                    if not ENTITY_SETS[entity_set][2] and not self._concerns_treaties(row):
+                        continue
+                    yield self._record(entity_set, kind, page_url, row, fetched)
+
+    def _concerns_treaties(self, row: Any) -> bool:
+        """Contacts cannot be filtered by treaty on the server: keep those linked to a configured treaty."""
+        if not self.treaties or not isinstance(row, dict):
+            return True
+        linked = {t.get("value") for t in _collection(row.get("treaties")) if isinstance(t, dict)}
+        return not linked or bool(linked & set(self.treaties))
+
+    def _record(self, entity_set: str, kind: str, page_url: str, row: Any, fetched: datetime) -> SourceRecord:
+        payload = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        if isinstance(row, dict) and isinstance(row.get("id"), str | int) and str(row["id"]).strip():
+            key = f"{entity_set}/{str(row['id']).strip()}"
+            meta = row.get("__metadata") if isinstance(row.get("__metadata"), dict) else {}
+            url = meta.get("uri") or f"{self.endpoint}/{entity_set}('{quote(str(row['id']), safe='')}')"
+            try:
+                modified = as_utc(row.get("updated")) if isinstance(row.get("updated"), str) else None
+            except MappingError:
+                modified = None  # the mapping reports the bad date; fetching goes on
+        else:
+            # No usable id: keep it under a content key so the mapping quarantines it with a report.
+            key = f"{entity_set}/unidentified-{hashlib.sha256(payload).hexdigest()[:16]}"
+            url, modified = page_url, None
+        return SourceRecord(source=self.name, key=key, kind=kind, payload=payload, url=url,
+                            fetched_at=fetched, modified=modified)
+
+    # -- mapping --------------------------------------------------------------------------------
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        try:
+            entity = json.loads(record.payload)
+        except ValueError as exc:
+            raise MappingError(f"payload is not JSON: {exc}") from None
+        if not isinstance(entity, dict):
+            raise MappingError(f"expected a JSON object, got {type(entity).__name__}")
+        if not _scalar(entity, "id"):
+            raise MappingError("record has no 'id'")
+        mapper = {"decision": self._decision, "meeting": self._meeting, "focal-point": self._contact}[record.kind]
+        g = Graph()
+        g.bind("dct", DCT)
+        g.bind("mcep", MCEP)
+        g.bind("schema", SCHEMA)
+        iri, sets = mapper(g, entity, ctx)
+        g.add((iri, DCT.source, URIRef(record.url)))
+        sets = [f"kind:{record.kind}", f"source:{self.name}", *sets]
+        return MappedRecord(iri=iri, graph=g, sets=sorted(set(sets)))
+
+    def _treaty(self, g: Graph, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
+        if not code:
+            return []
+        concept = ctx.vocab.lookup("treaty", code)
+        if concept:
+            g.add((iri, MCEP.treaty, URIRef(concept)))
+        else:
+            g.add((iri, MCEP.treatyCode, Literal(code)))
+        return [f"treaty:{slug(code)}"]
+
+    def _country(self, g: Graph, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
+        if not code:
+            return []
+        concept = ctx.vocab.country(code)
+        if concept is None:
+            g.add((iri, MCEP.countryCode, Literal(code)))  # kept, and the shapes say it is unknown
+            return []
+        g.add((iri, MCEP.country, URIRef(concept)))
+        return [f"country:{concept.rsplit('/', 1)[-1]}"]
+
+    def _decision(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        number, treaty = _scalar(e, "number"), _scalar(e, "treaty")
+        if number:
+            # Numbers such as "SC-3/7" carry their treaty; bare ones ("1/13") are paired with it.
+            natural = number if not number[0].isdigit() else f"{treaty or 'x'}-{number}"
+            key = slug(natural)
+        else:
+            key = slug(_scalar(e, "id") or "")
+        iri = record_iri(ctx.base_uri, "decision", key)
+        g.add((iri, RDF.type, MCEP.Decision))
+        if number:
+            g.add((iri, DCT.identifier, Literal(number)))
+        for lit in _texts(e, "title"):
+            g.add((iri, DCT.title, lit))
+        for lit in _texts(e, "longTitle"):
+            g.add((iri, DCT.alternative, lit))
+        for lit in _texts(e, "summary"):
+            g.add((iri, DCT.abstract, lit))
+        for lit in _texts(e, "content"):
+            g.add((iri, DCT.description, lit))
+        for field, prop in (("published", DCT.issued), ("updated", DCT.modified)):
+            lit = date_literal(_scalar(e, field))
+            if lit is not None:
+                g.add((iri, prop, lit))
+        for field, prop in (("status", MCEP.status), ("type", MCEP.decisionType)):
+            if value := _scalar(e, field):
+                g.add((iri, prop, Literal(value.lower())))
+        if link := _scalar(e, "link"):
+            g.add((iri, FOAF.page, URIRef(link)))
+        if meeting := _scalar(e, "meetingId"):
+            g.add((iri, MCEP.meeting, record_iri(ctx.base_uri, "meeting", slug(meeting))))
+        for kw in _collection(e.get("keywords")):
+            if isinstance(kw, dict) and (kw.get("uri") or kw.get("termURI")):
+                g.add((iri, DCT.subject, URIRef(str(kw.get("uri") or kw.get("termURI")))))
+            elif isinstance(kw, dict) and isinstance(kw.get("term"), str) and kw["term"].strip():
+                g.add((iri, DCT.subject, LEO[slug(kw["term"])]))
+        self._files(g, iri, e, ctx)
+        return iri, self._treaty(g, iri, treaty, ctx)
+
+    def _files(self, g: Graph, iri: URIRef, e: dict, ctx: MappingContext) -> None:
+        for n, f in enumerate(_collection(e.get("files")), start=1):
+            if not isinstance(f, dict) or not _scalar(f, "url"):
+                continue
+            dist = URIRef(f"{iri}#file-{n}")
+            g.add((iri, DCAT.distribution, dist))
+            g.add((dist, RDF.type, DCAT.Distribution))
+            g.add((dist, DCAT.downloadURL, URIRef(_scalar(f, "url"))))
+            if name := _scalar(f, "filename"):
+                g.add((dist, DCT.title, Literal(name)))
+            lang = normalise_language(_scalar(f, "language"))
+            if lang and lang != "und":
+                g.add((dist, DCT.language, concept_iri(ctx.base_uri, "language", lang)))
+            if mime := _scalar(f, "mimeType"):
+                if "/" not in mime:  # the D8 API sends the file extension
+                    mime = mimetypes.types_map.get(f".{mime.lower()}", "application/octet-stream")
+                g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{mime}")))
+
+    def _meeting(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        iri = record_iri(ctx.base_uri, "meeting", slug(_scalar(e, "id") or ""))
+        g.add((iri, RDF.type, MCEP.Meeting))
+        for lit in _texts(e, "title"):
+            g.add((iri, DCT.title, lit))
+        for lit in _texts(e, "description"):
+            g.add((iri, DCT.description, lit))
+        for field, prop in (("start", SCHEMA.startDate), ("end", SCHEMA.endDate)):
+            lit = day_literal(_scalar(e, field))
+            if lit is not None:
+                g.add((iri, prop, lit))
+        if lit := date_literal(_scalar(e, "updated")):
+            g.add((iri, DCT.modified, lit))
+        for field, prop in (("status", MCEP.status), ("type", MCEP.meetingType), ("kind", MCEP.meetingKind)):
+            if value := _scalar(e, field):
+                g.add((iri, prop, Literal(value.lower())))
+        for field in ("location", "city"):
+            if value := _scalar(e, field):
+                g.add((iri, SCHEMA.location if field == "location" else MCEP.city, Literal(value)))
+        for field, prop in (("latitude", SCHEMA.latitude), ("longitude", SCHEMA.longitude)):
+            if (lit := _number(e, field)) is not None:
+                g.add((iri, prop, lit))
+        if url := _scalar(e, "url"):
+            g.add((iri, FOAF.page, URIRef(url)))
+        sets = self._treaty(g, iri, _scalar(e, "treaty"), ctx)
+        sets += self._country(g, iri, _scalar(e, "country"), ctx)
+        return iri, sets
+
+    def _contact(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        iri = record_iri(ctx.base_uri, "focal-point", slug(_scalar(e, "id") or ""))
+        g.add((iri, RDF.type, MCEP.FocalPoint))
+        parts = [p for p in (_scalar(e, "prefix"), _scalar(e, "firstName"), _scalar(e, "lastName")) if p]
+        if parts:
+            g.add((iri, FOAF.name, Literal(" ".join(parts))))
+        for field, prop in (("firstName", FOAF.givenName), ("lastName", FOAF.familyName),
+                            ("prefix", SCHEMA.honorificPrefix), ("position", SCHEMA.jobTitle),
+                            ("institution", MCEP.institution), ("department", MCEP.department),
+                            ("type", MCEP.focalPointType),
+                            # restricted by default (restricted_predicates): never published
+                            ("email", SCHEMA.email), ("phoneNumber", SCHEMA.telephone),
+                            ("fax", SCHEMA.faxNumber), ("address", SCHEMA.address)):
+            if value := _scalar(e, field):
+                g.add((iri, prop, Literal(value)))
+        if (primary := e.get("primary")) is not None:
+            g.add((iri, MCEP.primaryFocalPoint, Literal(str(primary).strip().lower() in {"1", "true"})))
+        if lit := date_literal(_scalar(e, "updated")):
+            g.add((iri, DCT.modified, lit))
+        sets = self._country(g, iri, _scalar(e, "country"), ctx)
+        treaties = [t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)]
+        for code in [t for t in treaties if isinstance(t, str)]:
+            sets += self._treaty(g, iri, code.strip(), ctx)
+        return iri, sets

@@ -1,0 +1,312 @@
+"""The catalog: the hub's bookkeeping in one SQLite file (WAL mode).
+
+One row per record (what was received, what was published, when it changed), one row per harvest run,
+and the validation reports (a quarantined record's SHACL report among them). It is the single change log:
+``changed_since`` pages by keyset on ``(datestamp, id)`` so a deep page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id              INTEGER PRIMARY KEY,
+    source          TEXT NOT NULL,
+    source_key      TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    iri             TEXT,              -- hub IRI; NULL while the record has never mapped
+    graph           TEXT NOT NULL,     -- its named graph
+    content_hash    TEXT NOT NULL,     -- fingerprint of the last payload processed
+    graph_hash      TEXT,              -- hash of the published triples; the datestamp moves when it does
+    raw             BLOB NOT NULL,     -- that payload, as received
+    raw_url         TEXT NOT NULL,
+    source_modified TEXT,
+    datestamp       TEXT NOT NULL,     -- UTC, seconds; moves whenever what is published changes
+    sets            TEXT NOT NULL DEFAULT '',  -- space-separated setSpecs
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    published       INTEGER NOT NULL DEFAULT 0,  -- its graph is in the store
+    status          TEXT NOT NULL,     -- valid | warning | quarantined | failed | deleted
+    visibility      TEXT NOT NULL DEFAULT 'public',
+    seen_run        INTEGER,           -- the last run whose listing held it
+    UNIQUE (source, source_key)
+);
+CREATE INDEX IF NOT EXISTS records_datestamp ON records (datestamp, id);
+CREATE INDEX IF NOT EXISTS records_source_seen ON records (source, seen_run);
+CREATE INDEX IF NOT EXISTS records_iri ON records (iri);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    endpoint    TEXT NOT NULL,
+    started     TEXT NOT NULL,
+    ended       TEXT,
+    status      TEXT NOT NULL,        -- running | completed | failed | aborted
+    complete    INTEGER NOT NULL DEFAULT 0,  -- the listing was read to its end
+    seen        INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,
+    updated     INTEGER NOT NULL DEFAULT 0,
+    unchanged   INTEGER NOT NULL DEFAULT 0,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    duration_s  REAL,
+    error       TEXT
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS reports (
+    record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    severity  TEXT NOT NULL,          -- Violation | Warning | Error
+    stage     TEXT NOT NULL,          -- map | validate
+    run_id    INTEGER NOT NULL,
+    created   TEXT NOT NULL,
+    report    TEXT NOT NULL,
+    PRIMARY KEY (record_id, severity)
+);
+"""
+
+COUNTERS = ("seen", "added", "updated", "unchanged", "deleted", "quarantined", "failed")
+
+
+def utc_now() -> str:
+    """Now, as the catalog writes times: UTC, second granularity, ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class RunCounters:
+    seen: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
+
+
+@dataclass
+class KnownRecord:
+    """What the catalog knows of a record before this run touched it."""
+
+    id: int
+    content_hash: str
+    published: bool
+    deleted: bool
+    graph: str
+    iri: str | None
+    graph_hash: str | None = None
+
+
+@dataclass
+class RecordRow:
+    """A record's new catalog state after processing."""
+
+    source: str
+    source_key: str
+    kind: str
+    iri: str | None
+    graph: str
+    content_hash: str
+    raw: bytes
+    raw_url: str
+    source_modified: str | None
+    sets: list[str]
+    published: bool
+    status: str
+    datestamp_moves: bool
+    graph_hash: str | None = None
+    reports: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, stage, text)
+
+
+class Catalog:
+    """The SQLite catalog in ``data_dir/catalog.sqlite``."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, source: str, endpoint: str) -> int:
+        """Open a run; runs of this source left 'running' by a killed process become 'aborted'."""
+        with self._lock:
+            self.db.execute(
+                "UPDATE runs SET status='aborted', error='process ended before the run finished' "
+                "WHERE source=? AND status='running'", (source,))
+            cur = self.db.execute(
+                "INSERT INTO runs (source, endpoint, started, status) VALUES (?, ?, ?, 'running')",
+                (source, endpoint, utc_now()))
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, *, status: str, complete: bool, counters: RunCounters,
+                   duration_s: float, error: str | None = None) -> None:
+        sets = ", ".join(f"{c}=?" for c in COUNTERS)
+        with self._lock:
+            self.db.execute(
+                f"UPDATE runs SET status=?, complete=?, ended=?, duration_s=?, error=?, {sets} WHERE id=?",
+                (status, int(complete), utc_now(), duration_s, error,
+                 *counters.as_dict().values(), run_id))
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
+        return dict(row) if row else {}
+
+    def last_run(self, source: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        return dict(row) if row else None
+
+    # -- records --------------------------------------------------------------------------------
+
+    def known(self, source: str, keys: Iterable[str]) -> dict[str, KnownRecord]:
+        """The catalog's view of the given records of *source*, keyed by source key."""
+        keys = list(keys)
+        out: dict[str, KnownRecord] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                f"SELECT id, source_key, content_hash, published, deleted, graph, iri, graph_hash FROM records "
+                f"WHERE source=? AND source_key IN ({marks})", (source, *chunk)):
+                out[r["source_key"]] = KnownRecord(r["id"], r["content_hash"], bool(r["published"]),
+                                                   bool(r["deleted"]), r["graph"], r["iri"], r["graph_hash"])
+        return out
+
+    def mark_seen(self, source: str, keys: Iterable[str], run_id: int) -> None:
+        with self._lock:
+            self.db.executemany("UPDATE records SET seen_run=? WHERE source=? AND source_key=?",
+                                ((run_id, source, k) for k in keys))
+
+    def save(self, rows: list[RecordRow], run_id: int) -> None:
+        """Write the new state of processed records, and their reports, in one transaction."""
+        now = utc_now()
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                for r in rows:
+                    cur = self.db.execute(
+                        """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
+                               raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
+                               graph_hash)
+                           VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
+                           ON CONFLICT (source, source_key) DO UPDATE SET
+                               kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
+                               graph=excluded.graph, content_hash=excluded.content_hash,
+                               raw=excluded.raw, raw_url=excluded.raw_url,
+                               source_modified=excluded.source_modified,
+                               datestamp=CASE WHEN ? THEN excluded.datestamp ELSE records.datestamp END,
+                               sets=CASE WHEN excluded.published THEN excluded.sets ELSE records.sets END,
+                               deleted=CASE WHEN excluded.published THEN 0 ELSE records.deleted END,
+                               published=MAX(records.published, excluded.published),
+                               status=excluded.status, seen_run=excluded.seen_run,
+                               graph_hash=CASE WHEN excluded.published THEN excluded.graph_hash
+                                               ELSE records.graph_hash END
+                           RETURNING id""",
+                        (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
+                         r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
+                         r.graph_hash, int(r.datestamp_moves)))
+                    record_id = cur.fetchone()[0]
+                    self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO reports (record_id, severity, stage, run_id, created, report) "
+                        "VALUES (?,?,?,?,?,?)",
+                        [(record_id, sev, stage, run_id, now, text) for sev, stage, text in r.reports])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def unseen(self, source: str, run_id: int) -> list[KnownRecord]:
+        """Live records of *source* that the listing of *run_id* did not contain."""
+        return [KnownRecord(r["id"], r["content_hash"], bool(r["published"]), False, r["graph"], r["iri"])
+                for r in self.db.execute(
+                    "SELECT id, content_hash, published, graph, iri FROM records "
+                    "WHERE source=? AND deleted=0 AND (seen_run IS NULL OR seen_run<>?)", (source, run_id))]
+
+    def tombstone(self, ids: Iterable[int]) -> None:
+        """Mark records deleted at the source; their datestamp moves so harvesters see the deletion."""
+        now = utc_now()
+        with self._lock:
+            self.db.executemany(
+                "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=? WHERE id=?",
+                ((now, i) for i in ids))
+
+    def raw_records(self, source: str | None = None) -> Iterator[sqlite3.Row]:
+        """Stored payloads, for re-mapping without the network (deleted records left out)."""
+        sql = "SELECT * FROM records WHERE deleted=0" + (" AND source=?" if source else "") + " ORDER BY id"
+        yield from self.db.execute(sql, (source,) if source else ())
+
+    def changed_since(self, since: str, *, after: tuple[str, int] | None = None,
+                      limit: int = 100) -> list[sqlite3.Row]:
+        """Records whose datestamp is at or after *since*, in (datestamp, id) order, by keyset page."""
+        if after is None:
+            return self.db.execute(
+                "SELECT * FROM records WHERE datestamp >= ? ORDER BY datestamp, id LIMIT ?",
+                (since, limit)).fetchall()
+        return self.db.execute(
+            "SELECT * FROM records WHERE datestamp >= ? AND (datestamp, id) > (?, ?) "
+            "ORDER BY datestamp, id LIMIT ?", (since, after[0], after[1], limit)).fetchall()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def sources(self) -> list[str]:
+        rows = self.db.execute("SELECT source FROM records UNION SELECT source FROM runs ORDER BY 1")
+        return [r[0] for r in rows]
+
+    def counts_by_kind(self, source: str) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for r in self.db.execute(
+            """SELECT kind,
+                      SUM(published) AS published,
+                      SUM(status IN ('quarantined', 'failed')) AS quarantined,
+                      SUM(deleted) AS deleted
+               FROM records WHERE source=? GROUP BY kind ORDER BY kind""", (source,)):
+            out[r["kind"]] = {"published": r["published"], "quarantined": r["quarantined"],
+                              "deleted": r["deleted"]}
+        return out
+
+    def quarantine(self, source: str | None = None) -> list[dict[str, Any]]:
+        sql = ("SELECT r.source, r.source_key, r.kind, r.raw_url, p.stage, p.created, p.report "
+               "FROM records r JOIN reports p ON p.record_id=r.id "
+               "WHERE r.status IN ('quarantined', 'failed') AND p.severity IN ('Violation','Error')")
+        params: tuple = ()
+        if source:
+            sql += " AND r.source=?"
+            params = (source,)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY r.source, r.source_key", params)]
+
+    def record(self, source: str, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM records WHERE source=? AND source_key=?", (source, key)).fetchone()
+        return dict(row) if row else None

@@ -1,0 +1,310 @@
+"""The ``mcep`` command.
+
+Exit codes: 0 success; 1 the work failed (a harvest run failed, a file does not conform, a query is
+malformed); 2 bad usage or configuration; 3 the store is held by another process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mcep_ld import __version__
+from mcep_ld.catalog import COUNTERS, RunCounters
+from mcep_ld.config import ConfigError, Settings, load_settings
+from mcep_ld.store import StoreBusyError
+
+log = logging.getLogger("mcep")
+
+
+class UsageError(Exception):
+    """Bad arguments: reported in one line, exit code 2."""
+
+
+def _settings(args: argparse.Namespace, **extra: object) -> Settings:
+    return load_settings(args.config, overrides={"data_dir": args.data_dir, **extra})
+
+
+def _progress(source: str):
+    """A one-line progress display on a terminal; nothing when output is piped or logged."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(c: RunCounters) -> None:
+        sys.stderr.write(f"\r{source}: {c.seen} seen, {c.added} added, {c.updated} updated, "
+                         f"{c.unchanged} unchanged, {c.quarantined} quarantined ")
+        sys.stderr.flush()
+
+    return show
+
+
+def _print_run(result) -> None:  # noqa: ANN001 - RunResult, imported lazily
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    counts = ", ".join(f"{name} {getattr(result.counters, name)}" for name in COUNTERS)
+    print(f"{result.source}: run {result.run_id} {result.status} in {result.duration_s:.1f} s: {counts}")
+    if result.error:
+        print(f"{result.source}: error: {result.error}", file=sys.stderr)
+
+
+def harvest_source(settings: Settings, source: str, endpoint: str | None = None):  # noqa: ANN201
+    """Run one source's harvester into the hub of *settings*; returns the RunResult."""
+    from harvesters import harvester_class
+    from mcep_ld.http import HttpClient
+    from mcep_ld.hub import Hub
+    from mcep_ld.pipeline import Pipeline
+
+    cls = harvester_class(source)
+    url = endpoint or settings.source(source)["endpoint"]
+    if not url:
+        raise UsageError(f"no endpoint for {source}: pass --endpoint or set sources.{source}.endpoint")
+    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings))
+    with Hub(settings) as hub:
+        return Pipeline(hub, progress=_progress(source)).harvest(harvester)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        result = harvest_source(settings, args.source, args.endpoint)
+    except (KeyError, ValueError) as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+    _print_run(result)
+    return 0 if result.ok else 1
+
+
+def cmd_remap(args: argparse.Namespace) -> int:
+    from harvesters import harvester_class
+    from mcep_ld.http import HttpClient
+    from mcep_ld.hub import Hub
+    from mcep_ld.pipeline import Pipeline
+
+    settings = _settings(args)
+    cls = harvester_class(args.source)
+    harvester = cls(endpoint=settings.source(args.source)["endpoint"], settings=settings,
+                    client=HttpClient.from_settings(settings))
+    with Hub(settings) as hub:
+        result = Pipeline(hub, progress=_progress(args.source)).remap(harvester)
+    _print_run(result)
+    return 0 if result.ok else 1
+
+
+def status_report(settings: Settings) -> dict:
+    """What ``mcep status --json`` prints: per source, record counts by kind and the last run."""
+    from mcep_ld.catalog import Catalog
+
+    catalog = Catalog(settings.data_path / "catalog.sqlite")
+    try:
+        sources = {}
+        for source in catalog.sources():
+            last = catalog.last_run(source)
+            sources[source] = {
+                "records": catalog.counts_by_kind(source),
+                "last_run": {k: last[k] for k in ("id", "status", "complete", "started", "ended", "duration_s",
+                                                  "endpoint", "error", *COUNTERS)} if last else None,
+            }
+        return {"data_dir": str(settings.data_path), "sources": sources, "quarantine": catalog.quarantine()}
+    finally:
+        catalog.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    report = status_report(_settings(args))
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"data directory: {report['data_dir']}")
+    if not report["sources"]:
+        print("no records yet: run `mcep harvest SOURCE` or `mcep demo`")
+    for source, info in report["sources"].items():
+        print(f"\n{source}")
+        for kind, c in info["records"].items():
+            print(f"  {kind:<16} {c['published']:>7} published {c['quarantined']:>5} quarantined "
+                  f"{c['deleted']:>5} deleted")
+        if run := info["last_run"]:
+            counts = ", ".join(f"{n} {run[n]}" for n in COUNTERS)
+            print(f"  last run {run['id']}: {run['status']} at {run['ended'] or run['started']}: {counts}")
+            if run["error"]:
+                print(f"  error: {run['error']}")
+    if report["quarantine"]:
+        print(f"\nquarantine ({len(report['quarantine'])} records):")
+        for q in report["quarantine"]:
+            first = q["report"].splitlines()[0] if q["report"] else ""
+            print(f"  {q['source']} {q['source_key']} [{q['stage']}]: {first}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from mcep_ld.hub import Hub
+    from mcep_ld.queries import FORMATS, QueryError, run_query, serialize
+
+    sparql = sys.stdin.read() if args.sparql == "-" else args.sparql
+    with Hub(_settings(args)) as hub:
+        try:
+            body = serialize(run_query(hub.store.public, sparql), FORMATS[args.format])
+        except QueryError as exc:
+            print(f"mcep query: {exc}", file=sys.stderr)
+            return 1
+    sys.stdout.buffer.write(body)
+    if not body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mcep_ld.resources import shapes_dir
+    from mcep_ld.validation import ShaclGate, validate_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    gate = ShaclGate(shapes_dir(_settings(args)))
+    try:
+        conforms, report = validate_file(gate, path)
+    except (ValueError, SyntaxError) as exc:  # unknown suffix or unparsable RDF
+        print(f"mcep validate: {exc}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0 if conforms else 1
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    import pyoxigraph as ox
+
+    from mcep_ld.hub import Hub
+
+    with Hub(_settings(args)) as hub:
+        if args.output:
+            hub.store.public.dump(args.output, format=ox.RdfFormat.N_QUADS)
+            print(f"wrote {args.output}", file=sys.stderr)
+        else:
+            hub.store.public.dump(sys.stdout.buffer, format=ox.RdfFormat.N_QUADS)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from mcep_ld.hub import Hub
+
+    target = Path(args.directory)
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"backup directory {target} is not empty")
+    target.mkdir(parents=True, exist_ok=True)
+    with Hub(_settings(args)) as hub:
+        hub.store.public.backup(target / "store")
+        hub.store.restricted.backup(target / "restricted-store")
+        dest = sqlite3.connect(target / "catalog.sqlite")
+        with dest:
+            hub.catalog.db.backup(dest)
+        dest.close()
+    print(f"backed up {hub.data_dir} to {target}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mcep_ld.web.app import serve
+
+    settings = _settings(args, http_host=args.host, http_port=args.port)
+    serve(settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mcep_ld.resources import SAMPLES_DIR
+    from mcep_ld.sample_server import SampleServer
+
+    # The samples are local: no need to pace requests as for a real server.
+    settings = _settings(args, http_requests_per_s=1000.0)
+    with SampleServer(SAMPLES_DIR / "informea") as server:
+        print(f"demo: serving the bundled InforMEA sample at {server.informea_endpoint}")
+        result = harvest_source(settings, "informea", server.informea_endpoint)
+    _print_run(result)
+    if not result.ok:
+        return 1
+    print(f"demo: data in {settings.data_path}; `mcep status --data-dir {settings.data_path}` shows it")
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+# -- parser -----------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="data directory (default from config: ./mcep-data)")
+    common.add_argument("--config", help="TOML configuration file (default: $MCEP_CONFIG or ./mcep.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log details")
+
+    parser = argparse.ArgumentParser(prog="mcep", description="The Minamata Convention Exchange Platform hub.")
+    parser.add_argument("--version", action="version", version=f"mcep-ld {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", parents=[common], help="harvest the bundled sample data, then serve")
+    p.add_argument("--no-serve", action="store_true", help="populate the data directory and exit")
+    p.add_argument("--host", help="address to listen on")
+    p.add_argument("--port", type=int, help="port to listen on")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("harvest", parents=[common], help="harvest one source")
+    p.add_argument("source", help="source name, e.g. informea")
+    p.add_argument("--endpoint", help="service root URL (default from config)")
+    p.set_defaults(func=cmd_harvest)
+
+    p = sub.add_parser("remap", parents=[common],
+                       help="re-map stored payloads after a mapping, shape or vocabulary change (no network)")
+    p.add_argument("source")
+    p.set_defaults(func=cmd_remap)
+
+    p = sub.add_parser("status", parents=[common], help="records per source and kind, last runs, quarantine")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("query", parents=[common], help="run a SPARQL query on the public dataset")
+    p.add_argument("sparql", help="the query, or - to read it from standard input")
+    p.add_argument("--format", choices=["json", "csv", "tsv", "xml", "ttl"], default="json")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("validate", parents=[common], help="check an RDF file against the SHACL shapes")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("serve", parents=[common], help="start the web service")
+    p.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default from config: 8000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("dump", parents=[common], help="write the public dataset as N-Quads")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_dump)
+
+    p = sub.add_parser("backup", parents=[common], help="copy store, restricted store and catalog to DIR")
+    p.add_argument("directory")
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"mcep {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except StoreBusyError as exc:
+        print(f"mcep {args.command}: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print(f"mcep {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

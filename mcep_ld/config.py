@@ -1,0 +1,203 @@
+"""Configuration: one TOML file plus ``MCEP_*`` environment variables.
+
+Every key lives in :data:`KEYS` with its type, default and one line of help; the README table is checked
+against it by a test, so an undocumented key fails CI. Precedence, lowest first: defaults, the TOML
+file, environment variables, command-line options (``--data-dir``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or of the wrong kind; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One documented setting."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+
+UN_LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
+
+#: Restricted by default: a focal point's personal contact details (schema.org terms).
+DEFAULT_RESTRICTED = [
+    "http://schema.org/email",
+    "http://schema.org/telephone",
+    "http://schema.org/faxNumber",
+    "http://schema.org/address",
+]
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in [
+        Key("data_dir", str, "./mcep-data", "Directory holding the store, the catalog and dumps."),
+        Key("base_uri", str, "http://localhost:8000/", "Prefix of every hub IRI; must end with '/'."),
+        Key("language_fallback", list, UN_LANGUAGES, "Order in which languages are tried for display."),
+        Key("restricted_predicates", list, DEFAULT_RESTRICTED,
+            "Predicates moved to the restricted store, never published."),
+        Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),
+        Key("shapes_dir", str, "", "Folder of SHACL Turtle files; empty means the bundled one."),
+        Key("harvest_batch_records", int, 500, "Records mapped, validated and committed together."),
+        Key("http_timeout_s", float, 30.0, "Connect and read timeout of one source request."),
+        Key("http_retries", int, 4, "Retries of a request on connection errors, 5xx and 429."),
+        Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),
+        Key("http_requests_per_s", float, 4.0, "Most requests per second sent to one source."),
+        Key("http_user_agent", str, "mcep-ld/0.1 (+https://mercuryconvention.org)", "User-Agent sent."),
+        Key("sparql_timeout_s", float, 30.0, "Longest a SPARQL query may run before it is stopped."),
+        Key("sparql_max_rows", int, 100_000, "Most result rows one SPARQL SELECT returns."),
+        Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
+        Key("http_port", int, 8000, "Port `mcep serve` listens on."),
+    ]
+}
+
+#: Keys of a ``[sources.NAME]`` table.
+SOURCE_KEYS: dict[str, Key] = {
+    k.name: k
+    for k in [
+        Key("endpoint", str, "", "Service root (URL) of the source."),
+        Key("enabled", bool, True, "Whether `mcep harvest --all` includes the source."),
+        Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest."),
+        Key("entity_sets", list, ["Decisions", "Meetings", "Contacts"], "InforMEA OData entity sets."),
+        Key("page_size_records", int, 100, "Records asked for per page ($top)."),
+    ]
+}
+
+DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved configuration. Read values with attribute access: ``settings.base_uri``."""
+
+    values: dict[str, Any]
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.values["data_dir"])
+
+    def source(self, name: str) -> dict[str, Any]:
+        """The settings of one source, defaults filled in."""
+        base = {k: v.default for k, v in SOURCE_KEYS.items()}
+        base.update(self.sources.get(name, {}))
+        return base
+
+
+def _coerce(where: str, key: Key, value: Any) -> Any:
+    """Return *value* as the key's type, or raise ConfigError naming *where*."""
+    if key.type is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "0", "false", "no"}:
+            return value.lower() in {"1", "true", "yes"}
+    elif key.type is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    elif key.type is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif key.type is list:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+    elif key.type is str:
+        if isinstance(value, str):
+            return value
+    raise ConfigError(f"{where}: expected {key.type.__name__}, got {value!r}")
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Resolve the configuration from defaults, *config_file*, the environment and *overrides*.
+
+    Without *config_file*, ``MCEP_CONFIG`` names the file, else ``./mcep.toml`` is read if present.
+    """
+    env = dict(os.environ if environ is None else environ)
+    values = {k: v.default for k, v in KEYS.items()}
+    sources: dict[str, dict[str, Any]] = {n: dict(s) for n, s in DEFAULT_SOURCES.items()}
+
+    path = Path(config_file) if config_file else None
+    if path is None and env.get("MCEP_CONFIG"):
+        path = Path(env["MCEP_CONFIG"])
+    if path is None and Path("mcep.toml").is_file():
+        path = Path("mcep.toml")
+    if path is not None:
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        for name, value in doc.items():
+            if name == "sources":
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{path}: 'sources' must be a table of tables")
+                for src, table in value.items():
+                    if not isinstance(table, dict):
+                        raise ConfigError(f"{path}: sources.{src} must be a table")
+                    for skey, sval in table.items():
+                        if skey not in SOURCE_KEYS:
+                            raise ConfigError(f"{path}: unknown key sources.{src}.{skey}")
+                        coerced = _coerce(f"{path}: sources.{src}.{skey}", SOURCE_KEYS[skey], sval)
+                        sources.setdefault(src, {})[skey] = coerced
+                continue
+            if name not in KEYS:
+                raise ConfigError(f"{path}: unknown key '{name}'")
+            values[name] = _coerce(f"{path}: {name}", KEYS[name], value)
+
+    for var, raw in env.items():
+        if not var.startswith("MCEP_") or var == "MCEP_CONFIG":
+            continue
+        rest = var[len("MCEP_"):].lower()
+        if rest.startswith("sources_"):
+            src, _, skey = rest[len("sources_"):].partition("_")
+            # Source keys contain underscores; the source name does not.
+            if skey not in SOURCE_KEYS:
+                raise ConfigError(f"{var}: unknown source key '{skey}'")
+            sources.setdefault(src, {})[skey] = _coerce(var, SOURCE_KEYS[skey], raw)
+        elif rest in KEYS:
+            values[rest] = _coerce(var, KEYS[rest], raw)
+        else:
+            raise ConfigError(f"{var}: unknown setting '{rest}'")
+
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = _coerce(f"option {name}", KEYS[name], value)
+
+    if not values["base_uri"].endswith("/"):
+        raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
+    if not values["base_uri"].startswith(("http://", "https://")):
+        raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
+    for name in ("harvest_batch_records", "http_requests_per_s", "sparql_timeout_s", "sparql_max_rows"):
+        if values[name] <= 0:
+            raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
+    return Settings(values=values, sources=sources)

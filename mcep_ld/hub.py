@@ -1,0 +1,89 @@
+"""The hub opened on a data directory: settings, catalog, store, vocabularies and shapes together."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from harvesters.base import MappingContext
+from mcep_ld.catalog import Catalog
+from mcep_ld.config import Settings
+from mcep_ld.mapping.iris import vocab_graph_iri
+from mcep_ld.resources import shapes_dir, vocabularies_dir
+from mcep_ld.store import HubStore, open_hub_store
+from mcep_ld.validation import ShaclGate
+from mcep_ld.vocab import Vocabulary
+
+
+def digest_files(directory: Path) -> str:
+    """One hash over the Turtle files of a folder: it changes when any of them does."""
+    h = hashlib.sha256()
+    for path in sorted(directory.glob("*.ttl")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class Hub:
+    """Opens what a command needs, lazily: ``status`` never opens the store, ``query`` never the shapes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = settings.data_path
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.data_dir / "catalog.sqlite")
+
+    @cached_property
+    def store(self) -> HubStore:
+        return open_hub_store(self.data_dir)
+
+    @cached_property
+    def vocab(self) -> Vocabulary:
+        return Vocabulary.load(vocabularies_dir(self.settings), self.settings.base_uri)
+
+    @cached_property
+    def gate(self) -> ShaclGate:
+        return ShaclGate(shapes_dir(self.settings))
+
+    @cached_property
+    def rules_digest(self) -> str:
+        """What besides the payload decides a record's graph: the shapes and the vocabularies."""
+        return digest_files(shapes_dir(self.settings)) + digest_files(vocabularies_dir(self.settings))
+
+    @property
+    def mapping_context(self) -> MappingContext:
+        return MappingContext(base_uri=self.settings.base_uri, vocab=self.vocab)
+
+    def publish_vocabularies(self) -> list[str]:
+        """Load each vocabulary file into its own graph when it changed since it was last published."""
+        changed = []
+        for name, quads in self.vocab.graphs().items():
+            digest = hashlib.sha256("\n".join(sorted(str(q) for q in quads)).encode()).hexdigest()
+            if self.catalog.get_meta(f"vocab:{name}") == digest:
+                continue
+            graph = vocab_graph_iri(self.settings.base_uri, name)
+            g = ox.NamedNode(graph)
+            self.store.public.replace_graphs({graph: [ox.Quad(q.subject, q.predicate, q.object, g) for q in quads]})
+            self.catalog.set_meta(f"vocab:{name}", digest)
+            changed.append(name)
+        return changed
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+            del self.__dict__["store"]
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+            del self.__dict__["catalog"]
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

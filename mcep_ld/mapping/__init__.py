@@ -1,0 +1,1 @@
+"""Helpers every harvester's mapping uses: namespaces, IRIs, languages, dates, provenance."""

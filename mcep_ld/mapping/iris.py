@@ -1,0 +1,54 @@
+"""Minting the hub's IRIs from natural keys (ARCHITECTURE.md, "Identifiers").
+
+``{base_uri}id/{kind}/{key}`` for records, ``{base_uri}vocab/{scheme}/{concept}`` for concepts and
+``{base_uri}graph/{source}/{source key}`` for a record's named graph.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """A natural key as an IRI segment: ``MC-5/16`` → ``mc-5-16``, ``UNEP/MC/COP.5/19`` → ``unep-mc-cop-5-19``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    key = _NON_KEY.sub("-", ascii_text.lower()).strip("-")
+    if not key:
+        raise ValueError(f"no key can be made of {text!r}")
+    return key
+
+
+def record_iri(base_uri: str, kind: str, key: str) -> URIRef:
+    return URIRef(f"{base_uri}id/{kind}/{key}")
+
+
+def concept_iri(base_uri: str, scheme: str, concept: str) -> URIRef:
+    return URIRef(f"{base_uri}vocab/{scheme}/{quote(concept, safe='')}")
+
+
+def graph_iri(base_uri: str, source: str, source_key: str) -> str:
+    """One named graph per source record, so two sources describing one resource never overwrite each other."""
+    return f"{base_uri}graph/{source}/{quote(source_key, safe='')}"
+
+
+def restricted_graph_iri(base_uri: str, source: str, source_key: str) -> str:
+    return f"{base_uri}graph/restricted/{source}/{quote(source_key, safe='')}"
+
+
+def hub_graph_iri(base_uri: str) -> str:
+    """The graph of the hub's own metadata: harvest runs as PROV activities."""
+    return f"{base_uri}graph/hub"
+
+
+def vocab_graph_iri(base_uri: str, scheme: str) -> str:
+    return f"{base_uri}graph/vocab/{scheme}"
+
+
+def run_iri(base_uri: str, run_id: int) -> URIRef:
+    return URIRef(f"{base_uri}id/harvest-run/{run_id}")

@@ -1,0 +1,58 @@
+"""Running a SPARQL query on the public store and serialising its results with pyoxigraph.
+
+Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from mcep_ld.store import GraphStore
+
+
+class QueryError(ValueError):
+    """The query could not be parsed or cannot be answered in the format asked for."""
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    name: str
+    media_type: str
+    results: ox.QueryResultsFormat | None  # for SELECT and ASK
+    graph: ox.RdfFormat | None  # for CONSTRUCT and DESCRIBE
+
+
+FORMATS = {
+    "json": ResultFormat("json", "application/sparql-results+json", ox.QueryResultsFormat.JSON, None),
+    "xml": ResultFormat("xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML, ox.RdfFormat.RDF_XML),
+    "csv": ResultFormat("csv", "text/csv; charset=utf-8", ox.QueryResultsFormat.CSV, None),
+    "tsv": ResultFormat("tsv", "text/tab-separated-values; charset=utf-8", ox.QueryResultsFormat.TSV, None),
+    "ttl": ResultFormat("ttl", "text/turtle; charset=utf-8", None, ox.RdfFormat.TURTLE),
+    "nt": ResultFormat("nt", "application/n-triples", None, ox.RdfFormat.N_TRIPLES),
+    "jsonld": ResultFormat("jsonld", "application/ld+json", None, ox.RdfFormat.JSON_LD),
+}
+
+
+def run_query(store: GraphStore, sparql: str) -> object:
+    """Execute *sparql* over the union of the public graphs; a syntax error becomes QueryError."""
+    try:
+        return store.query(sparql)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed query: {exc}") from None
+
+
+def is_graph_result(result: object) -> bool:
+    return isinstance(result, ox.QueryTriples)
+
+
+def serialize(result: object, fmt: ResultFormat) -> bytes:
+    """The result in *fmt*; QueryError when the format does not fit the query form."""
+    if isinstance(result, ox.QueryTriples):
+        if fmt.graph is None:
+            raise QueryError(f"format {fmt.name!r} is for SELECT/ASK results; CONSTRUCT gives a graph (try ttl)")
+        return result.serialize(format=fmt.graph)
+    if fmt.results is None:
+        raise QueryError(f"format {fmt.name!r} is for graphs; SELECT/ASK give results (try json)")
+    return result.serialize(format=fmt.results)

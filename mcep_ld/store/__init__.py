@@ -1,0 +1,75 @@
+"""The knowledge-graph store: an interface, and the hub's pair of stores (public and restricted).
+
+Restricted fields (a focal point's e-mail, phone…) live in a *separate store*, one named graph per
+record, so that no query of the public store, whatever its ``GRAPH`` or ``FROM NAMED`` clauses, can
+reach them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+import pyoxigraph as ox
+
+
+class StoreBusyError(RuntimeError):
+    """Another process holds the store (Oxigraph allows one writer per directory)."""
+
+
+class GraphStore(Protocol):
+    """What the hub needs of a quad store; the embedded Oxigraph store is the first implementation."""
+
+    def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
+        """Make each named graph hold exactly the given quads; each graph is replaced atomically."""
+
+    def drop_graphs(self, names: Iterable[str]) -> None:
+        """Remove named graphs (absent ones are ignored)."""
+
+    def add_quads(self, quads: Sequence[ox.Quad]) -> None:
+        """Add quads, atomically, keeping what the graphs hold already."""
+
+    def query(self, sparql: str, **options: object) -> object:
+        """Run a SPARQL query; the default graph is the union of the named graphs."""
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph."""
+
+    def graph_names(self) -> Iterator[str]:
+        """The names of the named graphs."""
+
+    def dump(self, output: IO[bytes] | str | Path, *, format: ox.RdfFormat) -> None:
+        """Serialise the whole dataset."""
+
+    def backup(self, directory: Path) -> None:
+        """Write a consistent copy usable as a store of its own."""
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+@dataclass
+class HubStore:
+    """The public store (published data and vocabularies) and the restricted store beside it."""
+
+    public: GraphStore
+    restricted: GraphStore
+
+    def close(self) -> None:
+        self.public.close()
+        self.restricted.close()
+
+
+def open_hub_store(data_dir: Path) -> HubStore:
+    """Open (creating if needed) the embedded stores under *data_dir*."""
+    from mcep_ld.store.embedded import EmbeddedStore
+
+    public = EmbeddedStore(data_dir / "store")
+    try:
+        restricted = EmbeddedStore(data_dir / "restricted-store")
+    except Exception:
+        public.close()
+        raise
+    return HubStore(public=public, restricted=restricted)

@@ -1,0 +1,67 @@
+"""The controlled vocabularies: loading the Turtle files and looking concepts up by code or label.
+
+Harvesters map countries, treaties and other codes *through this lookup*, never through dictionaries in
+code, so a curator who adds a spelling to ``vocabularies/`` fixes every source at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+_LABELS = {f"{SKOS}prefLabel", f"{SKOS}altLabel", f"{SKOS}hiddenLabel", f"{SKOS}notation"}
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a label: ``Côte d’Ivoire`` → ``cote d'ivoire``."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+@dataclass
+class Vocabulary:
+    """Every concept scheme under ``vocabularies/``, parsed once, with an index of labels and notations."""
+
+    base_uri: str
+    quads: list[ox.Quad] = field(default_factory=list)
+    files: dict[str, list[ox.Quad]] = field(default_factory=dict)
+    _index: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+    @classmethod
+    def load(cls, directory: Path, base_uri: str) -> Vocabulary:
+        """Parse every ``*.ttl`` in *directory*; relative IRIs resolve against ``{base_uri}vocab/``."""
+        vocab = cls(base_uri=base_uri)
+        for path in sorted(directory.glob("*.ttl")):
+            quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=f"{base_uri}vocab/"))
+            vocab.files[path.stem] = quads
+            vocab.quads.extend(quads)
+        prefix = f"{base_uri}vocab/"
+        for q in vocab.quads:
+            if q.predicate.value in _LABELS and isinstance(q.object, ox.Literal):
+                iri = q.subject.value
+                if iri.startswith(prefix) and "/" in iri[len(prefix):]:
+                    scheme = iri[len(prefix):].split("/", 1)[0]
+                    vocab._index[scheme][fold(q.object.value)].add(iri)
+        return vocab
+
+    def lookup(self, scheme: str, text: str | None) -> str | None:
+        """The IRI of the one concept of *scheme* with this label or notation, or None (also when ambiguous)."""
+        if not text or not text.strip():
+            return None
+        found = self._index.get(scheme, {}).get(fold(text))
+        if found and len(found) == 1:
+            return next(iter(found))
+        return None
+
+    def country(self, text: str | None) -> str | None:
+        """A country from ISO alpha-2 (any case), alpha-3, numeric code or any of its names."""
+        return self.lookup("country", text)
+
+    def graphs(self) -> dict[str, list[ox.Quad]]:
+        """The quads of each vocabulary file, to be published in its own graph."""
+        return self.files

@@ -1,0 +1,1 @@
+"""The web service: one FastAPI application, one router per surface."""

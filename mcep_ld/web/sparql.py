@@ -1,0 +1,67 @@
+"""``/sparql``: queries over the public dataset (GET, POST form, POST direct), results by content negotiation.
+
+Minimal for now: protocol conformance, limits and updates come with their own issue.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
+
+from mcep_ld.queries import FORMATS, QueryError, is_graph_result, run_query, serialize
+
+router = APIRouter()
+
+_BY_MEDIA_TYPE = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+    "text/turtle": "ttl", "application/n-triples": "nt", "application/ld+json": "jsonld",
+    "application/rdf+xml": "xml",
+}
+
+
+def _negotiate(request: Request, graph: bool) -> str:
+    """The format name: an explicit ``format`` parameter, else the first Accept type we serve."""
+    if fmt := request.query_params.get("format"):
+        return fmt
+    for part in request.headers.get("accept", "").split(","):
+        media = part.split(";")[0].strip().lower()
+        name = _BY_MEDIA_TYPE.get(media)
+        if name and (FORMATS[name].graph if graph else FORMATS[name].results) is not None:
+            return name
+    return "ttl" if graph else "json"
+
+
+async def _query_text(request: Request) -> str | None:
+    if request.method == "GET":
+        queries = request.query_params.getlist("query")
+    else:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/sparql-query":
+            return (await request.body()).decode("utf-8")
+        if ctype != "application/x-www-form-urlencoded":
+            raise QueryError(f"unsupported content type {ctype!r}")
+        form = await request.form()
+        queries = form.getlist("query")
+    if len(queries) > 1:
+        raise QueryError("more than one query in the request")
+    return queries[0] if queries else None
+
+
+@router.api_route("/sparql", methods=["GET", "POST"])
+async def sparql(request: Request) -> Response:
+    try:
+        text = await _query_text(request)
+        if text is None:
+            return PlainTextResponse("missing 'query' parameter", status_code=400)
+        hub = request.app.state.hub
+        result = await run_in_threadpool(run_query, hub.store.public, text)
+        name = _negotiate(request, is_graph_result(result))
+        if name not in FORMATS:
+            return PlainTextResponse(f"unknown format {name!r}", status_code=400)
+        body = await run_in_threadpool(serialize, result, FORMATS[name])
+    except QueryError as exc:
+        return PlainTextResponse(str(exc), status_code=400)
+    return Response(body, media_type=FORMATS[name].media_type)
