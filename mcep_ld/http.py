@@ -118,11 +118,19 @@ class HttpClient:
             attempt += 1
 
     def get_json(self, url: str, *, params: dict[str, str] | None = None) -> Any:
-        """GET a JSON document; an HTML error page or a truncated body is a SourceError, not data."""
-        resp = self.get(url, params=params, headers={"Accept": "application/json"})
-        try:
-            return json.loads(resp.content)
-        except ValueError as exc:
-            kind = resp.headers.get("Content-Type", "?")
-            start = resp.content[:80].decode("utf-8", "replace")
-            raise SourceError(f"GET {resp.url}: not JSON ({kind}; {exc}); body starts {start!r}") from None
+        """GET a JSON document. A body that is not JSON (an HTML error page served with 200, a truncated
+        answer) is asked for again like a 5xx, then reported as a SourceError: never taken for data."""
+        attempt = 0
+        while True:
+            resp = self.get(url, params=params, headers={"Accept": "application/json"})
+            try:
+                return json.loads(resp.content)
+            except ValueError as exc:
+                kind = resp.headers.get("Content-Type", "?")
+                start = resp.content[:80].decode("utf-8", "replace")
+                problem = f"GET {resp.url}: not JSON ({kind}; {exc}); body starts {start!r}"
+            if attempt >= self.retries:
+                raise SourceError(f"{problem} (after {attempt + 1} attempts)")
+            log.warning("%s; retrying", problem)
+            self.sleep(self.backoff_s * (2 ** attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
+            attempt += 1

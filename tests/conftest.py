@@ -1,0 +1,71 @@
+"""Shared fixtures: a real sample server on 127.0.0.1, settings on a temporary data directory, a hub."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mcep_ld.config import Settings, load_settings
+from mcep_ld.hub import Hub
+from mcep_ld.resources import PROJECT_ROOT, SAMPLES_DIR
+from mcep_ld.sample_server import SampleServer
+
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    """A private copy of the bundled InforMEA samples, so a test may edit them."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES_DIR / "informea", folder)
+    return folder
+
+
+@pytest.fixture
+def server(samples: Path) -> Iterator[SampleServer]:
+    with SampleServer(samples) as srv:
+        yield srv
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for tests: no config file, fast retries, no pacing."""
+    values = {"data_dir": str(data_dir), "http_requests_per_s": 1000.0, "http_backoff_s": 0.01,
+              "http_retries": 2, "http_timeout_s": 5.0}
+    values.update(overrides)
+    return load_settings(environ={}, overrides=values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def hub(settings: Settings) -> Iterator[Hub]:
+    with Hub(settings) as h:
+        yield h
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mcep(*args: str, env: dict[str, str] | None = None, check: bool = False,
+         timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the real command line in a child process."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "mcep_ld.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=PROJECT_ROOT)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"mcep {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc

@@ -1,0 +1,197 @@
+"""The command line as an operator uses it: real processes, a real sample server, SIGKILL included."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from mcep_ld.resources import PROJECT_ROOT
+from mcep_ld.sample_server import SampleServer
+from tests.conftest import mcep
+
+FAST = {"MCEP_HTTP_REQUESTS_PER_S": "1000", "MCEP_HTTP_BACKOFF_S": "0.01", "MCEP_HTTP_RETRIES": "1"}
+PROV = "http://www.w3.org/ns/prov#"
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo data directory shared by the read-only tests of this module."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    proc = mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+    assert "informea: run 1 completed" in proc.stdout
+    return data
+
+
+def test_demo_then_status_json(demo_dir: Path) -> None:
+    report = json.loads(mcep("status", "--json", "--data-dir", str(demo_dir), check=True).stdout)
+    informea = report["sources"]["informea"]
+    kinds = {k for k, c in informea["records"].items() if c["published"] > 0}
+    assert {"decision", "meeting", "focal-point"} <= kinds
+    assert informea["last_run"]["status"] == "completed"
+    assert informea["last_run"]["added"] == 73
+    planted = [q for q in report["quarantine"] if q["source_key"].startswith("Decisions/")]
+    assert len(planted) == 1 and "Violation" in planted[0]["report"]
+    assert len(report["quarantine"]) == 3
+
+
+def test_status_in_words(demo_dir: Path) -> None:
+    out = mcep("status", "--data-dir", str(demo_dir), check=True).stdout
+    assert "decision" in out and "quarantine (3 records)" in out
+
+
+def test_query_counts_graphs(demo_dir: Path) -> None:
+    proc = mcep("query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                "--data-dir", str(demo_dir), check=True)
+    n = int(json.loads(proc.stdout)["results"]["bindings"][0]["n"]["value"])
+    assert n >= 73
+
+
+@pytest.mark.parametrize("fmt, marker", [("csv", "n\n"), ("tsv", "?n\n"), ("xml", "<sparql")])
+def test_query_formats(demo_dir: Path, fmt: str, marker: str) -> None:
+    proc = mcep("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", fmt,
+                "--data-dir", str(demo_dir), check=True)
+    assert marker in proc.stdout
+
+
+def test_query_construct_as_turtle(demo_dir: Path) -> None:
+    proc = mcep("query", "CONSTRUCT { ?d a ?c } WHERE { ?d a ?c } LIMIT 3", "--format", "ttl",
+                "--data-dir", str(demo_dir), check=True)
+    assert len(list(ox.parse(proc.stdout.encode(), format=ox.RdfFormat.TURTLE))) == 3
+
+
+def test_malformed_query_is_a_clear_error(demo_dir: Path) -> None:
+    proc = mcep("query", "SELEKT * { ?s ?p ?o }", "--data-dir", str(demo_dir))
+    assert proc.returncode == 1
+    assert "malformed query" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_dump_has_no_restricted_field(demo_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "public.nq"
+    mcep("dump", "--output", str(out), "--data-dir", str(demo_dir), check=True)
+    quads = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) > 1000
+    predicates = {q.predicate.value for q in quads}
+    for p in ("email", "telephone", "faxNumber", "address"):
+        assert f"http://schema.org/{p}" not in predicates
+    assert "@example.org" not in out.read_text(encoding="utf-8")
+
+
+def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "backup"
+    mcep("backup", str(target), "--data-dir", str(demo_dir), check=True)
+    store = ox.Store.read_only(str(target / "store"))
+    assert len(list(store.named_graphs())) >= 73
+    db = sqlite3.connect(target / "catalog.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 76
+
+
+def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("""
+        @prefix mcep: <https://w3id.org/mcep/ontology#> . @prefix dct: <http://purl.org/dc/terms/> .
+        <http://x/id/decision/1> a mcep:Decision ; dct:identifier "MC-9/9" ;
+            dct:source <http://x/src> ; mcep:treaty <http://x/vocab/treaty/minamata> .
+    """)
+    proc = mcep("validate", str(bad))
+    assert proc.returncode == 1
+    assert "Violation" in proc.stdout and "dct:title" in proc.stdout
+    good = tmp_path / "good.ttl"
+    good.write_text(bad.read_text().replace('dct:identifier "MC-9/9" ;',
+                                            'dct:identifier "MC-9/9" ; dct:title "Mercury"@en ;'))
+    proc = mcep("validate", str(good))
+    assert proc.returncode == 0, proc.stdout
+    assert "0 violation(s)" in proc.stdout
+
+
+def test_validate_unreadable_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not turtle")
+    proc = mcep("validate", str(broken))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+def test_harvest_twice_leaves_everything_unchanged(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples" / "informea") as srv:
+        first = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
+        second = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert "added 73" in first.stdout
+    assert "seen 76, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in second.stdout
+
+
+def test_failed_harvest_exits_nonzero(tmp_path: Path) -> None:
+    proc = mcep("harvest", "informea", "--endpoint", "http://127.0.0.1:9/informea.svc",
+                "--data-dir", str(tmp_path / "d"), env=FAST)
+    assert proc.returncode == 1
+    assert "failed" in proc.stdout and "error:" in proc.stderr
+
+
+def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
+    proc = mcep("harvest", "nowhere", "--data-dir", str(tmp_path / "d"))
+    assert proc.returncode == 2 and "unknown source" in proc.stderr
+
+
+def _comparable_state(data: Path) -> tuple[list, set]:
+    """Catalog rows and public quads, leaving out what names a particular run or moment."""
+    db = sqlite3.connect(data / "catalog.sqlite")
+    rows = db.execute("SELECT source_key, kind, iri, graph, content_hash, graph_hash, deleted, published, status, "
+                      "sets FROM records ORDER BY source_key").fetchall()
+    db.close()
+    out = data.parent / f"{data.name}.nq"
+    mcep("dump", "--output", str(out), "--data-dir", str(data), check=True)
+    quads = {str(q) for q in ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS)
+             if not q.graph_name.value.endswith("/graph/hub")
+             and q.predicate.value not in (f"{PROV}wasGeneratedBy", f"{PROV}generatedAtTime")}
+    return rows, quads
+
+
+def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    env = {**FAST, "MCEP_SOURCES_INFORMEA_PAGE_SIZE_RECORDS": "5", "MCEP_HARVEST_BATCH_RECORDS": "5"}
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples" / "informea", page_delay_s=0.1) as srv:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | env
+        proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "harvest", "informea", "--endpoint",
+                                 srv.informea_endpoint, "--data-dir", str(killed)], env=full_env,
+                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        catalog = killed / "catalog.sqlite"
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline:
+            if catalog.exists():
+                try:
+                    db = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+                    done = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+                    db.close()
+                except sqlite3.OperationalError:
+                    done = 0
+            if done >= 20:
+                break
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert 20 <= done < 76, f"the kill should land mid-run, at {done} records"
+
+        again = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", str(killed),
+                     env=FAST)
+        assert again.returncode == 0, again.stderr
+        mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", str(clean), env=FAST,
+             check=True)
+
+    db = sqlite3.connect(killed / "catalog.sqlite")
+    statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")]
+    db.close()
+    assert statuses == ["aborted", "completed"]
+    killed_rows, killed_quads = _comparable_state(killed)
+    clean_rows, clean_quads = _comparable_state(clean)
+    assert killed_rows == clean_rows
+    assert killed_quads == clean_quads

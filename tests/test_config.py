@@ -1,0 +1,81 @@
+"""Configuration: sources of values, clear errors, and a README that documents every key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mcep_ld.config import KEYS, SOURCE_KEYS, ConfigError, load_settings
+from mcep_ld.resources import PROJECT_ROOT
+from tests.conftest import mcep
+
+
+def test_defaults() -> None:
+    s = load_settings(environ={})
+    assert s.data_dir == "./mcep-data"
+    assert s.base_uri.endswith("/")
+    assert s.language_fallback == ["en", "fr", "es", "ar", "ru", "zh"]
+    assert s.source("informea")["treaties"] == ["minamata"]
+
+
+def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    conf = tmp_path / "mcep.toml"
+    conf.write_text('base_uri = "https://hub.example.org/"\nsparql_timeout_s = 5\n'
+                    '[sources.informea]\nendpoint = "http://x/informea.svc"\npage_size_records = 50\n')
+    s = load_settings(conf, environ={"MCEP_SPARQL_TIMEOUT_S": "7.5",
+                                     "MCEP_SOURCES_INFORMEA_TREATIES": "minamata,basel"},
+                      overrides={"data_dir": "/tmp/x"})
+    assert s.base_uri == "https://hub.example.org/"
+    assert s.sparql_timeout_s == 7.5
+    assert s.data_dir == "/tmp/x"
+    informea = s.source("informea")
+    assert informea["endpoint"] == "http://x/informea.svc"
+    assert informea["page_size_records"] == 50
+    assert informea["treaties"] == ["minamata", "basel"]
+
+
+@pytest.mark.parametrize("text, key", [
+    ('sparql_timeout_s = "soon"', "sparql_timeout_s"),
+    ('base_uri = "http://no-slash"', "base_uri"),
+    ('colour = "blue"', "colour"),
+    ('[sources.informea]\npage_size = 3', "sources.informea.page_size"),
+    ("harvest_batch_records = 0", "harvest_batch_records"),
+])
+def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    conf = tmp_path / "mcep.toml"
+    conf.write_text(text + "\n")
+    with pytest.raises(ConfigError, match=re.escape(key)):
+        load_settings(conf, environ={})
+
+
+def test_bad_environment_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="MCEP_HTTP_RETRIES"):
+        load_settings(environ={"MCEP_HTTP_RETRIES": "many"})
+
+
+def test_cli_reports_bad_configuration_without_traceback(tmp_path: Path) -> None:
+    conf = tmp_path / "mcep.toml"
+    conf.write_text("http_port = 'eighty'\n")
+    proc = mcep("status", "--config", str(conf), "--data-dir", str(tmp_path / "d"))
+    assert proc.returncode == 2
+    assert "http_port" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_readme_documents_every_key() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", readme, flags=re.MULTILINE))
+    missing = {k for k in KEYS if k not in documented}
+    missing |= {f"sources.NAME.{k}" for k in SOURCE_KEYS if f"sources.NAME.{k}" not in documented}
+    assert not missing, f"keys missing from the README's configuration table: {sorted(missing)}"
+
+
+def test_readme_documents_every_command() -> None:
+    from mcep_ld.cli import build_parser
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    missing = [name for name in sub.choices if f"mcep {name}" not in readme]
+    assert not missing, f"commands missing from the README: {missing}"

@@ -1,0 +1,114 @@
+"""The mapping toolkit: keys and IRIs, language tags, dates, country lookup, and the literal trap."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from mcep_ld.mapping.dates import date_literal, day_literal
+from mcep_ld.mapping.iris import record_iri, slug
+from mcep_ld.mapping.languages import normalise_language, text_literal
+from mcep_ld.records import MappingError
+from mcep_ld.resources import PROJECT_ROOT
+from mcep_ld.terms import graph_to_quads, quads_to_graph, to_ox, to_rdflib
+from mcep_ld.vocab import Vocabulary
+
+BASE = "http://hub.test/"
+
+
+@pytest.mark.parametrize("natural, key", [
+    ("MC-5/16", "mc-5-16"),
+    ("UNEP/MC/COP.5/19", "unep-mc-cop-5-19"),
+    ("UNEP/MC/COP.5/INF/36", "unep-mc-cop-5-inf-36"),
+    ("UNEP(DTIE)/Hg/INC.5/1/Add.1", "unep-dtie-hg-inc-5-1-add-1"),
+    ("10148", "10148"),
+])
+def test_slug_of_natural_keys(natural: str, key: str) -> None:
+    assert slug(natural) == key
+    assert record_iri(BASE, "decision", slug(natural)) == URIRef(f"{BASE}id/decision/{key}")
+
+
+def test_slug_refuses_empty_keys() -> None:
+    with pytest.raises(ValueError):
+        slug("///")
+
+
+@pytest.mark.parametrize("code, tag", [
+    ("en", "en"), ("EN", "en"), ("zh-hans", "zh"), ("zh_CN", "zh"), ("zh-Hans", "zh"), ("zh", "zh"),
+    ("zh-hant", "zh-Hant"), ("pt-br", "pt-BR"), ("sr-latn-rs", "sr-Latn-RS"), ("fra", "fr"),
+    ("und", "und"), ("", None), ("not a tag!", None), (None, None),
+])
+def test_language_tags_become_bcp47(code: str | None, tag: str | None) -> None:
+    assert normalise_language(code) == tag
+
+
+def test_text_literal_keeps_text_without_a_usable_tag() -> None:
+    assert text_literal("  Mercurio  ", "ES") == Literal("Mercurio", lang="es")
+    assert text_literal("untagged", "??") == Literal("untagged")
+    assert text_literal("   ", "en") is None
+
+
+@pytest.mark.parametrize("value, lexical, datatype", [
+    ("/Date(1206271611000)/", "2008-03-23T11:26:51", XSD.dateTime),
+    ("/Date(1206271611000+0100)/", "2008-03-23T11:26:51", XSD.dateTime),
+    ("2024-01-31", "2024-01-31", XSD.date),
+    ("2024-01-31 10:00:00", "2024-01-31T10:00:00", XSD.dateTime),
+    ("2024-01-31T10:00:00+02:00", "2024-01-31T08:00:00", XSD.dateTime),
+    ("2024-01-31T10:00:00Z", "2024-01-31T10:00:00", XSD.dateTime),
+    ("FY2019", "2019", XSD.gYear),
+    ("2019", "2019", XSD.gYear),
+])
+def test_dates_in_every_source_form(value: str, lexical: str, datatype: URIRef) -> None:
+    lit = date_literal(value)
+    assert lit.datatype == datatype
+    assert str(lit).startswith(lexical)
+
+
+@pytest.mark.parametrize("value", ["2023-02-30", "2024-13-01", "/Date(99999999999999999999)/", "yesterday"])
+def test_impossible_dates_raise_mapping_error(value: str) -> None:
+    with pytest.raises(MappingError, match="impossible date"):
+        date_literal(value)
+
+
+def test_day_literal_reduces_moments_to_days() -> None:
+    assert day_literal("/Date(1698624000000)/") == Literal("2023-10-30", datatype=XSD.date)
+    assert date_literal("") is None
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary.load(PROJECT_ROOT / "vocabularies", BASE)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("HU", "HU"), ("hu", "HU"), ("ec", "EC"), ("BRA", "BR"), ("tza", "TZ"), ("076", "BR"),
+    ("Congo DR", "CD"), ("Bosnia-Herzegovina", "BA"), ("Cote d'Ivoire", "CI"), ("côte d’ivoire", "CI"),
+    ("Viet Nam", "VN"), ("France", "FR"), ("Francia", "FR"), ("Франция", "FR"), ("法国", "FR"),
+])
+def test_countries_through_the_vocabulary(vocab: Vocabulary, text: str, code: str) -> None:
+    assert vocab.country(text) == f"{BASE}vocab/country/{code}"
+
+
+@pytest.mark.parametrize("text", ["XX", "Atlantis", "", None])
+def test_unknown_countries_are_none(vocab: Vocabulary, text: str | None) -> None:
+    assert vocab.country(text) is None
+
+
+def test_treaties_through_the_vocabulary(vocab: Vocabulary) -> None:
+    assert vocab.lookup("treaty", "minamata") == f"{BASE}vocab/treaty/minamata"
+
+
+def test_plain_literals_survive_a_round_trip_through_oxigraph() -> None:
+    """The rdflib ↔ pyoxigraph trap: Oxigraph reports plain literals as xsd:string."""
+    g = Graph()
+    s = URIRef("http://x/s")
+    g.add((s, URIRef("http://x/p"), Literal("plain")))
+    g.add((s, URIRef("http://x/p"), Literal("tagged", lang="fr")))
+    g.add((s, URIRef("http://x/p"), Literal("2024-01-01", datatype=XSD.date)))
+    store = ox.Store()
+    store.extend(graph_to_quads(g, "http://x/g"))
+    back = quads_to_graph(store.quads_for_pattern(None, None, None, None))
+    assert set(back) == set(g)
+    assert to_rdflib(to_ox(Literal("plain"))) == Literal("plain")
