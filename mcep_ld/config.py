@@ -43,7 +43,8 @@ KEYS: dict[str, Key] = {
     for k in [
         Key("data_dir", str, "./mcep-data", "Directory holding the store, the catalog and dumps."),
         Key("base_uri", str, "http://localhost:8000/", "Prefix of every hub IRI; must end with '/'."),
-        Key("language_fallback", list, UN_LANGUAGES, "Order in which languages are tried for display."),
+        Key("language_fallback", list, UN_LANGUAGES,
+            "Order in which languages are tried for display (read by the pages to come)."),
         Key("restricted_predicates", list, DEFAULT_RESTRICTED,
             "Predicates moved to the restricted store, never published."),
         Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),
@@ -54,8 +55,6 @@ KEYS: dict[str, Key] = {
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),
         Key("http_requests_per_s", float, 4.0, "Most requests per second sent to one source."),
         Key("http_user_agent", str, "mcep-ld/0.1 (+https://mercuryconvention.org)", "User-Agent sent."),
-        Key("sparql_timeout_s", float, 30.0, "Longest a SPARQL query may run before it is stopped."),
-        Key("sparql_max_rows", int, 100_000, "Most result rows one SPARQL SELECT returns."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
     ]
@@ -66,7 +65,6 @@ SOURCE_KEYS: dict[str, Key] = {
     k.name: k
     for k in [
         Key("endpoint", str, "", "Service root (URL) of the source."),
-        Key("enabled", bool, True, "Whether `mcep harvest --all` includes the source."),
         Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest."),
         Key("entity_sets", list, ["Decisions", "Meetings", "Contacts"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
@@ -197,7 +195,7 @@ def load_settings(
         raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
-    for name in ("harvest_batch_records", "http_requests_per_s", "sparql_timeout_s", "sparql_max_rows"):
+    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     return Settings(values=values, sources=sources)

@@ -22,13 +22,13 @@ def test_defaults() -> None:
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
     conf = tmp_path / "mcep.toml"
-    conf.write_text('base_uri = "https://hub.example.org/"\nsparql_timeout_s = 5\n'
+    conf.write_text('base_uri = "https://hub.example.org/"\nhttp_timeout_s = 5\n'
                     '[sources.informea]\nendpoint = "http://x/informea.svc"\npage_size_records = 50\n')
-    s = load_settings(conf, environ={"MCEP_SPARQL_TIMEOUT_S": "7.5",
+    s = load_settings(conf, environ={"MCEP_HTTP_TIMEOUT_S": "7.5",
                                      "MCEP_SOURCES_INFORMEA_TREATIES": "minamata,basel"},
                       overrides={"data_dir": "/tmp/x"})
     assert s.base_uri == "https://hub.example.org/"
-    assert s.sparql_timeout_s == 7.5
+    assert s.http_timeout_s == 7.5
     assert s.data_dir == "/tmp/x"
     informea = s.source("informea")
     assert informea["endpoint"] == "http://x/informea.svc"
@@ -37,7 +37,7 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, key", [
-    ('sparql_timeout_s = "soon"', "sparql_timeout_s"),
+    ('http_timeout_s = "soon"', "http_timeout_s"),
     ('base_uri = "http://no-slash"', "base_uri"),
     ('colour = "blue"', "colour"),
     ('[sources.informea]\npage_size = 3', "sources.informea.page_size"),

@@ -5,6 +5,8 @@ Minimal for now: protocol conformance, limits and updates come with their own is
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
@@ -43,8 +45,9 @@ async def _query_text(request: Request) -> str | None:
             return (await request.body()).decode("utf-8")
         if ctype != "application/x-www-form-urlencoded":
             raise QueryError(f"unsupported content type {ctype!r}")
-        form = await request.form()
-        queries = form.getlist("query")
+        # Parsed here rather than with request.form(), which needs python-multipart for nothing more.
+        form = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
+        queries = form.get("query", [])
     if len(queries) > 1:
         raise QueryError("more than one query in the request")
     return queries[0] if queries else None

@@ -1,0 +1,108 @@
+"""The service over HTTP, with real clients: SPARQLWrapper, rdflib's SPARQLStore and requests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from rdflib import Graph
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from mcep_ld.resources import PROJECT_ROOT
+from tests.conftest import free_port, mcep
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("web") / "data"
+    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
+    proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
+                             "--data-dir", str(data)], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mcep serve did not start: {proc.stderr.read().decode()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_health(service: str) -> None:
+    body = requests.get(f"{service}/health", timeout=5).json()
+    assert body["status"] == "ok" and body["published_records"] == 73
+
+
+def test_sparqlwrapper_select(service: str) -> None:
+    sw = SPARQLWrapper(f"{service}/sparql")
+    sw.setQuery("PREFIX mcep: <https://w3id.org/mcep/ontology#> SELECT (COUNT(?d) AS ?n) { ?d a mcep:Decision }")
+    sw.setReturnFormat(JSON)
+    result = sw.query().convert()
+    assert result["results"]["bindings"][0]["n"]["value"] == "32"
+
+
+def test_rdflib_sparqlstore(service: str) -> None:
+    graph = Graph(store=SPARQLStore(f"{service}/sparql"))
+    rows = list(graph.query("SELECT ?t { <http://localhost:8000/id/decision/mc-5-2> "
+                            "<http://purl.org/dc/terms/title> ?t FILTER(lang(?t) = 'zh') }"))
+    assert [str(r[0]) for r in rows] == ["关于手工和小规模采金的指导意见"]
+
+
+@pytest.mark.parametrize("accept, media", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+])
+def test_select_formats_by_accept(service: str, accept: str, media: str) -> None:
+    r = requests.get(f"{service}/sparql", params={"query": "ASK { ?s ?p ?o }" if "csv" not in accept
+                                                  and "tab" not in accept else "SELECT ?s { ?s ?p ?o } LIMIT 1"},
+                     headers={"Accept": accept}, timeout=5)
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+
+
+def test_construct_as_turtle_by_post_direct(service: str) -> None:
+    r = requests.post(f"{service}/sparql", data="CONSTRUCT WHERE { ?s a ?c } LIMIT 5",
+                      headers={"Content-Type": "application/sparql-query", "Accept": "text/turtle"}, timeout=5)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert len(Graph().parse(data=r.text, format="turtle")) == 5
+
+
+def test_post_form(service: str) -> None:
+    r = requests.post(f"{service}/sparql", data={"query": "ASK { ?s ?p ?o }"},
+                      headers={"Accept": "application/sparql-results+json"}, timeout=5)
+    assert r.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("params", [{"query": "SELEKT nothing"}, {}, {"query": ["ASK {}", "ASK {}"]}])
+def test_bad_requests_get_400_not_a_trace(service: str, params: dict) -> None:
+    r = requests.get(f"{service}/sparql", params=params, timeout=5)
+    assert r.status_code == 400
+    assert "Traceback" not in r.text
+
+
+def test_no_restricted_field_through_any_query_form(service: str) -> None:
+    for query in ["SELECT ?o { ?s <http://schema.org/email> ?o }",
+                  "SELECT ?o { GRAPH ?g { ?s <http://schema.org/telephone> ?o } }",
+                  "SELECT ?o { ?s ?p ?o FILTER(CONTAINS(STR(?o), '@example.org')) }"]:
+        r = requests.get(f"{service}/sparql", params={"query": query},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        assert r.status_code == 200
+        assert r.json()["results"]["bindings"] == [], query
