@@ -66,7 +66,7 @@ def test_cli_reports_bad_configuration_without_traceback(tmp_path: Path) -> None
 
 def test_readme_documents_every_key() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `([a-z_.]+)` \|", readme, flags=re.MULTILINE))
+    documented = set(re.findall(r"^\| `([A-Za-z_.]+)` \|", readme, flags=re.MULTILINE))
     missing = {k for k in KEYS if k not in documented}
     missing |= {f"sources.NAME.{k}" for k in SOURCE_KEYS if f"sources.NAME.{k}" not in documented}
     assert not missing, f"keys missing from the README's configuration table: {sorted(missing)}"
