@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from harvesters.base import MappingContext
@@ -26,7 +26,7 @@ from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA
-from mcep_ld.records import MappedRecord, MappingError, SourceRecord
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
 
 #: Entity set → (record kind, navigation properties to $expand, whether it has a `treaty` field).
 ENTITY_SETS: dict[str, tuple[str, str, bool]] = {
@@ -188,16 +188,13 @@ class InforMEAHarvester:
         if not _scalar(entity, "id"):
             raise MappingError("record has no 'id'")
         mapper = {"decision": self._decision, "meeting": self._meeting, "focal-point": self._contact}[record.kind]
-        g = Graph()
-        g.bind("dct", DCT)
-        g.bind("mcep", MCEP)
-        g.bind("schema", SCHEMA)
+        g = Triples()
         iri, sets = mapper(g, entity, ctx)
         g.add((iri, DCT.source, URIRef(record.url)))
         sets = [f"kind:{record.kind}", f"source:{self.name}", *sets]
-        return MappedRecord(iri=iri, graph=g, sets=sorted(set(sets)))
+        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
-    def _treaty(self, g: Graph, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
+    def _treaty(self, g: Triples, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
         if not code:
             return []
         concept = ctx.vocab.lookup("treaty", code)
@@ -207,7 +204,7 @@ class InforMEAHarvester:
             g.add((iri, MCEP.treatyCode, Literal(code)))
         return [f"treaty:{slug(code)}"]
 
-    def _country(self, g: Graph, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
+    def _country(self, g: Triples, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
         if not code:
             return []
         concept = ctx.vocab.country(code)
@@ -217,7 +214,7 @@ class InforMEAHarvester:
         g.add((iri, MCEP.country, URIRef(concept)))
         return [f"country:{concept.rsplit('/', 1)[-1]}"]
 
-    def _decision(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+    def _decision(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
         number, treaty = _scalar(e, "number"), _scalar(e, "treaty")
         if number:
             # Numbers such as "SC-3/7" carry their treaty; bare ones ("1/13") are paired with it.
@@ -256,7 +253,7 @@ class InforMEAHarvester:
         self._files(g, iri, e, ctx)
         return iri, self._treaty(g, iri, treaty, ctx)
 
-    def _files(self, g: Graph, iri: URIRef, e: dict, ctx: MappingContext) -> None:
+    def _files(self, g: Triples, iri: URIRef, e: dict, ctx: MappingContext) -> None:
         for n, f in enumerate(_collection(e.get("files")), start=1):
             if not isinstance(f, dict) or not _scalar(f, "url"):
                 continue
@@ -274,7 +271,7 @@ class InforMEAHarvester:
                     mime = mimetypes.types_map.get(f".{mime.lower()}", "application/octet-stream")
                 g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{mime}")))
 
-    def _meeting(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+    def _meeting(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
         iri = record_iri(ctx.base_uri, "meeting", slug(_scalar(e, "id") or ""))
         g.add((iri, RDF.type, MCEP.Meeting))
         for lit in _texts(e, "title"):
@@ -302,7 +299,7 @@ class InforMEAHarvester:
         sets += self._country(g, iri, _scalar(e, "country"), ctx)
         return iri, sets
 
-    def _contact(self, g: Graph, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+    def _contact(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
         iri = record_iri(ctx.base_uri, "focal-point", slug(_scalar(e, "id") or ""))
         g.add((iri, RDF.type, MCEP.FocalPoint))
         parts = [p for p in (_scalar(e, "prefix"), _scalar(e, "firstName"), _scalar(e, "lastName")) if p]

@@ -7,6 +7,7 @@ and the validation reports (a quarantined record's SHACL report among them). It 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,7 @@ CREATE TABLE IF NOT EXISTS runs (
     quarantined INTEGER NOT NULL DEFAULT 0,
     failed      INTEGER NOT NULL DEFAULT 0,
     duration_s  REAL,
+    timings     TEXT,                 -- JSON: seconds spent per stage (fetch, map, validate, store…)
     error       TEXT
 );
 
@@ -163,12 +165,14 @@ class Catalog:
             return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, *, status: str, complete: bool, counters: RunCounters,
-                   duration_s: float, error: str | None = None) -> None:
+                   duration_s: float, timings: dict[str, float] | None = None, error: str | None = None) -> None:
         sets = ", ".join(f"{c}=?" for c in COUNTERS)
         with self._lock:
             self.db.execute(
-                f"UPDATE runs SET status=?, complete=?, ended=?, duration_s=?, error=?, {sets} WHERE id=?",
-                (status, int(complete), utc_now(), duration_s, error,
+                f"UPDATE runs SET status=?, complete=?, ended=?, duration_s=?, timings=?, error=?, {sets} "
+                f"WHERE id=?",
+                (status, int(complete), utc_now(), duration_s,
+                 json.dumps({k: round(v, 3) for k, v in (timings or {}).items()}), error,
                  *counters.as_dict().values(), run_id))
 
     def run(self, run_id: int) -> dict[str, Any]:

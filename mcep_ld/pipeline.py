@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 import traceback
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ class RunResult:
     counters: RunCounters
     duration_s: float
     error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -62,9 +64,27 @@ class _Work:
     status: str = "valid"
 
 
-def _batches(items: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
+class _Clock:
+    """Seconds spent per stage of a run: kept with the run, so an operator sees where time goes."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = defaultdict(float)
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.spent[stage] += now - self._last
+        self._last = now
+
+
+def _batches(items: Iterable[SourceRecord], size: int, clock: _Clock) -> Iterator[list[SourceRecord]]:
     it = iter(items)
-    while batch := list(islice(it, size)):
+    while True:
+        clock.lap("other")
+        batch = list(islice(it, size))
+        clock.lap("fetch")
+        if not batch:
+            return
         yield batch
 
 
@@ -108,8 +128,9 @@ class Pipeline:
         started_at = datetime.now(UTC)
         status, complete, error = "failed", False, None
         seen: set[str] = set()
+        clock = self.clock = _Clock()
         try:
-            for batch in _batches(records, self.settings.harvest_batch_records):
+            for batch in _batches(records, self.settings.harvest_batch_records, clock):
                 fresh = [r for r in batch if r.key not in seen]  # duplicates across pages: first one wins
                 seen.update(r.key for r in fresh)
                 self._process(harvester, fresh, run_id, counters)
@@ -118,6 +139,7 @@ class Pipeline:
             complete = True
             if listing:
                 self._tombstone(harvester.name, run_id, counters)
+                clock.lap("tombstone")
             status = "completed"
         except SourceError as exc:
             error = str(exc)
@@ -130,10 +152,11 @@ class Pipeline:
             log.exception("%s: run %d failed", harvester.name, run_id)
         finally:
             duration = time.monotonic() - started
+            clock.lap("other")
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
-                               duration_s=duration, error=error)
+                               duration_s=duration, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
-        return RunResult(run_id, harvester.name, status, complete, counters, duration, error)
+        return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent))
 
     def _process(self, harvester: Harvester, batch: list[SourceRecord], run_id: int,
                  counters: RunCounters) -> None:
@@ -151,9 +174,12 @@ class Pipeline:
                 unchanged.append(r.key)
             else:
                 todo.append(_Work(r, fp, k))
+        clock = self.clock
+        clock.lap("fingerprint")
         if unchanged:
             catalog.mark_seen(source, unchanged, run_id)
             counters.unchanged += len(unchanged)
+        clock.lap("catalog")
         if not todo:
             return
 
@@ -166,7 +192,8 @@ class Pipeline:
             except Exception:  # noqa: BLE001 - a mapping bug quarantines the record, not the run
                 w.status, w.reports = "failed", [("Error", "map", traceback.format_exc(limit=4))]
 
-        mapped = {i: w.mapped.graph for i, w in enumerate(todo) if w.mapped is not None}
+        clock.lap("map")
+        mapped = {i: w.mapped.triples for i, w in enumerate(todo) if w.mapped is not None}
         for i, outcome in self.hub.gate.validate_batch(mapped).items():
             w = todo[i]
             if outcome.violations:
@@ -176,6 +203,7 @@ class Pipeline:
                 w.status = "warning" if w.status == "valid" else w.status
                 w.reports.append(("Warning", "validate", outcome.report("Warning")))
 
+        clock.lap("validate")
         public: dict[str, list[ox.Quad]] = {}
         restricted: dict[str, list[ox.Quad]] = {}
         rows: list[RecordRow] = []
@@ -212,11 +240,14 @@ class Pipeline:
                 source_modified=r.modified.strftime("%Y-%m-%dT%H:%M:%SZ") if r.modified else None,
                 sets=w.mapped.sets if w.mapped is not None else [], published=publish,
                 status=w.status, datestamp_moves=moves, graph_hash=ghash, reports=w.reports))
+        clock.lap("prepare")
         # Store first, catalog second: see the module docstring.
         if public:
             self.hub.store.public.replace_graphs(public)
             self.hub.store.restricted.replace_graphs(restricted)
+        clock.lap("store")
         catalog.save(rows, run_id)
+        clock.lap("catalog")
 
     def _split(self, mapped: MappedRecord, graph: str, base: str, key: str,
                source: str) -> tuple[list[ox.Quad], list[ox.Quad]]:
@@ -225,7 +256,7 @@ class Pipeline:
         g_res = named_node(restricted_graph_iri(base, source, key))
         pub: list[ox.Quad] = []
         res: list[ox.Quad] = []
-        for s, p, o in mapped.graph:
+        for s, p, o in dict.fromkeys(mapped.triples):  # drop repeated triples, keep order
             pred = to_ox(p)
             if pred in self.restricted:
                 res.append(ox.Quad(to_ox(s), pred, to_ox(o), g_res))

@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+Triple = tuple[Node, Node, Node]
+
+
+class Triples(list[Triple]):
+    """A record's triples as a plain list: building an rdflib Graph per record costs more than the
+    rest of the mapping, and the pipeline adds them once into the batch graph it validates."""
+
+    def add(self, triple: Triple) -> None:
+        self.append(triple)
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,17 @@ class SourceRecord:
 
 @dataclass
 class MappedRecord:
-    """A record graph ready for validation: its hub IRI, the triples, and the OAI sets it belongs to."""
+    """A record ready for validation: its hub IRI, its triples, and the OAI sets it belongs to."""
 
     iri: URIRef
-    graph: Graph
+    triples: Triples
     sets: list[str] = field(default_factory=list)
+
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph (for tests and tools; the pipeline does not need one)."""
+        g = Graph()
+        g.addN((s, p, o, g) for s, p, o in self.triples)
+        return g
 
 
 class MappingError(ValueError):

@@ -8,13 +8,15 @@ and each result is attributed to its record by its focus node, so the outcome is
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
+
+from mcep_ld.records import Triple
 
 RDF_SUFFIXES = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".rdf": "xml",
                 ".xml": "xml", ".owl": "xml", ".jsonld": "json-ld", ".json": "json-ld", ".n3": "n3"}
@@ -93,14 +95,15 @@ class ShaclGate:
             ))
         return out
 
-    def validate_batch(self, graphs: Mapping[Hashable, Graph]) -> dict[Hashable, Outcome]:
-        """Validate many record graphs in one call; return each record's own findings."""
+    def validate_batch(self, graphs: Mapping[Hashable, Iterable[Triple]]) -> dict[Hashable, Outcome]:
+        """Validate the triples of many records in one call; return each record's own findings."""
         owner: dict[str, Hashable] = {}
         data = Graph()
-        for key, g in graphs.items():
-            for s in g.subjects(unique=True):
+        for key, triples in graphs.items():
+            triples = list(triples)
+            for s, _, _ in triples:
                 owner[str(s)] = key
-            data += g
+            data.addN((s, p, o, data) for s, p, o in triples)
         outcomes: dict[Hashable, Outcome] = defaultdict(Outcome)
         for finding in self.findings(data):
             key = owner.get(finding.focus)

@@ -1,0 +1,106 @@
+"""Ingest benchmark: the real pipeline (InforMEA mapping, SHACL gate, on-disk store, SQLite catalog) over
+a synthetic corpus, for an initial ingest and an unchanged re-ingest.
+
+    python benchmarks/ingest.py --records 100000          # one size, in this process
+    python benchmarks/ingest.py --sizes 25000,50000,100000  # each size in a fresh process: is memory flat?
+
+Prints records/s and peak RSS, and the ratio to a reference run in the same process: parsing and hashing
+the same payloads, the least any ingest must do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpus import entities  # noqa: E402
+from harvesters.informea import ENTITY_SETS, InforMEAHarvester  # noqa: E402
+from mcep_ld.config import load_settings  # noqa: E402
+from mcep_ld.http import HttpClient  # noqa: E402
+from mcep_ld.hub import Hub  # noqa: E402
+from mcep_ld.pipeline import Pipeline  # noqa: E402
+from mcep_ld.records import SourceRecord  # noqa: E402
+
+
+class SyntheticInforMEA(InforMEAHarvester):
+    """The InforMEA harvester with its listing replaced by the synthetic corpus (mapping unchanged)."""
+
+    def __init__(self, size: int, version: int, **kw: object) -> None:
+        super().__init__(**kw)
+        self.size, self.version = size, version
+
+    def records(self) -> Iterator[SourceRecord]:
+        now = datetime.now(UTC)
+        for entity_set, row in entities(self.size, version=self.version):
+            yield SourceRecord(source=self.name, key=f"{entity_set}/{row['id']}", kind=ENTITY_SETS[entity_set][0],
+                               payload=json.dumps(row, sort_keys=True, ensure_ascii=False).encode(),
+                               url=row["__metadata"]["uri"], fetched_at=now)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reference(size: int) -> float:
+    """Seconds to generate, serialise, parse and hash the payloads: the floor under any ingest."""
+    start = time.perf_counter()
+    for _, row in entities(size):
+        payload = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
+        json.loads(payload)
+        hashlib.sha256(payload).hexdigest()
+    return time.perf_counter() - start
+
+
+def run_one(size: int, data_dir: Path) -> dict:
+    settings = load_settings(environ={}, overrides={"data_dir": str(data_dir)})
+    out: dict = {"records": size}
+    with Hub(settings) as hub:
+        for label, version in (("initial", 0), ("unchanged", 0)):
+            h = SyntheticInforMEA(size, version, endpoint="synthetic", settings=settings,
+                                  client=HttpClient.from_settings(settings))
+            result = Pipeline(hub).harvest(h)
+            assert result.ok, result.error
+            out[label] = {"seconds": round(result.duration_s, 1),
+                          "records_per_s": round(size / result.duration_s),
+                          "counters": result.counters.as_dict(),
+                          "stage_s": {k: round(v, 1) for k, v in sorted(result.timings.items())}}
+    out["reference_s"] = round(reference(size), 1)
+    out["peak_rss_mb"] = round(peak_rss_mb())
+    for label in ("initial", "unchanged"):
+        out[label]["ratio_to_reference"] = round(out[label]["seconds"] / out["reference_s"], 1)
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--records", type=int, default=100_000)
+    p.add_argument("--sizes", help="comma-separated sizes, each run in a fresh process")
+    p.add_argument("--data-dir", help="where to build the hub (default: a temporary folder)")
+    args = p.parse_args()
+    if args.sizes:
+        for size in (int(s) for s in args.sizes.split(",")):
+            subprocess.run([sys.executable, __file__, "--records", str(size)], check=True)
+        return
+    with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
+        result = run_one(args.records, Path(tmp) / "data")
+    print(json.dumps(result))
+    i, u = result["initial"], result["unchanged"]
+    print(f"{args.records} records: initial {i['records_per_s']} rec/s ({i['seconds']} s, "
+          f"{i['ratio_to_reference']}x reference), unchanged {u['records_per_s']} rec/s ({u['seconds']} s, "
+          f"{u['ratio_to_reference']}x reference), reference {result['reference_s']} s, "
+          f"peak RSS {result['peak_rss_mb']} MB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
