@@ -62,9 +62,11 @@ def reference(size: int) -> float:
     return time.perf_counter() - start
 
 
-def run_one(size: int, data_dir: Path) -> dict:
-    settings = load_settings(environ={}, overrides={"data_dir": str(data_dir)})
-    out: dict = {"records": size}
+def run_one(size: int, data_dir: Path, *, workers: int | None = None, batch: int | None = None) -> dict:
+    settings = load_settings(environ={}, overrides={"data_dir": str(data_dir), "ingest_workers": workers,
+                                                    "harvest_batch_records": batch})
+    out: dict = {"records": size, "ingest_workers": settings.ingest_workers,
+                 "harvest_batch_records": settings.harvest_batch_records}
     with Hub(settings) as hub:
         for label, version in (("initial", 0), ("unchanged", 0)):
             h = SyntheticInforMEA(size, version, endpoint="synthetic", settings=settings,
@@ -87,16 +89,21 @@ def main() -> None:
     p.add_argument("--records", type=int, default=100_000)
     p.add_argument("--sizes", help="comma-separated sizes, each run in a fresh process")
     p.add_argument("--data-dir", help="where to build the hub (default: a temporary folder)")
+    p.add_argument("--workers", type=int, help="ingest_workers (default: the configuration's)")
+    p.add_argument("--batch", type=int, help="harvest_batch_records (default: the configuration's)")
     args = p.parse_args()
     if args.sizes:
         for size in (int(s) for s in args.sizes.split(",")):
-            subprocess.run([sys.executable, __file__, "--records", str(size)], check=True)
+            extra = [a for flag in ("workers", "batch") if getattr(args, flag) is not None
+                     for a in (f"--{flag}", str(getattr(args, flag)))]
+            subprocess.run([sys.executable, __file__, "--records", str(size), *extra], check=True)
         return
     with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
-        result = run_one(args.records, Path(tmp) / "data")
+        result = run_one(args.records, Path(tmp) / "data", workers=args.workers, batch=args.batch)
     print(json.dumps(result))
     i, u = result["initial"], result["unchanged"]
-    print(f"{args.records} records: initial {i['records_per_s']} rec/s ({i['seconds']} s, "
+    print(f"{args.records} records, {result['ingest_workers']} workers, "
+          f"batch {result['harvest_batch_records']}: initial {i['records_per_s']} rec/s ({i['seconds']} s, "
           f"{i['ratio_to_reference']}x reference), unchanged {u['records_per_s']} rec/s ({u['seconds']} s, "
           f"{u['ratio_to_reference']}x reference), reference {result['reference_s']} s, "
           f"peak RSS {result['peak_rss_mb']} MB", file=sys.stderr)

@@ -50,6 +50,8 @@ KEYS: dict[str, Key] = {
         Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),
         Key("shapes_dir", str, "", "Folder of SHACL Turtle files; empty means the bundled one."),
         Key("harvest_batch_records", int, 500, "Records mapped, validated and committed together."),
+        Key("ingest_workers", int, min(4, os.cpu_count() or 1),
+            "Processes that map and validate records; 0 does it all in the harvesting process."),
         Key("http_timeout_s", float, 30.0, "Connect and read timeout of one source request."),
         Key("http_retries", int, 4, "Retries of a request on connection errors, 5xx and 429."),
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),
@@ -198,4 +200,6 @@ def load_settings(
     for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
+    if values["ingest_workers"] < 0:
+        raise ConfigError(f"ingest_workers: must be 0 or more, got {values['ingest_workers']!r}")
     return Settings(values=values, sources=sources)

@@ -6,8 +6,6 @@ import hashlib
 from functools import cached_property
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from harvesters.base import MappingContext
 from mcep_ld.catalog import Catalog
 from mcep_ld.config import Settings
@@ -68,8 +66,7 @@ class Hub:
             if self.catalog.get_meta(f"vocab:{name}") == digest:
                 continue
             graph = vocab_graph_iri(self.settings.base_uri, name)
-            g = ox.NamedNode(graph)
-            self.store.public.replace_graphs({graph: [ox.Quad(q.subject, q.predicate, q.object, g) for q in quads]})
+            self.store.public.replace_graphs({graph: [f"{q.subject} {q.predicate} {q.object}" for q in quads]})
             self.catalog.set_meta(f"vocab:{name}", digest)
             changed.append(name)
         return changed

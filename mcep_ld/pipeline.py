@@ -8,12 +8,12 @@ end; a failed or killed run deletes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import multiprocessing as mp
 import time
-import traceback
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -27,8 +27,9 @@ from mcep_ld.catalog import KnownRecord, RecordRow, RunCounters
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import graph_iri, hub_graph_iri, restricted_graph_iri, run_iri
-from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF
-from mcep_ld.records import MappedRecord, MappingError, SourceRecord
+from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
+from mcep_ld.prepare import Prepared, Preparer, install, prepare_in_worker
+from mcep_ld.records import SourceRecord
 from mcep_ld.terms import named_node, to_ox
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,11 @@ class RunResult:
 
 @dataclass
 class _Work:
-    """One record being processed in a batch."""
+    """One record to prepare, with what the catalog knew of it."""
 
     record: SourceRecord
     fingerprint: str
     known: KnownRecord | None
-    mapped: MappedRecord | None = None
-    reports: list[tuple[str, str, str]] = field(default_factory=list)
-    status: str = "valid"
 
 
 class _Clock:
@@ -88,13 +86,6 @@ def _batches(items: Iterable[SourceRecord], size: int, clock: _Clock) -> Iterato
         yield batch
 
 
-def _graph_hash(public: list[ox.Quad], restricted: list[ox.Quad]) -> str:
-    """Order-independent hash of a record's triples (mappings mint no blank nodes, so this is canonical)."""
-    lines = sorted(f"{q.subject} {q.predicate} {q.object}" for q in public)
-    lines += ["#restricted"] + sorted(f"{q.subject} {q.predicate} {q.object}" for q in restricted)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
 class Pipeline:
     """Runs harvesters into one hub."""
 
@@ -102,7 +93,6 @@ class Pipeline:
         self.hub = hub
         self.settings = hub.settings
         self.progress = progress
-        self.restricted = {named_node(p) for p in self.settings.restricted_predicates}
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -127,15 +117,17 @@ class Pipeline:
         started = time.monotonic()
         started_at = datetime.now(UTC)
         status, complete, error = "failed", False, None
-        seen: set[str] = set()
         clock = self.clock = _Clock()
+        preparer = Preparer(
+            harvester=harvester, ctx=self.hub.mapping_context, gate=self.hub.gate,
+            restricted_predicates=frozenset(self.settings.restricted_predicates),
+            run_iri=str(run_iri(self.settings.base_uri, run_id)),
+            harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        workers = self.settings.ingest_workers
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                   initializer=install, initargs=(preparer,)) if workers else None
         try:
-            for batch in _batches(records, self.settings.harvest_batch_records, clock):
-                fresh = [r for r in batch if r.key not in seen]  # duplicates across pages: first one wins
-                seen.update(r.key for r in fresh)
-                self._process(harvester, fresh, run_id, counters)
-                if self.progress:
-                    self.progress(counters)
+            self._stream(harvester, records, run_id, counters, preparer, pool)
             complete = True
             if listing:
                 self._tombstone(harvester.name, run_id, counters)
@@ -151,6 +143,8 @@ class Pipeline:
             error = f"{type(exc).__name__}: {exc}"
             log.exception("%s: run %d failed", harvester.name, run_id)
         finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             duration = time.monotonic() - started
             clock.lap("other")
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
@@ -158,12 +152,42 @@ class Pipeline:
             self._record_run(run_id, harvester, started_at, status, counters)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent))
 
-    def _process(self, harvester: Harvester, batch: list[SourceRecord], run_id: int,
-                 counters: RunCounters) -> None:
+    def _stream(self, harvester: Harvester, records: Iterable[SourceRecord], run_id: int,
+                counters: RunCounters, preparer: Preparer, pool: ProcessPoolExecutor | None) -> None:
+        """Triage each batch here, prepare it in a worker, commit in listing order.
+
+        At most ``ingest_workers`` batches are in the workers at once, so memory does not grow with the
+        corpus, and fetching and committing in this process overlap with mapping and validation there.
+        """
+        seen: set[str] = set()
+        in_flight: deque[tuple[list[_Work], Future | None]] = deque()
+        for batch in _batches(records, self.settings.harvest_batch_records, self.clock):
+            fresh = [r for r in batch if r.key not in seen]  # duplicates across pages: first one wins
+            seen.update(r.key for r in fresh)
+            todo = self._triage(harvester, fresh, run_id, counters)
+            if not todo:
+                continue
+            if pool is None:
+                self._commit(harvester.name, todo, preparer([w.record for w in todo]), run_id, counters)
+                continue
+            in_flight.append((todo, pool.submit(prepare_in_worker, [w.record for w in todo])))
+            while len(in_flight) > self.settings.ingest_workers:
+                self._commit_next(harvester.name, in_flight, run_id, counters)
+        while in_flight:
+            self._commit_next(harvester.name, in_flight, run_id, counters)
+
+    def _commit_next(self, source: str, in_flight: deque, run_id: int, counters: RunCounters) -> None:
+        todo, future = in_flight.popleft()
+        prepared = future.result()
+        self.clock.lap("wait for workers")
+        self._commit(source, todo, prepared, run_id, counters)
+
+    def _triage(self, harvester: Harvester, batch: list[SourceRecord], run_id: int,
+                counters: RunCounters) -> list[_Work]:
+        """Skip what is unchanged (same payload, mapping, shapes and vocabularies); return the rest."""
         catalog = self.hub.catalog
-        source = harvester.name
         counters.seen += len(batch)
-        known = catalog.known(source, (r.key for r in batch))
+        known = catalog.known(harvester.name, (r.key for r in batch))
         version = f"{harvester.mapping_version}/{self.hub.rules_digest}"
         todo: list[_Work] = []
         unchanged: list[str] = []
@@ -174,110 +198,57 @@ class Pipeline:
                 unchanged.append(r.key)
             else:
                 todo.append(_Work(r, fp, k))
-        clock = self.clock
-        clock.lap("fingerprint")
+        self.clock.lap("fingerprint")
         if unchanged:
-            catalog.mark_seen(source, unchanged, run_id)
+            catalog.mark_seen(harvester.name, unchanged, run_id)
             counters.unchanged += len(unchanged)
-        clock.lap("catalog")
-        if not todo:
-            return
+        self.clock.lap("catalog")
+        if self.progress:
+            self.progress(counters)
+        return todo
 
-        ctx = self.hub.mapping_context
-        for w in todo:
-            try:
-                w.mapped = harvester.map(w.record, ctx)
-            except MappingError as exc:
-                w.status, w.reports = "quarantined", [("Violation", "map", f"Violation: {exc}")]
-            except Exception:  # noqa: BLE001 - a mapping bug quarantines the record, not the run
-                w.status, w.reports = "failed", [("Error", "map", traceback.format_exc(limit=4))]
-
-        clock.lap("map")
-        mapped = {i: w.mapped.triples for i, w in enumerate(todo) if w.mapped is not None}
-        for i, outcome in self.hub.gate.validate_batch(mapped).items():
-            w = todo[i]
-            if outcome.violations:
-                w.status = "quarantined"
-                w.reports.append(("Violation", "validate", outcome.report("Violation")))
-            if outcome.warnings:
-                w.status = "warning" if w.status == "valid" else w.status
-                w.reports.append(("Warning", "validate", outcome.report("Warning")))
-
-        clock.lap("validate")
-        public: dict[str, list[ox.Quad]] = {}
-        restricted: dict[str, list[ox.Quad]] = {}
+    def _commit(self, source: str, todo: list[_Work], prepared: list[Prepared], run_id: int,
+                counters: RunCounters) -> None:
+        """Write prepared records: the store first, the catalog second (see the module docstring)."""
+        public: dict[str, list[str]] = {}
+        restricted: dict[str, list[str]] = {}
         rows: list[RecordRow] = []
         base = self.settings.base_uri
-        harvested = Literal(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
-        for w in todo:
+        for w, p in zip(todo, prepared, strict=True):
             r = w.record
             graph = graph_iri(base, source, r.key)
-            publish = w.status in ("valid", "warning")
-            moves, ghash = False, None
-            if publish:
-                pub_q, res_q = self._split(w.mapped, graph, base, r.key, source)
-                ghash = _graph_hash(pub_q, res_q)
+            moves = False
+            if p.publishable:
                 was_live = w.known is not None and w.known.published and not w.known.deleted
-                if was_live and w.known.graph_hash == ghash:
+                if was_live and w.known.graph_hash == p.graph_hash:
                     counters.unchanged += 1  # re-mapped to the very same triples: nothing to write
                 else:
                     moves = True
-                    pub_q.extend(self._provenance(graph, w.mapped.iri, r, run_id, harvested))
-                    public[graph] = pub_q
-                    restricted[restricted_graph_iri(base, source, r.key)] = res_q
+                    public[graph] = p.public
+                    restricted[restricted_graph_iri(base, source, r.key)] = p.restricted
                     if was_live:
                         counters.updated += 1
                     else:
                         counters.added += 1
-            elif w.status == "failed":
+            elif p.status == "failed":
                 counters.failed += 1
             else:
                 counters.quarantined += 1
             rows.append(RecordRow(
-                source=source, source_key=r.key, kind=r.kind,
-                iri=str(w.mapped.iri) if w.mapped is not None else None, graph=graph,
+                source=source, source_key=r.key, kind=r.kind, iri=p.iri, graph=graph,
                 content_hash=w.fingerprint, raw=r.payload, raw_url=r.url,
                 source_modified=r.modified.strftime("%Y-%m-%dT%H:%M:%SZ") if r.modified else None,
-                sets=w.mapped.sets if w.mapped is not None else [], published=publish,
-                status=w.status, datestamp_moves=moves, graph_hash=ghash, reports=w.reports))
-        clock.lap("prepare")
-        # Store first, catalog second: see the module docstring.
+                sets=p.sets, published=p.publishable, status=p.status, datestamp_moves=moves,
+                graph_hash=p.graph_hash if p.publishable else None, reports=p.reports))
+        self.clock.lap("prepare")
         if public:
             self.hub.store.public.replace_graphs(public)
             self.hub.store.restricted.replace_graphs(restricted)
-        clock.lap("store")
-        catalog.save(rows, run_id)
-        clock.lap("catalog")
-
-    def _split(self, mapped: MappedRecord, graph: str, base: str, key: str,
-               source: str) -> tuple[list[ox.Quad], list[ox.Quad]]:
-        """The record's quads: public ones in its graph, restricted predicates in its restricted graph."""
-        g_pub = named_node(graph)
-        g_res = named_node(restricted_graph_iri(base, source, key))
-        pub: list[ox.Quad] = []
-        res: list[ox.Quad] = []
-        for s, p, o in dict.fromkeys(mapped.triples):  # drop repeated triples, keep order
-            pred = to_ox(p)
-            if pred in self.restricted:
-                res.append(ox.Quad(to_ox(s), pred, to_ox(o), g_res))
-            else:
-                pub.append(ox.Quad(to_ox(s), pred, to_ox(o), g_pub))
-        return pub, res
-
-    def _provenance(self, graph: str, iri: URIRef, record: SourceRecord, run_id: int,
-                    harvested: Literal) -> list[ox.Quad]:
-        """Who, when and from where: stated about the record's graph, inside the graph."""
-        g = named_node(graph)
-        base = self.settings.base_uri
-        triples = [
-            (URIRef(graph), RDF.type, PROV.Entity),
-            (URIRef(graph), FOAF.primaryTopic, iri),
-            (URIRef(graph), PROV.wasGeneratedBy, run_iri(base, run_id)),
-            (URIRef(graph), PROV.generatedAtTime, harvested),
-            (URIRef(graph), DCT.source, URIRef(record.url)),
-            (URIRef(graph), MCEP.sourceName, Literal(record.source)),
-        ]
-        return [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples]
+        self.clock.lap("store")
+        self.hub.catalog.save(rows, run_id)
+        self.clock.lap("catalog")
+        if self.progress:
+            self.progress(counters)
 
     def _tombstone(self, source: str, run_id: int, counters: RunCounters) -> None:
         gone = self.hub.catalog.unseen(source, run_id)

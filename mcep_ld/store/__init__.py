@@ -22,8 +22,12 @@ class StoreBusyError(RuntimeError):
 class GraphStore(Protocol):
     """What the hub needs of a quad store; the embedded Oxigraph store is the first implementation."""
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
-        """Make each named graph hold exactly the given quads; each graph is replaced atomically."""
+    def replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
+        """Make each named graph hold exactly the given triples, replacing each graph atomically.
+
+        Triples come as N-Triples statements without the final dot (``<s> <p> "o"@en``): the form
+        workers produce, that Oxigraph parses fastest, and that a remote store can take as a request body.
+        """
 
     def drop_graphs(self, names: Iterable[str]) -> None:
         """Remove named graphs (absent ones are ignored)."""

@@ -38,19 +38,19 @@ class EmbeddedStore:
             raise RuntimeError(f"store {self.path} is closed")
         return self._store
 
-    def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
-        fresh: list[ox.Quad] = []
+    def replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
+        fresh: list[str] = []
         updates: list[str] = []
-        for name, quads in graphs.items():
-            node = ox.NamedNode(name)
+        for name, statements in graphs.items():
+            node = ox.NamedNode(name)  # validates the graph name
             if not self.store.contains_named_graph(node):
-                fresh.extend(quads)
+                fresh.extend(f"{s} {node} .\n" for s in statements)
                 continue
-            body = " .\n".join(f"{q.subject} {q.predicate} {q.object}" for q in quads)
+            body = " .\n".join(statements)
             updates.append(f"DROP SILENT GRAPH {node} ;\nINSERT DATA {{ GRAPH {node} {{ {body} . }} }}"
-                           if quads else f"DROP SILENT GRAPH {node}")
+                           if statements else f"DROP SILENT GRAPH {node}")
         if fresh:
-            self.store.bulk_extend(fresh)
+            self.store.bulk_load(input="".join(fresh).encode(), format=ox.RdfFormat.N_QUADS)
         if updates:
             self.store.update(" ;\n".join(updates))
 

@@ -1,0 +1,121 @@
+"""Preparing a batch of records for commit: map, validate, split off restricted fields, serialise.
+
+This is the CPU-bound part of a run (pyshacl above all), so the pipeline runs it in worker processes
+while the main process fetches and commits. Everything a worker returns is plain text: each triple as an
+N-Triples statement (``<s> <p> "o"``, no final dot), ready for the store without another conversion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef
+
+from harvesters.base import Harvester, MappingContext
+from mcep_ld.mapping.iris import graph_iri
+from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord
+from mcep_ld.terms import to_ox
+from mcep_ld.validation import ShaclGate
+
+
+@dataclass
+class Prepared:
+    """One record, ready to commit (or to quarantine)."""
+
+    key: str
+    status: str  # valid | warning | quarantined | failed
+    reports: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, stage, text)
+    iri: str | None = None
+    sets: list[str] = field(default_factory=list)
+    public: list[str] = field(default_factory=list)  # N-Triples statements, provenance included
+    restricted: list[str] = field(default_factory=list)
+    graph_hash: str | None = None  # of the record's own triples, provenance left out
+
+    @property
+    def publishable(self) -> bool:
+        return self.status in ("valid", "warning")
+
+
+def graph_hash(public: list[str], restricted: list[str]) -> str:
+    """Order-independent hash of a record's statements (mappings mint no blank nodes: this is canonical)."""
+    text = "\n".join(sorted(public)) + "\n#restricted\n" + "\n".join(sorted(restricted))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Preparer:
+    """Everything a worker needs, fixed for one run."""
+
+    harvester: Harvester
+    ctx: MappingContext
+    gate: ShaclGate
+    restricted_predicates: frozenset[str]
+    run_iri: str
+    harvested_at: str  # xsd:dateTime lexical form
+
+    def __call__(self, records: list[SourceRecord]) -> list[Prepared]:
+        out = [Prepared(key=r.key, status="valid") for r in records]
+        mapped: dict[int, MappedRecord] = {}
+        for i, r in enumerate(records):
+            try:
+                mapped[i] = self.harvester.map(r, self.ctx)
+            except MappingError as exc:
+                out[i].status, out[i].reports = "quarantined", [("Violation", "map", f"Violation: {exc}")]
+            except Exception:  # noqa: BLE001 - a mapping bug quarantines the record, not the run
+                out[i].status, out[i].reports = "failed", [("Error", "map", traceback.format_exc(limit=4))]
+
+        for i, outcome in self.gate.validate_batch({i: m.triples for i, m in mapped.items()}).items():
+            p = out[i]
+            if outcome.violations:
+                p.status = "quarantined"
+                p.reports.append(("Violation", "validate", outcome.report("Violation")))
+            if outcome.warnings:
+                p.status = "warning" if p.status == "valid" else p.status
+                p.reports.append(("Warning", "validate", outcome.report("Warning")))
+
+        for i, m in mapped.items():
+            p = out[i]
+            p.iri, p.sets = str(m.iri), m.sets
+            if not p.publishable:
+                continue
+            try:
+                self._serialise(p, m, records[i])
+            except ValueError as exc:  # an IRI or language tag Oxigraph will not store
+                p.status, p.public, p.restricted = "quarantined", [], []
+                p.reports.append(("Violation", "map", f"Violation: not valid RDF: {exc}"))
+        return out
+
+    def _serialise(self, p: Prepared, m: MappedRecord, record: SourceRecord) -> None:
+        for s, pred, o in dict.fromkeys(m.triples):  # drop repeated triples, keep order
+            statement = f"{to_ox(s)} {to_ox(pred)} {to_ox(o)}"
+            (p.restricted if str(pred) in self.restricted_predicates else p.public).append(statement)
+        p.graph_hash = graph_hash(p.public, p.restricted)
+        graph = URIRef(graph_iri(self.ctx.base_uri, record.source, record.key))
+        provenance = [
+            (graph, RDF.type, PROV.Entity),
+            (graph, FOAF.primaryTopic, m.iri),
+            (graph, PROV.wasGeneratedBy, URIRef(self.run_iri)),
+            (graph, PROV.generatedAtTime, Literal(self.harvested_at, datatype=XSD.dateTime)),
+            (graph, DCT.source, URIRef(record.url)),
+            (graph, MCEP.sourceName, Literal(record.source)),
+        ]
+        p.public.extend(f"{to_ox(s)} {to_ox(pred)} {to_ox(o)}" for s, pred, o in provenance)
+
+
+# -- worker processes ---------------------------------------------------------------------------------
+
+_PREPARER: Preparer | None = None
+
+
+def install(preparer: Preparer) -> None:
+    """Pool initializer: with the fork start method the preparer is inherited, never pickled."""
+    global _PREPARER
+    _PREPARER = preparer
+
+
+def prepare_in_worker(records: list[SourceRecord]) -> list[Prepared]:
+    assert _PREPARER is not None, "worker started without install()"
+    return _PREPARER(records)
