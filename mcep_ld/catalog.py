@@ -200,10 +200,14 @@ class Catalog:
                                                    bool(r["deleted"]), r["graph"], r["iri"], r["graph_hash"])
         return out
 
-    def mark_seen(self, source: str, keys: Iterable[str], run_id: int) -> None:
+    def mark_seen(self, ids: Iterable[int], run_id: int) -> None:
+        """Note that the listing of *run_id* held these records (one statement per 500 ids)."""
+        ids = list(ids)
         with self._lock:
-            self.db.executemany("UPDATE records SET seen_run=? WHERE source=? AND source_key=?",
-                                ((run_id, source, k) for k in keys))
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                self.db.execute(f"UPDATE records SET seen_run=? WHERE id IN ({','.join('?' * len(chunk))})",
+                                (run_id, *chunk))
 
     def save(self, rows: list[RecordRow], run_id: int) -> None:
         """Write the new state of processed records, and their reports, in one transaction."""

@@ -190,17 +190,17 @@ class Pipeline:
         known = catalog.known(harvester.name, (r.key for r in batch))
         version = f"{harvester.mapping_version}/{self.hub.rules_digest}"
         todo: list[_Work] = []
-        unchanged: list[str] = []
+        unchanged: list[int] = []
         for r in batch:
             fp = r.fingerprint(version)
             k = known.get(r.key)
             if k is not None and k.content_hash == fp and not k.deleted:
-                unchanged.append(r.key)
+                unchanged.append(k.id)
             else:
                 todo.append(_Work(r, fp, k))
         self.clock.lap("fingerprint")
         if unchanged:
-            catalog.mark_seen(harvester.name, unchanged, run_id)
+            catalog.mark_seen(unchanged, run_id)
             counters.unchanged += len(unchanged)
         self.clock.lap("catalog")
         if self.progress:

@@ -17,7 +17,7 @@ from harvesters.base import Harvester, MappingContext
 from mcep_ld.mapping.iris import graph_iri
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord
-from mcep_ld.terms import to_ox
+from mcep_ld.terms import ntriples
 from mcep_ld.validation import ShaclGate
 
 
@@ -90,7 +90,7 @@ class Preparer:
 
     def _serialise(self, p: Prepared, m: MappedRecord, record: SourceRecord) -> None:
         for s, pred, o in dict.fromkeys(m.triples):  # drop repeated triples, keep order
-            statement = f"{to_ox(s)} {to_ox(pred)} {to_ox(o)}"
+            statement = f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}"
             (p.restricted if str(pred) in self.restricted_predicates else p.public).append(statement)
         p.graph_hash = graph_hash(p.public, p.restricted)
         graph = URIRef(graph_iri(self.ctx.base_uri, record.source, record.key))
@@ -102,7 +102,7 @@ class Preparer:
             (graph, DCT.source, URIRef(record.url)),
             (graph, MCEP.sourceName, Literal(record.source)),
         ]
-        p.public.extend(f"{to_ox(s)} {to_ox(pred)} {to_ox(o)}" for s, pred, o in provenance)
+        p.public.extend(f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}" for s, pred, o in provenance)
 
 
 # -- worker processes ---------------------------------------------------------------------------------

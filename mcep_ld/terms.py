@@ -51,6 +51,18 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode 
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+@lru_cache(maxsize=65536)
+def _iri_statement_form(iri: str) -> str:
+    return str(ox.NamedNode(iri))  # validates the IRI once per distinct IRI
+
+
+def ntriples(term: URIRef | BNode | Literal) -> str:
+    """A term in N-Triples syntax, as Oxigraph writes it (IRIs validated; predicates and classes cached)."""
+    if isinstance(term, URIRef):
+        return _iri_statement_form(str(term))
+    return str(to_ox(term))
+
+
 def graph_to_quads(graph: Iterable[tuple], graph_name: str) -> list[ox.Quad]:
     """The triples of an rdflib graph as pyoxigraph quads in the named graph *graph_name*."""
     g = named_node(graph_name)

@@ -50,7 +50,7 @@ class EmbeddedStore:
             updates.append(f"DROP SILENT GRAPH {node} ;\nINSERT DATA {{ GRAPH {node} {{ {body} . }} }}"
                            if statements else f"DROP SILENT GRAPH {node}")
         if fresh:
-            self.store.bulk_load(input="".join(fresh).encode(), format=ox.RdfFormat.N_QUADS)
+            self.store.bulk_load(input="".join(fresh).encode(), format=ox.RdfFormat.N_QUADS, lenient=True)
         if updates:
             self.store.update(" ;\n".join(updates))
 
