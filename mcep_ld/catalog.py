@@ -111,6 +111,7 @@ class KnownRecord:
     graph: str
     iri: str | None
     graph_hash: str | None = None
+    seen_run: int | None = None
 
 
 @dataclass
@@ -194,10 +195,11 @@ class Catalog:
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
             for r in self.db.execute(
-                f"SELECT id, source_key, content_hash, published, deleted, graph, iri, graph_hash FROM records "
-                f"WHERE source=? AND source_key IN ({marks})", (source, *chunk)):
+                f"SELECT id, source_key, content_hash, published, deleted, graph, iri, graph_hash, seen_run "
+                f"FROM records WHERE source=? AND source_key IN ({marks})", (source, *chunk)):
                 out[r["source_key"]] = KnownRecord(r["id"], r["content_hash"], bool(r["published"]),
-                                                   bool(r["deleted"]), r["graph"], r["iri"], r["graph_hash"])
+                                                   bool(r["deleted"]), r["graph"], r["iri"], r["graph_hash"],
+                                                   r["seen_run"])
         return out
 
     def mark_seen(self, ids: Iterable[int], run_id: int) -> None:

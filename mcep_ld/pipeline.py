@@ -159,41 +159,50 @@ class Pipeline:
         At most ``ingest_workers`` batches are in the workers at once, so memory does not grow with the
         corpus, and fetching and committing in this process overlap with mapping and validation there.
         """
-        seen: set[str] = set()
+        # Keys of batches not yet committed; the catalog (seen_run) remembers the rest, so memory stays flat.
+        pending: set[str] = set()
         in_flight: deque[tuple[list[_Work], Future | None]] = deque()
         for batch in _batches(records, self.settings.harvest_batch_records, self.clock):
-            fresh = [r for r in batch if r.key not in seen]  # duplicates across pages: first one wins
-            seen.update(r.key for r in fresh)
-            todo = self._triage(harvester, fresh, run_id, counters)
+            todo = self._triage(harvester, batch, run_id, counters, pending)
             if not todo:
                 continue
             if pool is None:
                 self._commit(harvester.name, todo, preparer([w.record for w in todo]), run_id, counters)
                 continue
+            pending.update(w.record.key for w in todo)
             in_flight.append((todo, pool.submit(prepare_in_worker, [w.record for w in todo])))
             while len(in_flight) > self.settings.ingest_workers:
-                self._commit_next(harvester.name, in_flight, run_id, counters)
+                self._commit_next(harvester.name, in_flight, run_id, counters, pending)
         while in_flight:
-            self._commit_next(harvester.name, in_flight, run_id, counters)
+            self._commit_next(harvester.name, in_flight, run_id, counters, pending)
 
-    def _commit_next(self, source: str, in_flight: deque, run_id: int, counters: RunCounters) -> None:
+    def _commit_next(self, source: str, in_flight: deque, run_id: int, counters: RunCounters,
+                     pending: set[str]) -> None:
         todo, future = in_flight.popleft()
         prepared = future.result()
         self.clock.lap("wait for workers")
         self._commit(source, todo, prepared, run_id, counters)
+        pending.difference_update(w.record.key for w in todo)
 
     def _triage(self, harvester: Harvester, batch: list[SourceRecord], run_id: int,
-                counters: RunCounters) -> list[_Work]:
-        """Skip what is unchanged (same payload, mapping, shapes and vocabularies); return the rest."""
+                counters: RunCounters, pending: set[str]) -> list[_Work]:
+        """Skip duplicates and what is unchanged (same payload, mapping, shapes, vocabularies); return the rest.
+
+        A key listed twice in one run (pages that shift under the harvester) counts once: the first wins.
+        """
         catalog = self.hub.catalog
-        counters.seen += len(batch)
         known = catalog.known(harvester.name, (r.key for r in batch))
         version = f"{harvester.mapping_version}/{self.hub.rules_digest}"
         todo: list[_Work] = []
         unchanged: list[int] = []
+        in_batch: set[str] = set()
         for r in batch:
-            fp = r.fingerprint(version)
             k = known.get(r.key)
+            if r.key in in_batch or r.key in pending or (k is not None and k.seen_run == run_id):
+                continue
+            in_batch.add(r.key)
+            counters.seen += 1
+            fp = r.fingerprint(version)
             if k is not None and k.content_hash == fp and not k.deleted:
                 unchanged.append(k.id)
             else:

@@ -1,0 +1,70 @@
+"""The catalog: keyset paging of the change log, and the indexes that keep deep pages cheap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcep_ld.catalog import Catalog, RecordRow, RunCounters
+
+
+def row(key: str, **kw: object) -> RecordRow:
+    values = dict(source="s", source_key=key, kind="decision", iri=f"http://x/id/decision/{key}",
+                  graph=f"http://x/graph/s/{key}", content_hash="h", raw=b"{}", raw_url="http://src",
+                  source_modified=None, sets=["kind:decision"], published=True, status="valid",
+                  datestamp_moves=True, graph_hash="g")
+    values.update(kw)
+    return RecordRow(**values)
+
+
+def test_changed_since_walks_every_record_once_by_keyset(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.sqlite")
+    run = cat.start_run("s", "http://src")
+    cat.save([row(f"k{i:03d}") for i in range(250)], run)
+    # Spread the datestamps so that pages cross datestamp boundaries.
+    cat.db.execute("UPDATE records SET datestamp = printf('2024-01-%02dT00:00:00Z', 1 + id % 7)")
+    seen, after = [], None
+    while True:
+        page = cat.changed_since("2024-01-01T00:00:00Z", after=after, limit=40)
+        if not page:
+            break
+        seen.extend(r["source_key"] for r in page)
+        after = (page[-1]["datestamp"], page[-1]["id"])
+    assert len(seen) == 250 and len(set(seen)) == 250
+    order = [(r["datestamp"], r["id"]) for r in cat.db.execute("SELECT datestamp, id FROM records")]
+    assert [k for k in seen] == [r[0] for r in cat.db.execute(
+        "SELECT source_key FROM records ORDER BY datestamp, id")]
+    assert len(order) == 250
+    later = cat.changed_since("2024-01-05T00:00:00Z", limit=1000)
+    assert all(r["datestamp"] >= "2024-01-05T00:00:00Z" for r in later) and later
+
+
+def test_deep_pages_use_the_datestamp_index(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.sqlite")
+    plan = " ".join(r[3] for r in cat.db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM records WHERE datestamp >= ? AND (datestamp, id) > (?, ?) "
+        "ORDER BY datestamp, id LIMIT 100", ("a", "b", 1)))
+    assert "records_datestamp" in plan and "TEMP B-TREE" not in plan
+
+
+def test_a_run_left_running_by_a_killed_process_becomes_aborted(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.sqlite")
+    first = cat.start_run("s", "http://src")
+    second = cat.start_run("s", "http://src")
+    assert cat.run(first)["status"] == "aborted"
+    cat.finish_run(second, status="completed", complete=True, counters=RunCounters(seen=3), duration_s=1.0,
+                   timings={"map": 0.5})
+    last = cat.last_run("s")
+    assert last["status"] == "completed" and last["seen"] == 3 and '"map": 0.5' in last["timings"]
+
+
+def test_quarantined_update_keeps_the_published_version(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.sqlite")
+    run = cat.start_run("s", "http://src")
+    cat.save([row("a")], run)
+    before = cat.record("s", "a")
+    cat.save([row("a", content_hash="h2", published=False, status="quarantined", datestamp_moves=False,
+                  graph_hash=None, reports=[("Violation", "validate", "no title")])], run)
+    after = cat.record("s", "a")
+    assert after["published"] == 1 and after["status"] == "quarantined"
+    assert after["datestamp"] == before["datestamp"] and after["graph_hash"] == "g"
+    assert [q["report"] for q in cat.quarantine()] == ["no title"]
