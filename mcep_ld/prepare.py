@@ -8,6 +8,9 @@ N-Triples statement (``<s> <p> "o"``, no final dot), ready for the store without
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -111,9 +114,21 @@ _PREPARER: Preparer | None = None
 
 
 def install(preparer: Preparer) -> None:
-    """Pool initializer: with the fork start method the preparer is inherited, never pickled."""
+    """Pool initializer: with the fork start method the preparer is inherited, never pickled.
+
+    A worker whose harvest process is killed (SIGKILL leaves no time to stop the pool) would wait on
+    its queue forever; a watchdog ends it once its parent is gone.
+    """
     global _PREPARER
     _PREPARER = preparer
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 def prepare_in_worker(records: list[SourceRecord]) -> list[Prepared]:

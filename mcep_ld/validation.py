@@ -74,7 +74,23 @@ class ShaclGate:
             raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
         for path in paths:
             self.shapes.parse(path, format="turtle")
-        self.version = str(len(self.shapes))  # informative only; the fingerprint uses the files' hash
+        self.relevant = self._relevant_predicates()
+
+    def _relevant_predicates(self) -> frozenset[URIRef] | None:
+        """The predicates the shapes can look at: rdf:type and every simple sh:path.
+
+        Records carry long texts the shapes never read (summaries, descriptions…); leaving those
+        triples out of the graph pyshacl builds saves much of its time. None (no filtering) when a
+        shape could read any predicate: sh:closed, or a complex (blank node) path.
+        """
+        if any(self.shapes.triples((None, SH.closed, None))):
+            return None
+        paths = set(self.shapes.objects(None, SH.path))
+        paths |= set(self.shapes.objects(None, SH.targetSubjectsOf))
+        paths |= set(self.shapes.objects(None, SH.targetObjectsOf))
+        if any(not isinstance(p, URIRef) for p in paths):
+            return None
+        return frozenset(paths | {RDF.type})
 
     def findings(self, data: Graph) -> list[Finding]:
         """Every result of validating *data* (which pyshacl may extend in place)."""
@@ -99,10 +115,13 @@ class ShaclGate:
         """Validate the triples of many records in one call; return each record's own findings."""
         owner: dict[str, Hashable] = {}
         data = Graph()
+        relevant = self.relevant
         for key, triples in graphs.items():
             triples = list(triples)
             for s, _, _ in triples:
                 owner[str(s)] = key
+            if relevant is not None:
+                triples = [t for t in triples if t[1] in relevant]
             data.addN((s, p, o, data) for s, p, o in triples)
         outcomes: dict[Hashable, Outcome] = defaultdict(Outcome)
         for finding in self.findings(data):

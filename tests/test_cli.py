@@ -141,6 +141,19 @@ def test_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown source" in proc.stderr
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
 def _comparable_state(data: Path) -> tuple[list, set]:
     """Catalog rows and public quads, leaving out what names a particular run or moment."""
     db = sqlite3.connect(data / "catalog.sqlite")
@@ -180,6 +193,11 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) 
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert 20 <= done < 76, f"the kill should land mid-run, at {done} records"
+        # Its worker processes do not outlive it.
+        deadline = time.monotonic() + 10
+        while _processes_mentioning(str(killed)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_mentioning(str(killed)), "worker processes outlived the killed harvest"
 
         again = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", str(killed),
                      env=FAST)
