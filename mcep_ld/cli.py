@@ -107,8 +107,9 @@ def status_report(settings: Settings) -> dict:
             last = catalog.last_run(source)
             sources[source] = {
                 "records": catalog.counts_by_kind(source),
-                "last_run": {k: last[k] for k in ("id", "status", "complete", "started", "ended", "duration_s",
-                                                  "endpoint", "error", *COUNTERS)} if last else None,
+                "last_run": {**{k: last[k] for k in ("id", "status", "complete", "started", "ended", "duration_s",
+                                                     "endpoint", "error", *COUNTERS)},
+                             "timings_s": json.loads(last["timings"] or "{}")} if last else None,
             }
         return {"data_dir": str(settings.data_path), "sources": sources, "quarantine": catalog.quarantine()}
     finally:

@@ -1,4 +1,7 @@
-"""fetch → fingerprint → map → validate → commit, a batch at a time, and tombstones after a complete listing.
+"""fetch → fingerprint → prepare → commit, a batch at a time, and tombstones after a complete listing.
+
+Preparing (map, validate, serialise: ``prepare.py``) runs in worker processes; this process fetches,
+skips what is unchanged and commits, in listing order.
 
 Crash safety comes from the order of writes: the store is written first, the catalog second. A process
 killed between the two leaves the catalog with the old fingerprint, so the next run processes the record
