@@ -114,6 +114,7 @@ class Pipeline:
 
     def _run(self, harvester: Harvester, records: Iterable[SourceRecord], *, listing: bool) -> RunResult:
         catalog = self.hub.catalog
+        self.hub.store  # noqa: B018 - open it now: a store held by `mcep serve` stops us before any fetching
         self.hub.publish_vocabularies()
         run_id = catalog.start_run(harvester.name, harvester.endpoint if listing else "remap")
         counters = RunCounters()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,9 +20,15 @@ from tests.conftest import free_port, mcep
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("web") / "data"
     mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+    return data
+
+
+@pytest.fixture(scope="module")
+def service(web_data: Path) -> Iterator[str]:
+    data = web_data
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
     proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
@@ -106,3 +113,10 @@ def test_no_restricted_field_through_any_query_form(service: str) -> None:
                          headers={"Accept": "application/sparql-results+json"}, timeout=10)
         assert r.status_code == 200
         assert r.json()["results"]["bindings"] == [], query
+
+
+def test_harvest_while_serving_says_the_store_is_busy(service: str, web_data: Path) -> None:
+    proc = mcep("harvest", "informea", "--endpoint", "http://127.0.0.1:9/informea.svc", "--data-dir", str(web_data))
+    assert proc.returncode == 3
+    assert "in use by another process" in proc.stderr and "Traceback" not in proc.stderr
+    assert requests.get(f"{service}/health", timeout=5).ok  # and the service carries on
