@@ -213,3 +213,10 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) 
     clean_rows, clean_quads = _comparable_state(clean)
     assert killed_rows == clean_rows
     assert killed_quads == clean_quads
+
+
+def test_remap_from_the_command_line_needs_no_network(demo_dir: Path) -> None:
+    proc = mcep("remap", "informea", "--data-dir", str(demo_dir),
+                env={"MCEP_SOURCES_INFORMEA_ENDPOINT": "http://127.0.0.1:9/unreachable"})
+    assert proc.returncode == 0, proc.stderr
+    assert "seen 76" in proc.stdout and "unchanged 76" in proc.stdout
