@@ -222,7 +222,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # The samples are local: no need to pace requests as for a real server.
     settings = _settings(args, http_requests_per_s=1000.0)
-    with SampleServer(SAMPLES_DIR / "informea") as server:
+    with SampleServer(SAMPLES_DIR) as server:
         print(f"demo: serving the bundled InforMEA sample at {server.informea_endpoint}")
         result = harvest_source(settings, "informea", server.informea_endpoint)
     _print_run(result)

@@ -1,10 +1,11 @@
-"""A real HTTP server on 127.0.0.1 that plays a source from bundled files, for the demo and the tests.
+"""A real HTTP server on 127.0.0.1 that plays the sources from bundled files, for the demo and the tests.
 
-It speaks each source's protocol over its own files (no network): for InforMEA, an OData service that
-pages an entity set with ``$top``/``$skip``, filters on ``treaty eq '…'`` and keeps the JSON shape of the
-file it serves (``d.results`` pages get ``__next`` links, ``d`` lists do not). Faults can be queued to
-reproduce what real servers do: 5xx, 429 with ``Retry-After``, slow answers, truncated bodies, HTML
-error pages with status 200.
+It serves a folder with one sub-folder per source and speaks each source's protocol over its files (no
+network): ``/informea.svc/{Set}`` is an OData service over ``informea/{Set}.json`` that pages with
+``$top``/``$skip``, filters on ``treaty eq '…'`` and keeps the JSON shape of the file (``d.results``
+pages get ``__next`` links, ``d`` lists do not); any other path is a file of the folder (the GEF CSV
+exports). Faults can be queued to reproduce what real servers do: 5xx, 429 with ``Retry-After``, slow
+answers, truncated bodies, HTML error pages with status 200.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 _TREATY = re.compile(r"treaty eq '([^']*)'")
 
@@ -35,12 +36,16 @@ class Fault:
     html: bool = False  # send an HTML error page with status 200
 
 
-class SampleServer:
-    """Serve a folder of OData entity-set files as ``/informea.svc/{Set}``; use as a context manager."""
+_MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".xml": "text/xml; charset=utf-8",
+                ".ttl": "text/turtle", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 
-    def __init__(self, folder: Path, *, host: str = "127.0.0.1", port: int = 0,
+
+class SampleServer:
+    """Serve a folder of per-source sample files over HTTP; use as a context manager."""
+
+    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 0,
                  page_delay_s: float = 0.0) -> None:
-        self.folder = folder
+        self.root = root.resolve()
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []
         self.page_delay_s = page_delay_s
@@ -65,6 +70,10 @@ class SampleServer:
     @property
     def informea_endpoint(self) -> str:
         return f"{self.url}/informea.svc"
+
+    def file_url(self, relative: str) -> str:
+        """The URL of a file of the folder, e.g. ``gef/projects.csv``."""
+        return f"{self.url}/{relative}"
 
     def start(self) -> SampleServer:
         self.thread.start()
@@ -109,17 +118,26 @@ class SampleServer:
             self._send(h, 200, b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>",
                        "text/html; charset=utf-8")
             return
-        status, body, ctype = self._odata(h.path)
+        if urlsplit(h.path).path.startswith("/informea.svc/"):
+            status, body, ctype = self._odata(h.path)
+        else:
+            status, body, ctype = self._file(h.path)
         if fault and fault.truncate:
             body = body[: len(body) // 2]
         self._send(h, status, body, ctype)
 
+    def _file(self, raw_path: str) -> tuple[int, bytes, str]:
+        path = (self.root / unquote(urlsplit(raw_path).path).lstrip("/")).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return 404, b"not found", "text/plain"
+        return 200, path.read_bytes(), _MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+
     def _odata(self, raw_path: str) -> tuple[int, bytes, str]:
         parts = urlsplit(raw_path)
         segments = [s for s in parts.path.split("/") if s]
-        if len(segments) != 2 or segments[0] != "informea.svc":
+        if len(segments) != 2:
             return 404, b"not found", "text/plain"
-        path = self.folder / f"{segments[1]}.json"
+        path = self.root / "informea" / f"{segments[1]}.json"
         if not path.is_file():
             return 404, b"no such entity set", "text/plain"
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}

@@ -22,9 +22,9 @@ SHARED = PROJECT_ROOT.parent / "shared"
 
 @pytest.fixture
 def samples(tmp_path: Path) -> Path:
-    """A private copy of the bundled InforMEA samples, so a test may edit them."""
+    """A private copy of the bundled samples (a folder per source), so a test may edit them."""
     folder = tmp_path / "samples"
-    shutil.copytree(SAMPLES_DIR / "informea", folder)
+    shutil.copytree(SAMPLES_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return folder
 
 

@@ -121,7 +121,7 @@ def test_validate_unreadable_file(tmp_path: Path) -> None:
 
 def test_harvest_twice_leaves_everything_unchanged(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
-    with SampleServer(PROJECT_ROOT / "harvesters" / "samples" / "informea") as srv:
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples") as srv:
         first = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
         second = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
     assert first.returncode == 0 and second.returncode == 0, second.stderr
@@ -171,7 +171,7 @@ def _comparable_state(data: Path) -> tuple[list, set]:
 def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     env = {**FAST, "MCEP_SOURCES_INFORMEA_PAGE_SIZE_RECORDS": "5", "MCEP_HARVEST_BATCH_RECORDS": "5"}
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    with SampleServer(PROJECT_ROOT / "harvesters" / "samples" / "informea", page_delay_s=0.1) as srv:
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples", page_delay_s=0.1) as srv:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | env
         proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "harvest", "informea", "--endpoint",
                                  srv.informea_endpoint, "--data-dir", str(killed)], env=full_env,

@@ -21,11 +21,12 @@ SAMPLES = SHARED / "samples" / "informea-odata"
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"{SAMPLES} is absent (it comes with ../shared)")
 @pytest.mark.parametrize("generation", ["v1", "v3"])
 def test_other_providers_shapes_load(tmp_path: Path, generation: str) -> None:
-    folder = tmp_path / generation
+    root = tmp_path / generation
+    folder = root / "informea"
     shutil.copytree(SAMPLES / generation, folder)
     settings = make_settings(tmp_path / "data")
     settings.sources["informea"] = {"treaties": []}  # their treaties are BRS and CBD, not Minamata
-    with SampleServer(folder) as srv, Hub(settings) as hub:
+    with SampleServer(root) as srv, Hub(settings) as hub:
         harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
                                       client=HttpClient.from_settings(settings))
         result = Pipeline(hub).harvest(harvester)

@@ -24,7 +24,7 @@ def harvest(hub: Hub, endpoint: str) -> RunResult:
 
 
 def edit(samples: Path, entity_set: str, change) -> None:  # noqa: ANN001 - a function of the rows
-    path = samples / f"{entity_set}.json"
+    path = samples / "informea" / f"{entity_set}.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     rows = doc["d"] if isinstance(doc["d"], list) else doc["d"]["results"]
     change(rows)
@@ -96,7 +96,7 @@ def test_second_run_changes_nothing(hub: Hub, server: SampleServer) -> None:
 def test_changed_record_is_updated_and_its_datestamp_moves(hub: Hub, server: SampleServer,
                                                             samples: Path) -> None:
     harvest(hub, server.informea_endpoint)
-    key = "Decisions/" + json.loads((samples / "Decisions.json").read_text())["d"]["results"][0]["id"]
+    key = "Decisions/" + json.loads((samples / "informea" / "Decisions.json").read_text())["d"]["results"][0]["id"]
     hub.catalog.db.execute("UPDATE records SET datestamp='2000-01-01T00:00:00Z' WHERE source_key=?", (key,))
 
     def retitle(rows: list) -> None:
@@ -113,7 +113,7 @@ def test_changed_record_is_updated_and_its_datestamp_moves(hub: Hub, server: Sam
 
 def test_disappeared_record_is_tombstoned_then_revived(hub: Hub, server: SampleServer, samples: Path) -> None:
     harvest(hub, server.informea_endpoint)
-    original = (samples / "Meetings.json").read_text()
+    original = (samples / "informea" / "Meetings.json").read_text()
     edit(samples, "Meetings", lambda rows: rows.pop(0))  # COP-1 goes away at the source
     result = harvest(hub, server.informea_endpoint)
     assert result.counters.deleted == 1
@@ -124,7 +124,7 @@ def test_disappeared_record_is_tombstoned_then_revived(hub: Hub, server: SampleS
     row = hub.catalog.db.execute("SELECT deleted, status FROM records WHERE iri=?", (cop1[1:-1],)).fetchone()
     assert tuple(row) == (1, "deleted")
 
-    (samples / "Meetings.json").write_text(original)  # it comes back
+    (samples / "informea" / "Meetings.json").write_text(original)  # it comes back
     result = harvest(hub, server.informea_endpoint)
     assert result.counters.added == 1
     assert count(hub, f"SELECT (COUNT(*) AS ?n) {{ {cop1} ?p ?o }}") > 0
