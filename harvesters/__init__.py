@@ -12,6 +12,7 @@ from harvesters.base import Harvester
 
 REGISTRY = {
     "informea": "harvesters.informea:InforMEAHarvester",
+    "gef": "harvesters.gef:GEFHarvester",
 }
 
 

@@ -223,10 +223,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # The samples are local: no need to pace requests as for a real server.
     settings = _settings(args, http_requests_per_s=1000.0)
     with SampleServer(SAMPLES_DIR) as server:
-        print(f"demo: serving the bundled InforMEA sample at {server.informea_endpoint}")
-        result = harvest_source(settings, "informea", server.informea_endpoint)
-    _print_run(result)
-    if not result.ok:
+        print(f"demo: serving the bundled samples at {server.url}")
+        results = [harvest_source(settings, "informea", server.informea_endpoint),
+                   harvest_source(settings, "gef", server.file_url("gef/projects.csv"))]
+    for result in results:
+        _print_run(result)
+    if not all(r.ok for r in results):
         return 1
     print(f"demo: data in {settings.data_path}; `mcep status --data-dir {settings.data_path}` shows it")
     if args.no_serve:

@@ -73,7 +73,8 @@ SOURCE_KEYS: dict[str, Key] = {
     ]
 }
 
-DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}}
+# GEF publishes no stable export URL (sources.md §2): its endpoint is configuration.
+DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}, "gef": {"endpoint": ""}}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""The GEF projects database, from its CSV export (shared/reference/sources.md §2).
+
+Two layouts are in the wild, told apart by their header: the current 14-column export (``Title, ID,
+Countries, Focal Areas, Type, Agencies, GEF Grant, Cofinancing, Status, Approval FY, …``) and the 2020
+9-column one (``ID, Title, Focal Areas, Grant and Cofinancing, Implementing Agencies, Countries, …``, grant
+and co-financing in one cell, blank rows). The export has no modification date: every run reads the whole
+snapshot, the row's fingerprint tells what changed, and a project missing from a complete export is
+tombstoned by the pipeline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from harvesters.base import MappingContext
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.dates import date_literal
+from mcep_ld.mapping.iris import record_iri
+from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.vocab import Vocabulary
+
+PROJECT_PAGE = "https://www.thegef.org/projects-operations/projects/{}"
+
+#: Header of each layout → the hub's field names.
+LAYOUTS: dict[str, dict[str, str]] = {
+    "current": {
+        "Title": "title", "ID": "id", "Countries": "countries", "Focal Areas": "focal_areas", "Type": "type",
+        "Agencies": "agencies", "GEF Grant": "grant", "Cofinancing": "cofinancing", "Status": "status",
+        "Approval FY": "approval_fy", "Funding Source (indexed field)": "funding_source",
+        "Non-Grant Instrument (indexed field)": "non_grant_instrument",
+        "Capacity-building Initiative for Transparency": "cbit", "GEF Period": "period",
+    },
+    "2020": {
+        "ID": "id", "Title": "title", "Focal Areas": "focal_areas", "Grant and Cofinancing": "grant_and_cofinancing",
+        "Implementing Agencies": "agencies", "Countries": "countries", "Fund Source": "funding_source",
+        "Period": "period", "Status": "status",
+    },
+}
+
+#: A project is Minamata-relevant when it is in Chemicals and Waste and its title says so (sources.md §2).
+MINAMATA_TITLE = re.compile(r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold", re.IGNORECASE)
+_AMOUNT = re.compile(r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
+
+
+def detect_layout(header: list[str]) -> str:
+    """The layout whose columns the header names; SourceError for anything else (an HTML page, say)."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    for layout, columns in LAYOUTS.items():
+        if set(columns) <= set(names):
+            return layout
+    raise SourceError(f"not a GEF projects export: unknown header {names[:6]}")
+
+
+def amounts(cell: str) -> list[Decimal]:
+    """USD amounts written ``1,999,415`` or ``$700,000  $30,000``; MappingError for anything else."""
+    text = cell.strip()
+    if not text:
+        return []
+    found = _AMOUNT.findall(text)
+    if not found or _AMOUNT.sub("", text).strip():
+        raise MappingError(f"not an amount in USD: {cell!r}")
+    try:
+        return [Decimal(a.replace(",", "")) for a in found]
+    except InvalidOperation:
+        raise MappingError(f"not an amount in USD: {cell!r}") from None
+
+
+def places(cell: str, vocab: Vocabulary) -> list[tuple[str, str]]:
+    """The countries and regions of a ``Countries`` cell, as (scheme, IRI or the unknown name).
+
+    Names are comma-separated, but a name may hold a comma (``Korea, Republic of``): the longest run of
+    parts that the vocabulary knows wins.
+    """
+    parts = [p.strip() for p in cell.split(",") if p.strip()]
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            name = ", ".join(parts[i:j])
+            if iri := vocab.country(name):
+                out.append(("country", iri))
+                break
+            if iri := vocab.lookup("region", name):
+                out.append(("region", iri))
+                break
+        else:
+            j = i + 1
+            out.append(("unknown", parts[i]))
+        i = j
+    return out
+
+
+class GEFHarvester:
+    """Reads a GEF projects CSV export from a URL."""
+
+    name: ClassVar[str] = "gef"
+    mapping_version: ClassVar[str] = "gef-1"
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None:
+        self.endpoint = endpoint
+        self.client = client
+
+    def records(self) -> Iterator[SourceRecord]:
+        resp = self.client.get(self.endpoint, headers={"Accept": "text/csv"})
+        text = resp.content.decode("utf-8-sig", errors="replace")
+        reader = csv.reader(io.StringIO(text))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise SourceError(f"{self.endpoint}: empty export") from None
+        layout = detect_layout(header)
+        columns = LAYOUTS[layout]
+        names = [h.strip().lstrip("\ufeff") for h in header]
+        fetched = datetime.now(UTC)
+        for line, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue  # the 2020 export's blank rows
+            row = {columns[n]: v for n, v in zip(names, cells, strict=False) if n in columns}
+            gef_id = row.get("id", "").strip()
+            key = gef_id if gef_id.isdigit() else f"line-{line}"  # a row without an ID is quarantined
+            payload = json.dumps({"layout": layout, **row}, sort_keys=True, ensure_ascii=False).encode()
+            url = PROJECT_PAGE.format(gef_id) if gef_id.isdigit() else f"{self.endpoint}#line={line}"
+            yield SourceRecord(source=self.name, key=key, kind="project", payload=payload, url=url,
+                               fetched_at=fetched)
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        row = json.loads(record.payload)
+        gef_id = row.get("id", "").strip()
+        if not gef_id.isdigit():
+            raise MappingError(f"row has no GEF ID (got {gef_id!r})")
+        iri = record_iri(ctx.base_uri, "project", f"gef-{gef_id}")
+        g = Triples()
+        g.add((iri, RDF.type, MCEP.Project))
+        g.add((iri, DCT.identifier, Literal(f"GEF-{gef_id}")))
+        g.add((iri, DCT.source, URIRef(record.url)))
+        g.add((iri, FOAF.page, URIRef(PROJECT_PAGE.format(gef_id))))
+        if title := row.get("title", "").strip():
+            g.add((iri, DCT.title, Literal(title, lang="en")))
+        sets = []
+
+        for scheme, value in places(row.get("countries", ""), ctx.vocab):
+            if scheme == "country":
+                g.add((iri, MCEP.country, URIRef(value)))
+                sets.append(f"country:{value.rsplit('/', 1)[-1]}")
+            elif scheme == "region":
+                g.add((iri, MCEP.region, URIRef(value)))
+            else:
+                g.add((iri, MCEP.countryCode, Literal(value)))
+
+        areas = [a.strip() for a in row.get("focal_areas", "").split(",") if a.strip()]
+        for area in areas:
+            if concept := ctx.vocab.lookup("gef-focal-area", area):
+                g.add((iri, MCEP.focalArea, URIRef(concept)))
+                sets.append(f"gef-focal-area:{concept.rsplit('/', 1)[-1]}")
+            else:
+                g.add((iri, MCEP.focalAreaName, Literal(area)))
+
+        if "grant_and_cofinancing" in row:
+            found = amounts(row["grant_and_cofinancing"])
+            grant, cofinancing = (found + [None, None])[:2]
+        else:
+            grant = (amounts(row.get("grant", "")) or [None])[0]
+            cofinancing = (amounts(row.get("cofinancing", "")) or [None])[0]
+        for prop, value in ((MCEP.gefGrantUSD, grant), (MCEP.cofinancingUSD, cofinancing)):
+            if value is not None:
+                g.add((iri, prop, Literal(str(value), datatype=XSD.decimal)))
+
+        for agency in (a.strip() for a in row.get("agencies", "").split(",")):
+            if agency:
+                g.add((iri, MCEP.agency, Literal(agency)))
+        for field, prop in (("type", MCEP.projectType), ("funding_source", MCEP.fundingSource),
+                            ("period", MCEP.replenishmentPeriod)):
+            if value := row.get(field, "").strip():
+                g.add((iri, prop, Literal(value)))
+        if status := row.get("status", "").strip():
+            g.add((iri, MCEP.status, Literal(status.lower())))
+        if fy := row.get("approval_fy", "").strip():
+            g.add((iri, MCEP.approvalFiscalYear, date_literal(fy)))
+
+        relevant = any("chemicals" in a.lower() for a in areas) and bool(MINAMATA_TITLE.search(row.get("title", "")))
+        g.add((iri, MCEP.minamataRelevant, Literal(relevant)))
+        if relevant:
+            sets.append("relevance:minamata")
+        sets += [f"kind:{record.kind}", f"source:{self.name}"]
+        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))

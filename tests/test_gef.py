@@ -1,0 +1,116 @@
+"""The GEF CSV harvester: both export layouts, places and amounts through the vocabulary, snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harvesters.gef import GEFHarvester, amounts, detect_layout, places
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.hub import Hub
+from mcep_ld.pipeline import Pipeline, RunResult
+from mcep_ld.records import MappingError
+from mcep_ld.resources import PROJECT_ROOT
+from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.vocab import Vocabulary
+
+BASE = "http://localhost:8000/"
+MCEP = "https://w3id.org/mcep/ontology#"
+
+
+def harvest(hub: Hub, url: str) -> RunResult:
+    h = GEFHarvester(endpoint=url, settings=hub.settings, client=HttpClient.from_settings(hub.settings))
+    return Pipeline(hub).harvest(h)
+
+
+def values(hub: Hub, gef_id: int, prop: str) -> set[str]:
+    return {r[0].value for r in hub.store.public.query(
+        f"SELECT ?v {{ <{BASE}id/project/gef-{gef_id}> <{MCEP}{prop}> ?v }}")}
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary.load(PROJECT_ROOT / "vocabularies", BASE)
+
+
+def test_layouts_are_told_apart_by_their_header() -> None:
+    assert detect_layout(["Title", "ID", "Countries", "Focal Areas", "Type", "Agencies", "GEF Grant",
+                          "Cofinancing", "Status", "Approval FY", "Funding Source (indexed field)",
+                          "Non-Grant Instrument (indexed field)",
+                          "Capacity-building Initiative for Transparency", "GEF Period"]) == "current"
+    assert detect_layout(["\ufeffID", "Title", "Focal Areas", "Grant and Cofinancing", "Implementing Agencies",
+                          "Countries", "Fund Source", "Period", "Status"]) == "2020"
+    with pytest.raises(SourceError, match="not a GEF projects export"):
+        detect_layout(["<!DOCTYPE html>"])
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("1,999,415", ["1999415"]), ("$700,000  $30,000", ["700000", "30000"]), ("$650,000", ["650000"]),
+    ("", []), ("45,262,294.50", ["45262294.50"]),
+])
+def test_amounts(cell: str, expected: list[str]) -> None:
+    assert [str(a) for a in amounts(cell)] == expected
+
+
+@pytest.mark.parametrize("cell", ["n/a", "about 5 million", "$"])
+def test_bad_amounts_are_mapping_errors(cell: str) -> None:
+    with pytest.raises(MappingError):
+        amounts(cell)
+
+
+def test_places_through_the_vocabulary(vocab: Vocabulary) -> None:
+    got = places("Regional, Congo DR, Bosnia-Herzegovina, Korea, Republic of, Global, Atlantis", vocab)
+    assert got == [("region", f"{BASE}vocab/region/regional"), ("country", f"{BASE}vocab/country/CD"),
+                   ("country", f"{BASE}vocab/country/BA"), ("country", f"{BASE}vocab/country/KR"),
+                   ("region", f"{BASE}vocab/region/001"), ("unknown", "Atlantis")]
+
+
+def test_current_export(hub: Hub, server: SampleServer) -> None:
+    result = harvest(hub, server.file_url("gef/projects.csv"))
+    assert result.ok, result.error
+    assert (result.counters.seen, result.counters.added, result.counters.quarantined) == (28, 27, 1)
+    assert "not an amount in USD: 'n/a'" in hub.catalog.quarantine("gef")[0]["report"]
+    assert values(hub, 9602, "gefGrantUSD") == {"45262294"}
+    assert values(hub, 9602, "region") == {f"{BASE}vocab/region/001"}
+    assert values(hub, 10569, "country") == {f"{BASE}vocab/country/{c}" for c in ("BF", "ML", "NE")}
+    assert values(hub, 9456, "country") == {f"{BASE}vocab/country/CD"}
+    assert values(hub, 10148, "focalArea") == {f"{BASE}vocab/gef-focal-area/chemicals-and-waste"}
+    assert values(hub, 10148, "approvalFiscalYear") == {"2019"}
+    assert values(hub, 9999, "countryCode") == {"Atlantis"}  # kept, with a warning
+    assert hub.catalog.record("gef", "9999")["status"] == "warning"
+    # Minamata relevance: Chemicals and Waste plus mercury, MIA or ASGM in the title.
+    assert values(hub, 10148, "minamataRelevant") == {"true"}
+    assert values(hub, 10430, "minamataRelevant") == {"true"}
+    assert values(hub, 9580, "minamataRelevant") == {"false"}  # chemicals, but not mercury
+    assert values(hub, 5121, "minamataRelevant") == {"false"}
+    sets = hub.catalog.record("gef", "10148")["sets"].split()
+    assert "relevance:minamata" in sets and "country:NI" in sets
+
+
+def test_2020_export_gives_the_same_resources(hub: Hub, server: SampleServer) -> None:
+    result = harvest(hub, server.file_url("gef/projects-2020.csv"))
+    assert result.ok, result.error
+    assert result.counters.seen == 6  # blank rows skipped
+    assert values(hub, 10148, "gefGrantUSD") == {"700000"}
+    assert values(hub, 10148, "cofinancingUSD") == {"30000"}
+    assert values(hub, 9448, "cofinancingUSD") == set()
+    assert values(hub, 9448, "country") == {f"{BASE}vocab/country/CI"}
+
+
+def test_snapshot_deletions_and_failed_downloads(hub: Hub, server: SampleServer, samples: Path) -> None:
+    url = server.file_url("gef/projects.csv")
+    harvest(hub, url)
+    again = harvest(hub, url)
+    assert again.counters.unchanged == 28 and again.counters.added == 0
+    csv_path = samples / "gef" / "projects.csv"
+    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv_path.write_text("".join(line for line in lines if ",9590," not in line), encoding="utf-8")
+    server.faults.extend([Fault("/gef/", html=True)] * 5)  # an HTML page where the export should be
+    failed = harvest(hub, url)
+    assert not failed.ok and "not a GEF projects export" in failed.error
+    assert values(hub, 9590, "minamataRelevant") == {"true"}  # nothing deleted by a failed run
+    server.faults.clear()
+    done = harvest(hub, url)
+    assert done.ok and done.counters.deleted == 1
+    assert values(hub, 9590, "minamataRelevant") == set()
