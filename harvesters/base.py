@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Protocol
 
 from mcep_ld.config import Settings
@@ -30,8 +31,19 @@ class Harvester(Protocol):
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None: ...
 
-    def records(self) -> Iterator[SourceRecord]:
-        """The complete listing of the source. Raises ``SourceError`` when it cannot be read to the end."""
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        """The source's records, changed since *since* where the source can say (else all of them).
+
+        Raises ``SourceError`` when the listing cannot be read to its end. A record yielded with
+        ``deleted=True`` is tombstoned.
+        """
+        ...
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        """Whether a listing read to its end held every live record, so that absent ones are deleted.
+
+        Optional: without it, every listing counts as complete.
+        """
         ...
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:

@@ -112,7 +112,8 @@ class GEFHarvester:
         self.endpoint = endpoint
         self.client = client
 
-    def records(self) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        """The whole export: it has no dates to ask for less."""
         resp = self.client.get(self.endpoint, headers={"Accept": "text/csv"})
         text = resp.content.decode("utf-8-sig", errors="replace")
         reader = csv.reader(io.StringIO(text))

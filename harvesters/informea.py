@@ -142,7 +142,8 @@ class InforMEAHarvester:
             else:
                 url = None
 
-    def records(self) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        """Every entity of the configured sets: a full listing each run (fingerprints make the unchanged cheap)."""
         for entity_set in self.entity_sets:
             kind, _, _ = ENTITY_SETS[entity_set]
             for page_url, rows in self._pages(entity_set):

@@ -180,6 +180,12 @@ class Catalog:
         row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         return dict(row) if row else {}
 
+    def last_complete_run_start(self, source: str) -> datetime | None:
+        """When the last completed run of *source* started: the watermark of the next incremental run."""
+        row = self.db.execute("SELECT started FROM runs WHERE source=? AND status='completed' "
+                              "ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        return datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if row else None
+
     def last_run(self, source: str) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT * FROM runs WHERE source=? ORDER BY id DESC LIMIT 1", (source,)).fetchone()
@@ -256,6 +262,10 @@ class Catalog:
                 for r in self.db.execute(
                     "SELECT id, content_hash, published, graph, iri FROM records "
                     "WHERE source=? AND deleted=0 AND (seen_run IS NULL OR seen_run<>?)", (source, run_id))]
+
+    def live(self, source: str, keys: Iterable[str]) -> list[KnownRecord]:
+        """The records among *keys* that are not deleted."""
+        return [k for k in self.known(source, keys).values() if not k.deleted]
 
     def tombstone(self, ids: Iterable[int]) -> None:
         """Mark records deleted at the source; their datestamp moves so harvesters see the deletion."""

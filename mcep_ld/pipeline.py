@@ -99,9 +99,12 @@ class Pipeline:
 
     # -- entry points ---------------------------------------------------------------------------
 
-    def harvest(self, harvester: Harvester) -> RunResult:
-        """A full run: read the complete listing, process what changed, tombstone what disappeared."""
-        return self._run(harvester, harvester.records(), listing=True)
+    def harvest(self, harvester: Harvester, *, full: bool = False) -> RunResult:
+        """A run: read the listing (since the last completed run, where the source can say), process what
+        changed, tombstone what the source deleted and, after a complete listing, what disappeared."""
+        since = None if full else self.hub.catalog.last_complete_run_start(harvester.name)
+        complete = getattr(harvester, "listing_is_complete", lambda since: True)(since)
+        return self._run(harvester, harvester.records(since=since), listing=complete)
 
     def remap(self, harvester: Harvester) -> RunResult:
         """Re-map stored payloads whose fingerprint changed (new mapping, shapes or vocabularies): no network."""
@@ -134,7 +137,7 @@ class Pipeline:
             self._stream(harvester, records, run_id, counters, preparer, pool)
             complete = True
             if listing:
-                self._tombstone(harvester.name, run_id, counters)
+                self._tombstone(harvester.name, self.hub.catalog.unseen(harvester.name, run_id), counters)
                 clock.lap("tombstone")
             status = "completed"
         except SourceError as exc:
@@ -199,6 +202,7 @@ class Pipeline:
         version = f"{harvester.mapping_version}/{self.hub.rules_digest}"
         todo: list[_Work] = []
         unchanged: list[int] = []
+        deleted: list[KnownRecord] = []
         in_batch: set[str] = set()
         for r in batch:
             k = known.get(r.key)
@@ -206,12 +210,17 @@ class Pipeline:
                 continue
             in_batch.add(r.key)
             counters.seen += 1
+            if r.deleted:
+                if k is not None and not k.deleted:
+                    deleted.append(k)
+                continue
             fp = r.fingerprint(version)
             if k is not None and k.content_hash == fp and not k.deleted:
                 unchanged.append(k.id)
             else:
                 todo.append(_Work(r, fp, k))
         self.clock.lap("fingerprint")
+        self._tombstone(harvester.name, deleted, counters)
         if unchanged:
             catalog.mark_seen(unchanged, run_id)
             counters.unchanged += len(unchanged)
@@ -263,8 +272,7 @@ class Pipeline:
         if self.progress:
             self.progress(counters)
 
-    def _tombstone(self, source: str, run_id: int, counters: RunCounters) -> None:
-        gone = self.hub.catalog.unseen(source, run_id)
+    def _tombstone(self, source: str, gone: list[KnownRecord], counters: RunCounters) -> None:
         if not gone:
             return
         base = self.settings.base_uri

@@ -31,6 +31,7 @@ class SourceRecord:
     url: str
     fetched_at: datetime
     modified: datetime | None = None
+    deleted: bool = False  # the source says this record was deleted (an OAI-PMH deleted header)
 
     def fingerprint(self, mapping_version: str) -> str:
         """Hash of payload and mapping version: equal fingerprints mean nothing to redo."""
