@@ -13,6 +13,7 @@ from harvesters.base import Harvester
 REGISTRY = {
     "informea": "harvesters.informea:InforMEAHarvester",
     "gef": "harvesters.gef:GEFHarvester",
+    "oai": "harvesters.oai:OAIHarvester",
 }
 
 

@@ -52,28 +52,39 @@ def _print_run(result) -> None:  # noqa: ANN001 - RunResult, imported lazily
         print(f"{result.source}: error: {result.error}", file=sys.stderr)
 
 
-def harvest_source(settings: Settings, source: str, endpoint: str | None = None):  # noqa: ANN201
-    """Run one source's harvester into the hub of *settings*; returns the RunResult."""
+def harvest_source(settings: Settings, source: str, endpoint: str | None = None, *,
+                   options: dict[str, str] | None = None, full: bool = False):  # noqa: ANN201
+    """Run one source's harvester into the hub of *settings*; returns the RunResult.
+
+    *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
+    ``name`` is also the source's name in the catalog and the configuration.
+    """
     from harvesters import harvester_class
     from mcep_ld.http import HttpClient
     from mcep_ld.hub import Hub
     from mcep_ld.pipeline import Pipeline
 
     cls = harvester_class(source)
-    url = endpoint or settings.source(source)["endpoint"]
+    options = options or {}
+    name = options.get("name", source)
+    url = endpoint or settings.source(name)["endpoint"]
     if not url:
-        raise UsageError(f"no endpoint for {source}: pass --endpoint or set sources.{source}.endpoint")
-    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings))
+        raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
+    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings), **options)
     with Hub(settings) as hub:
-        return Pipeline(hub, progress=_progress(source)).harvest(harvester)
+        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full)
 
 
 # -- commands ---------------------------------------------------------------------------------------
 
 def cmd_harvest(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    options = {k: v for k, v in (("name", args.name), ("set_spec", args.set),
+                                 ("metadata_prefix", args.metadata_prefix)) if v is not None}
+    if options and args.source != "oai":
+        raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
     try:
-        result = harvest_source(settings, args.source, args.endpoint)
+        result = harvest_source(settings, args.source, args.endpoint, options=options, full=args.full)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     _print_run(result)
@@ -225,7 +236,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with SampleServer(SAMPLES_DIR) as server:
         print(f"demo: serving the bundled samples at {server.url}")
         results = [harvest_source(settings, "informea", server.informea_endpoint),
-                   harvest_source(settings, "gef", server.file_url("gef/projects.csv"))]
+                   harvest_source(settings, "gef", server.file_url("gef/projects.csv")),
+                   harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"})]
     for result in results:
         _print_run(result)
     if not all(r.ok for r in results):
@@ -255,8 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("harvest", parents=[common], help="harvest one source")
-    p.add_argument("source", help="source name, e.g. informea")
+    p.add_argument("source", help="source: informea, gef or oai")
     p.add_argument("--endpoint", help="service root URL (default from config)")
+    p.add_argument("--full", action="store_true",
+                   help="read the whole listing even where the source could give only what changed")
+    p.add_argument("--name", help="oai: the repository's name in the catalog (default: oai)")
+    p.add_argument("--set", help="oai: harvest this set only")
+    p.add_argument("--metadata-prefix", help="oai: metadata format (oai_dc)")
     p.set_defaults(func=cmd_harvest)
 
     p = sub.add_parser("remap", parents=[common],

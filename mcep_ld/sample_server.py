@@ -3,9 +3,11 @@
 It serves a folder with one sub-folder per source and speaks each source's protocol over its files (no
 network): ``/informea.svc/{Set}`` is an OData service over ``informea/{Set}.json`` that pages with
 ``$top``/``$skip``, filters on ``treaty eq '…'`` and keeps the JSON shape of the file (``d.results``
-pages get ``__next`` links, ``d`` lists do not); any other path is a file of the folder (the GEF CSV
-exports). Faults can be queued to reproduce what real servers do: 5xx, 429 with ``Retry-After``, slow
-answers, truncated bodies, HTML error pages with status 200.
+pages get ``__next`` links, ``d`` lists do not); ``/oai/request`` is an OAI-PMH 2.0 provider over the
+records of ``oai/records.xml`` (Identify, ListSets, ListRecords and ListIdentifiers with ``set``,
+``from``, ``until`` and resumption tokens); any other path is a file of the folder (the GEF CSV exports).
+Faults can be queued to reproduce what real servers do: 5xx, 429 with ``Retry-After``, slow answers,
+truncated bodies, HTML error pages with status 200.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from lxml import etree
+
 _TREATY = re.compile(r"treaty eq '([^']*)'")
+OAI = "http://www.openarchives.org/OAI/2.0/"
 
 
 @dataclass
@@ -49,6 +54,7 @@ class SampleServer:
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []
         self.page_delay_s = page_delay_s
+        self.oai_page_size = 5
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -120,11 +126,86 @@ class SampleServer:
             return
         if urlsplit(h.path).path.startswith("/informea.svc/"):
             status, body, ctype = self._odata(h.path)
+        elif urlsplit(h.path).path == "/oai/request":
+            status, body, ctype = 200, self._oai(h.path), "text/xml; charset=utf-8"
         else:
             status, body, ctype = self._file(h.path)
         if fault and fault.truncate:
             body = body[: len(body) // 2]
         self._send(h, status, body, ctype)
+
+    @property
+    def oai_endpoint(self) -> str:
+        return f"{self.url}/oai/request"
+
+    def _oai(self, raw_path: str) -> bytes:
+        """One OAI-PMH response, built with lxml from the records file."""
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(raw_path).query).items()}
+        verb = query.get("verb", "")
+        root = etree.Element(f"{{{OAI}}}OAI-PMH", nsmap={None: OAI})
+        etree.SubElement(root, f"{{{OAI}}}responseDate").text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        request = etree.SubElement(root, f"{{{OAI}}}request")
+        request.text = self.oai_endpoint
+
+        def error(code: str, text: str) -> bytes:
+            etree.SubElement(root, f"{{{OAI}}}error", code=code).text = text
+            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+        records = etree.parse(str(self.root / "oai" / "records.xml")).getroot().findall(f"{{{OAI}}}record")
+        if verb == "Identify":
+            request.set("verb", verb)
+            ident = etree.SubElement(root, f"{{{OAI}}}Identify")
+            stamps = sorted(r.findtext(f"{{{OAI}}}header/{{{OAI}}}datestamp") for r in records)
+            for tag, text in (("repositoryName", "Sample repository"), ("baseURL", self.oai_endpoint),
+                              ("protocolVersion", "2.0"), ("adminEmail", "repository@example.org"),
+                              ("earliestDatestamp", stamps[0] if stamps else "1970-01-01T00:00:00Z"),
+                              ("deletedRecord", "persistent"), ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
+                etree.SubElement(ident, f"{{{OAI}}}{tag}").text = text
+            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        if verb == "ListSets":
+            request.set("verb", verb)
+            sets = etree.SubElement(root, f"{{{OAI}}}ListSets")
+            for spec in sorted({s.text for r in records for s in r.iter(f"{{{OAI}}}setSpec")}):
+                one = etree.SubElement(sets, f"{{{OAI}}}set")
+                etree.SubElement(one, f"{{{OAI}}}setSpec").text = spec
+                etree.SubElement(one, f"{{{OAI}}}setName").text = spec
+            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        if verb not in ("ListRecords", "ListIdentifiers"):
+            return error("badVerb", f"illegal verb {verb!r}")
+        request.set("verb", verb)
+        if token := query.get("resumptionToken"):
+            try:
+                offset_text, prefix, set_spec, since, until = token.split("|")
+                offset = int(offset_text)
+            except ValueError:
+                return error("badResumptionToken", "unknown token")
+        else:
+            offset, prefix = 0, query.get("metadataPrefix", "")
+            set_spec, since, until = query.get("set", ""), query.get("from", ""), query.get("until", "")
+            if not prefix:
+                return error("badArgument", "metadataPrefix is required")
+        if prefix != "oai_dc":
+            return error("cannotDisseminateFormat", f"no format {prefix!r}")
+
+        def keep(r: etree._Element) -> bool:
+            stamp = r.findtext(f"{{{OAI}}}header/{{{OAI}}}datestamp")
+            specs = [s.text for s in r.iter(f"{{{OAI}}}setSpec")]
+            return ((not set_spec or set_spec in specs) and (not since or stamp[:len(since)] >= since)
+                    and (not until or stamp[:len(until)] <= until))
+
+        chosen = sorted((r for r in records if keep(r)),
+                        key=lambda r: r.findtext(f"{{{OAI}}}header/{{{OAI}}}datestamp"))
+        if not chosen:
+            return error("noRecordsMatch", "no records match")
+        listing = etree.SubElement(root, f"{{{OAI}}}{verb}")
+        for r in chosen[offset: offset + self.oai_page_size]:
+            listing.append(r.find(f"{{{OAI}}}header") if verb == "ListIdentifiers" else r)
+        if len(chosen) > self.oai_page_size:
+            more = offset + self.oai_page_size < len(chosen)
+            rt = etree.SubElement(listing, f"{{{OAI}}}resumptionToken", completeListSize=str(len(chosen)),
+                                  cursor=str(offset))
+            rt.text = f"{offset + self.oai_page_size}|{prefix}|{set_spec}|{since}|{until}" if more else ""
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
     def _file(self, raw_path: str) -> tuple[int, bytes, str]:
         path = (self.root / unquote(urlsplit(raw_path).path).lstrip("/")).resolve()

@@ -58,6 +58,7 @@ def test_text_literal_keeps_text_without_a_usable_tag() -> None:
     ("2024-01-31T10:00:00+02:00", "2024-01-31T08:00:00", XSD.dateTime),
     ("2024-01-31T10:00:00Z", "2024-01-31T10:00:00", XSD.dateTime),
     ("FY2019", "2019", XSD.gYear),
+    ("2019-07", "2019-07", XSD.gYearMonth),
     ("2019", "2019", XSD.gYear),
 ])
 def test_dates_in_every_source_form(value: str, lexical: str, datatype: URIRef) -> None:
@@ -66,7 +67,8 @@ def test_dates_in_every_source_form(value: str, lexical: str, datatype: URIRef) 
     assert str(lit).startswith(lexical)
 
 
-@pytest.mark.parametrize("value", ["2023-02-30", "2024-13-01", "/Date(99999999999999999999)/", "yesterday"])
+@pytest.mark.parametrize("value", ["2023-02-30", "2024-13-01", "2024-13", "/Date(99999999999999999999)/",
+                                   "yesterday"])
 def test_impossible_dates_raise_mapping_error(value: str) -> None:
     with pytest.raises(MappingError, match="impossible date"):
         date_literal(value)

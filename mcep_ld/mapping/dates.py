@@ -1,7 +1,8 @@
 """Dates in every form the sources use, as typed literals.
 
 ``/Date(1206271611000)/`` (OData v2, UTC), ``/Date(1206271611000+0100)/``, ``2024-01-31``,
-``2024-01-31 10:00:00`` (Drupal, UTC), ISO 8601 with a zone, and fiscal years (``FY2019``, ``2019``).
+``2024-01-31 10:00:00`` (Drupal, UTC), ISO 8601 with a zone, months (``2019-07``, W3CDTF as Dublin Core
+records write them) and years, fiscal or not (``FY2019``, ``2019``).
 An impossible date raises MappingError so the record is quarantined, not silently mis-dated.
 """
 
@@ -18,6 +19,7 @@ from mcep_ld.records import MappingError
 _ODATA = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _YEAR = re.compile(r"^(?:FY\s*)?(\d{4})$", re.IGNORECASE)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_datetime(value: str) -> date | datetime | int:
@@ -41,9 +43,13 @@ def parse_datetime(value: str) -> date | datetime | int:
 
 
 def date_literal(value: str | None) -> Literal | None:
-    """*value* as ``xsd:dateTime`` (UTC, ``Z``), ``xsd:date`` or ``xsd:gYear``; None for empty values."""
+    """*value* as ``xsd:dateTime`` (UTC), ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear``; None if empty."""
     if value is None or not str(value).strip():
         return None
+    if m := _MONTH.match(str(value).strip()):
+        if not 1 <= int(m.group(2)) <= 12:
+            raise MappingError(f"impossible date {value!r}: no month {m.group(2)}")
+        return Literal(m.group(0), datatype=XSD.gYearMonth)
     parsed = parse_datetime(str(value))
     if isinstance(parsed, int):
         return Literal(f"{parsed:04d}", datatype=XSD.gYear)
