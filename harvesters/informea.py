@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import mimetypes
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+
+log = logging.getLogger(__name__)
 
 #: Entity set → (record kind, navigation properties to $expand, whether it has a `treaty` field).
 ENTITY_SETS: dict[str, tuple[str, str, bool]] = {
@@ -107,16 +110,28 @@ class InforMEAHarvester:
 
     # -- fetching -------------------------------------------------------------------------------
 
-    def _params(self, entity_set: str, skip: int) -> dict[str, str]:
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        return since is None
+
+    def _params(self, entity_set: str, skip: int, since: datetime | None, order: str | None) -> dict[str, str]:
+        """Query options of one page. *since* adds the watermark filter; *order* is ``asc`` or ``desc``."""
         _, expand, has_treaty = ENTITY_SETS[entity_set]
         params = {"$format": "json", "$top": str(self.page_size), "$skip": str(skip), "$expand": expand}
+        clauses = []
         if has_treaty and self.treaties:
-            params["$filter"] = " or ".join(f"treaty eq '{t}'" for t in self.treaties)
+            clauses.append("(" + " or ".join(f"treaty eq '{t}'" for t in self.treaties) + ")")
+        if since is not None:
+            clauses.append(f"updated gt datetime'{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S}'")
+        if clauses:
+            params["$filter"] = " and ".join(clauses)
+        if order:
+            params["$orderby"] = f"updated {order}"
         return params
 
-    def _pages(self, entity_set: str) -> Iterator[tuple[str, list[Any]]]:
+    def _pages(self, entity_set: str, since: datetime | None = None,
+               order: str | None = None) -> Iterator[tuple[str, list[Any]]]:
         url: str | None = f"{self.endpoint}/{entity_set}"
-        params: dict[str, str] | None = self._params(entity_set, 0)
+        params: dict[str, str] | None = self._params(entity_set, 0, since, order)
         skip = 0
         seen_urls: set[str] = set()
         while url is not None:
@@ -138,20 +153,55 @@ class InforMEAHarvester:
                 url, params = next_url, None
             elif len(rows) >= self.page_size and params is not None:
                 skip += len(rows)
-                params = self._params(entity_set, skip)
+                params = self._params(entity_set, skip, since, order)
             else:
                 url = None
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
-        """Every entity of the configured sets: a full listing each run (fingerprints make the unchanged cheap)."""
+        """The entities of the configured sets; with *since*, those updated after it.
+
+        The watermark goes to the server as ``$filter=updated gt datetime'…'``. A provider that refuses
+        that filter (some do, sources.md §1.1) is read newest first instead (``$orderby=updated desc``),
+        stopping at the first entity older than the watermark.
+        """
         for entity_set in self.entity_sets:
             kind, _, _ = ENTITY_SETS[entity_set]
+            for page_url, row in self._rows(entity_set, since):
+                if not ENTITY_SETS[entity_set][2] and not self._concerns_treaties(row):
+                    continue
+                yield self._record(entity_set, kind, page_url, row, datetime.now(UTC))
+
+    def _rows(self, entity_set: str, since: datetime | None) -> Iterator[tuple[str, Any]]:
+        if since is None:
             for page_url, rows in self._pages(entity_set):
-                fetched = datetime.now(UTC)
-                for row in rows:
-                    if not ENTITY_SETS[entity_set][2] and not self._concerns_treaties(row):
-                        continue
-                    yield self._record(entity_set, kind, page_url, row, fetched)
+                yield from ((page_url, row) for row in rows)
+            return
+        pages = self._pages(entity_set, since, "asc")
+        try:
+            first = next(pages, None)
+        except SourceError as exc:
+            if exc.status not in (400, 404, 500, 501):
+                raise
+            log.warning("%s/%s refuses the updated filter (%s); reading newest first instead",
+                        self.endpoint, entity_set, exc)
+            yield from self._newest_first(entity_set, since)
+            return
+        if first is not None:
+            yield from ((first[0], row) for row in first[1])
+            for page_url, rows in pages:
+                yield from ((page_url, row) for row in rows)
+
+    def _newest_first(self, entity_set: str, since: datetime) -> Iterator[tuple[str, Any]]:
+        for page_url, rows in self._pages(entity_set, None, "desc"):
+            for row in rows:
+                updated = row.get("updated") if isinstance(row, dict) else None
+                try:
+                    moment = as_utc(updated) if isinstance(updated, str) else None
+                except MappingError:
+                    moment = None  # yielded: the mapping quarantines it with its report
+                if moment is not None and moment <= since:
+                    return
+                yield page_url, row
 
     def _concerns_treaties(self, row: Any) -> bool:
         """Contacts cannot be filtered by treaty on the server: keep those linked to a configured treaty."""

@@ -275,10 +275,20 @@ class Catalog:
                 "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=? WHERE id=?",
                 ((now, i) for i in ids))
 
-    def raw_records(self, source: str | None = None) -> Iterator[sqlite3.Row]:
-        """Stored payloads, for re-mapping without the network (deleted records left out)."""
-        sql = "SELECT * FROM records WHERE deleted=0" + (" AND source=?" if source else "") + " ORDER BY id"
-        yield from self.db.execute(sql, (source,) if source else ())
+    def raw_records(self, source: str | None = None, *, page: int = 500) -> Iterator[sqlite3.Row]:
+        """Stored payloads, for re-mapping without the network (deleted records left out).
+
+        Read by keyset pages, each its own query, so the caller may write to the catalog between rows.
+        """
+        after = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT * FROM records WHERE deleted=0 AND id>?" + (" AND source=?" if source else "")
+                + " ORDER BY id LIMIT ?", (after, source, page) if source else (after, page)).fetchall()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1]["id"]
 
     def changed_since(self, since: str, *, after: tuple[str, int] | None = None,
                       limit: int = 100) -> list[sqlite3.Row]:

@@ -52,6 +52,8 @@ KEYS: dict[str, Key] = {
         Key("harvest_batch_records", int, 500, "Records mapped, validated and committed together."),
         Key("ingest_workers", int, min(4, os.cpu_count() or 1),
             "Processes that map and validate records; 0 does it all in the harvesting process."),
+        Key("incremental_overlap_s", float, 3600.0,
+            "Incremental runs ask for changes since the last completed run's start minus this much."),
         Key("http_timeout_s", float, 30.0, "Connect and read timeout of one source request."),
         Key("http_retries", int, 4, "Retries of a request on connection errors, 5xx and 429."),
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),

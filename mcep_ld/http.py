@@ -31,6 +31,10 @@ MAX_RETRY_AFTER_S = 300.0
 class SourceError(RuntimeError):
     """A source could not be read (after retries) or answered something that is not its format."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of a refused request, when there was one
+
 
 def retry_after_s(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None if unusable."""
@@ -104,7 +108,8 @@ class HttpClient:
             else:
                 if resp.status_code not in RETRY_STATUSES:
                     if resp.status_code >= 400:
-                        raise SourceError(f"GET {resp.url} answered HTTP {resp.status_code}")
+                        raise SourceError(f"GET {resp.url} answered HTTP {resp.status_code}",
+                                          status=resp.status_code)
                     return resp
                 problem = f"HTTP {resp.status_code}"
                 delay = retry_after_s(resp.headers.get("Retry-After"))

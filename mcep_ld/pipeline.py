@@ -18,7 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import pyoxigraph as ox
@@ -103,6 +103,8 @@ class Pipeline:
         """A run: read the listing (since the last completed run, where the source can say), process what
         changed, tombstone what the source deleted and, after a complete listing, what disappeared."""
         since = None if full else self.hub.catalog.last_complete_run_start(harvester.name)
+        if since is not None:  # an overlap absorbs clock skew; fingerprints skip what comes twice
+            since -= timedelta(seconds=self.settings.incremental_overlap_s)
         complete = getattr(harvester, "listing_is_complete", lambda since: True)(since)
         return self._run(harvester, harvester.records(since=since), listing=complete)
 
@@ -136,9 +138,12 @@ class Pipeline:
         try:
             self._stream(harvester, records, run_id, counters, preparer, pool)
             complete = True
+            unseen = self.hub.catalog.unseen(harvester.name, run_id)
             if listing:
-                self._tombstone(harvester.name, self.hub.catalog.unseen(harvester.name, run_id), counters)
+                self._tombstone(harvester.name, unseen, counters)
                 clock.lap("tombstone")
+            else:  # an incremental listing: what the source did not list has not changed, by its word
+                counters.unchanged += len(unseen)
             status = "completed"
         except SourceError as exc:
             error = str(exc)

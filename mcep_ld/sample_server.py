@@ -18,6 +18,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from lxml import etree
 
 _TREATY = re.compile(r"treaty eq '([^']*)'")
+_UPDATED_GT = re.compile(r"updated gt datetime'([^']*)'")
 OAI = "http://www.openarchives.org/OAI/2.0/"
 
 
@@ -45,6 +47,12 @@ _MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", 
                 ".ttl": "text/turtle", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 
 
+def _odata_ms(value: Any) -> datetime:
+    """An OData ``/Date(ms)/`` value as a datetime; anything else sorts first."""
+    m = re.match(r"^/Date\((-?\d+)", value) if isinstance(value, str) else None
+    return datetime.fromtimestamp(int(m.group(1)) / 1000, UTC) if m else datetime.min.replace(tzinfo=UTC)
+
+
 class SampleServer:
     """Serve a folder of per-source sample files over HTTP; use as a context manager."""
 
@@ -55,6 +63,7 @@ class SampleServer:
         self.requests: list[str] = []
         self.page_delay_s = page_delay_s
         self.oai_page_size = 5
+        self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -227,6 +236,15 @@ class SampleServer:
         rows = body if isinstance(body, list) else body["results"]
         if (flt := query.get("$filter")) and (treaties := _TREATY.findall(flt)):
             rows = [r for r in rows if not isinstance(r, dict) or r.get("treaty") in treaties]
+        if flt and (since := _UPDATED_GT.search(flt)):
+            if self.odata_refuses_datetime_filter:
+                return 400, b'{"error": {"code": "", "message": {"value": "Invalid filter expression"}}}', \
+                    "application/json"
+            moment = datetime.fromisoformat(since.group(1)).replace(tzinfo=UTC)
+            rows = [r for r in rows if not isinstance(r, dict) or _odata_ms(r.get("updated")) > moment]
+        if (order := query.get("$orderby", "")).startswith("updated"):
+            rows = sorted(rows, key=lambda r: _odata_ms(r.get("updated") if isinstance(r, dict) else None),
+                          reverse=order.endswith("desc"))
         skip = int(query.get("$skip", "0"))
         top = int(query.get("$top", str(len(rows) or 1)))
         page = rows[skip: skip + top]

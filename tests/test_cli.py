@@ -127,9 +127,16 @@ def test_harvest_twice_leaves_everything_unchanged(tmp_path: Path) -> None:
     with SampleServer(PROJECT_ROOT / "harvesters" / "samples") as srv:
         first = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
         second = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", data, env=FAST)
-    assert first.returncode == 0 and second.returncode == 0, second.stderr
+        full = mcep("harvest", "informea", "--full", "--endpoint", srv.informea_endpoint, "--data-dir", data,
+                    env=FAST)
+        watermarked = [r for r in srv.requests if "updated+gt+datetime" in r or "updated%20gt" in r]
+    assert first.returncode == 0 and second.returncode == 0 and full.returncode == 0, second.stderr
     assert "added 73" in first.stdout
-    assert "seen 76, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in second.stdout
+    # The second run asks only for what changed since the first (the watermark is in its requests)...
+    assert "seen 0, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in second.stdout
+    assert len(watermarked) == 3  # one per entity set
+    # ...and a full run reads everything again and finds it unchanged by its fingerprints.
+    assert "seen 76, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in full.stdout
 
 
 def test_failed_harvest_exits_nonzero(tmp_path: Path) -> None:

@@ -65,3 +65,49 @@ def test_mapping_of_one_decision(tmp_path: Path) -> None:
     assert langs == {"en", "fr", "es", "ar", "ru", "zh"}
     files = [o for _, pred, o in g if str(pred).endswith("#distribution")]
     assert len(files) == 6
+
+
+def _bump(samples: Path, entity_set: str, index: int, title: str) -> None:
+    """Make one entity newer than any watermark, with a new English title."""
+    path = samples / "informea" / f"{entity_set}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    row = doc["d"]["results"][index]
+    row["updated"] = "/Date(4102444800000)/"  # 2100-01-01
+    row["title"]["results"][0]["value"] = title
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("refuses_filter", [False, True])
+def test_incremental_run_carries_the_watermark_or_falls_back(tmp_path: Path, samples: Path,
+                                                             refuses_filter: bool) -> None:
+    settings = make_settings(tmp_path / "data")
+    with SampleServer(samples) as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        assert Pipeline(hub).harvest(harvester).ok
+        _bump(samples, "Decisions", 0, "Rules of procedure (as amended at COP-6)")
+        srv.odata_refuses_datetime_filter = refuses_filter
+        srv.requests.clear()
+        result = Pipeline(hub).harvest(harvester)
+        assert result.ok, result.error
+        assert (result.counters.seen, result.counters.updated, result.counters.unchanged) == (1, 1, 75)
+        assert sum("updated+gt+datetime" in r for r in srv.requests) == 3  # each set asked with the watermark
+        if refuses_filter:  # each set was read again newest first, stopping at the watermark
+            assert sum("updated+desc" in r for r in srv.requests) == 3
+        titles = [r[0].value for r in hub.store.public.query(
+            "SELECT ?t { <http://localhost:8000/id/decision/mc-1-1> <http://purl.org/dc/terms/title> ?t }")]
+        assert "Rules of procedure (as amended at COP-6)" in titles
+
+
+def test_incremental_runs_never_tombstone(tmp_path: Path, samples: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    with SampleServer(samples) as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        Pipeline(hub).harvest(harvester)
+        path = samples / "informea" / "Meetings.json"
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["d"]["results"].pop(0)
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        assert Pipeline(hub).harvest(harvester).counters.deleted == 0
+        assert Pipeline(hub).harvest(harvester, full=True).counters.deleted == 1

@@ -18,9 +18,10 @@ SCHEMA = "http://schema.org/"
 
 
 def harvest(hub: Hub, endpoint: str) -> RunResult:
+    """A full run: these tests are about the pipeline; test_informea covers incremental runs."""
     harvester = InforMEAHarvester(endpoint=endpoint, settings=hub.settings,
                                   client=HttpClient.from_settings(hub.settings))
-    return Pipeline(hub).harvest(harvester)
+    return Pipeline(hub).harvest(harvester, full=True)
 
 
 def edit(samples: Path, entity_set: str, change) -> None:  # noqa: ANN001 - a function of the rows
