@@ -22,14 +22,16 @@ class MappingContext:
 
 
 class Harvester(Protocol):
-    #: The source name used in the catalog, in graph IRIs and in ``mcep harvest NAME``.
-    name: ClassVar[str]
+    #: The source name used in the catalog, in graph IRIs and in ``mcep harvest NAME``; the class gives a
+    #: default, the ``name`` argument another (a second InforMEA provider, a named OAI repository).
+    name: str
     #: Bumped whenever ``map`` would produce different triples: every record is then re-mapped.
     mapping_version: ClassVar[str]
 
     endpoint: str
 
-    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None: ...
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        ...
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """The source's records, changed since *since* where the source can say (else all of them).

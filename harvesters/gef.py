@@ -105,12 +105,14 @@ def places(cell: str, vocab: Vocabulary) -> list[tuple[str, str]]:
 class GEFHarvester:
     """Reads a GEF projects CSV export from a URL."""
 
-    name: ClassVar[str] = "gef"
+    name: str = "gef"
     mapping_version: ClassVar[str] = "gef-1"
 
-    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None:
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         self.endpoint = endpoint
         self.client = client
+        if name:
+            self.name = name
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """The whole export: it has no dates to ask for less."""

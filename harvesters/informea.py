@@ -93,12 +93,14 @@ def _number(entity: dict, field: str) -> Literal | None:
 class InforMEAHarvester:
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
 
-    name: ClassVar[str] = "informea"
+    name: str = "informea"
     mapping_version: ClassVar[str] = "informea-1"
 
-    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient) -> None:
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.client = client
+        if name:
+            self.name = name
         conf = settings.source(self.name)
         self.treaties: list[str] = conf["treaties"]
         self.entity_sets: list[str] = conf["entity_sets"]

@@ -52,13 +52,14 @@ class OAIHarvester:
     name: str = "oai"
     mapping_version: ClassVar[str] = "oai-dc-1"
 
-    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str = "oai",
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None,
                  metadata_prefix: str = "oai_dc", set_spec: str | None = None) -> None:
         if metadata_prefix != "oai_dc":
             raise ValueError(f"metadata prefix {metadata_prefix!r}: only oai_dc is mapped so far")
         self.endpoint = endpoint
         self.client = client
-        self.name = name
+        if name:
+            self.name = name
         self.metadata_prefix = metadata_prefix
         self.set_spec = set_spec
 

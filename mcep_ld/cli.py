@@ -64,10 +64,16 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     from mcep_ld.hub import Hub
     from mcep_ld.pipeline import Pipeline
 
-    cls = harvester_class(source)
-    options = options or {}
+    options = dict(options or {})
+    conf = settings.source(options.get("name", source))
+    kind = conf["harvester"] or source  # `[sources.wedocs] harvester = "oai"` names a repository
+    if kind != source:
+        options["name"] = source
+    if kind == "oai" and conf["set_spec"] and "set_spec" not in options:
+        options["set_spec"] = conf["set_spec"]
+    cls = harvester_class(kind)
     name = options.get("name", source)
-    url = endpoint or settings.source(name)["endpoint"]
+    url = endpoint or conf["endpoint"]
     if not url:
         raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
     harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings), **options)
@@ -79,6 +85,20 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
 
 def cmd_harvest(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.all:
+        if args.source or args.endpoint or args.name or args.set or args.metadata_prefix:
+            raise UsageError("--all harvests the configured sources: give no source, endpoint or oai option")
+        names = [n for n in sorted(settings.sources)
+                 if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
+        if not names:
+            raise UsageError("no source is configured with an endpoint (see [sources.NAME] in the README)")
+        results = []
+        for name in names:  # one failing source does not stop the others
+            results.append(harvest_source(settings, name, full=args.full))
+            _print_run(results[-1])
+        return 0 if all(r.ok for r in results) else 1
+    if not args.source:
+        raise UsageError("name a source (informea, gef, oai or a configured one), or pass --all")
     options = {k: v for k, v in (("name", args.name), ("set_spec", args.set),
                                  ("metadata_prefix", args.metadata_prefix)) if v is not None}
     if options and args.source != "oai":
@@ -267,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("harvest", parents=[common], help="harvest one source")
-    p.add_argument("source", help="source: informea, gef or oai")
+    p.add_argument("source", nargs="?", help="source: informea, gef, oai, or one configured in [sources.NAME]")
+    p.add_argument("--all", action="store_true", help="every enabled source configured with an endpoint")
     p.add_argument("--endpoint", help="service root URL (default from config)")
     p.add_argument("--full", action="store_true",
                    help="read the whole listing even where the source could give only what changed")

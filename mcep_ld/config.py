@@ -69,6 +69,9 @@ SOURCE_KEYS: dict[str, Key] = {
     k.name: k
     for k in [
         Key("endpoint", str, "", "Service root (URL) of the source."),
+        Key("harvester", str, "", "Which harvester reads it (informea, gef, oai); empty: the source's name."),
+        Key("enabled", bool, True, "Whether `mcep harvest --all` includes the source."),
+        Key("set_spec", str, "", "oai: the set to harvest; empty: the whole repository."),
         Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest."),
         Key("entity_sets", list, ["Decisions", "Meetings", "Contacts"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),

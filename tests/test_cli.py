@@ -230,3 +230,31 @@ def test_remap_from_the_command_line_needs_no_network(demo_dir: Path) -> None:
                 env={"MCEP_SOURCES_INFORMEA_ENDPOINT": "http://127.0.0.1:9/unreachable"})
     assert proc.returncode == 0, proc.stderr
     assert "seen 76" in proc.stdout and "unchanged 76" in proc.stdout
+
+
+def test_harvest_all_configured_sources(tmp_path: Path) -> None:
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples") as srv:
+        conf = tmp_path / "mcep.toml"
+        conf.write_text(f"""
+[sources.informea]
+endpoint = "{srv.informea_endpoint}"
+[sources.gef]
+endpoint = "{srv.file_url('gef/projects.csv')}"
+[sources.wedocs]
+harvester = "oai"
+endpoint = "{srv.oai_endpoint}"
+set_spec = "col_20.500.11822_3"
+[sources.broken]
+harvester = "gef"
+endpoint = "{srv.file_url('gef/missing.csv')}"
+[sources.resting]
+harvester = "oai"
+endpoint = "{srv.oai_endpoint}"
+enabled = false
+""")
+        proc = mcep("harvest", "--all", "--config", str(conf), "--data-dir", str(tmp_path / "d"), env=FAST)
+    assert proc.returncode == 1  # broken failed...
+    lines = proc.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["broken", "gef", "informea", "wedocs"]  # ...the rest ran
+    assert "broken: run 1 failed" in proc.stdout and "HTTP 404" in proc.stderr
+    assert "wedocs: run 4 completed" in proc.stdout and "seen 4," in lines[3]
