@@ -1,4 +1,5 @@
-"""InforMEA OData (v1–v3 JSON): Decisions, Meetings and Contacts (national focal points).
+"""InforMEA OData (v1–v3 JSON): Treaties, Decisions, Meetings, Contacts (national focal points),
+CountryReports (national reports), NationalPlans (national action plans) and Documents.
 
 Protocol notes (shared/reference/sources.md §1): ``$format=json`` gives verbose JSON; a page is
 ``{"d": {"results": [...], "__next": url}}`` or, from old WCF services, ``{"d": [...]}``; navigation
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import DC, XSD
 
 from harvesters.base import MappingContext
 from mcep_ld.config import Settings
@@ -26,16 +27,21 @@ from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
-from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA
+from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA, SKOS
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
 
 log = logging.getLogger(__name__)
 
-#: Entity set → (record kind, navigation properties to $expand, whether it has a `treaty` field).
-ENTITY_SETS: dict[str, tuple[str, str, bool]] = {
-    "Decisions": ("decision", "title,longTitle,summary,content,keywords,files", True),
-    "Meetings": ("meeting", "title,description", True),
-    "Contacts": ("focal-point", "treaties", False),
+#: Entity set → (record kind, navigation properties to $expand, the field a treaty filter tests, or None
+#: where the server cannot filter by treaty and the harvester keeps the entities linked to one).
+ENTITY_SETS: dict[str, tuple[str, str, str | None]] = {
+    "Treaties": ("treaty", "title,description", "id"),
+    "Decisions": ("decision", "title,longTitle,summary,content,keywords,files", "treaty"),
+    "Meetings": ("meeting", "title,description", "treaty"),
+    "Contacts": ("focal-point", "treaties", None),
+    "CountryReports": ("national-report", "title,files", "treaty"),
+    "NationalPlans": ("national-plan", "title,files", "treaty"),
+    "Documents": ("document", "title,description,files,keywords,identifiers,authors,treaties,types", "treaty"),
 }
 
 
@@ -117,11 +123,11 @@ class InforMEAHarvester:
 
     def _params(self, entity_set: str, skip: int, since: datetime | None, order: str | None) -> dict[str, str]:
         """Query options of one page. *since* adds the watermark filter; *order* is ``asc`` or ``desc``."""
-        _, expand, has_treaty = ENTITY_SETS[entity_set]
+        _, expand, treaty_field = ENTITY_SETS[entity_set]
         params = {"$format": "json", "$top": str(self.page_size), "$skip": str(skip), "$expand": expand}
         clauses = []
-        if has_treaty and self.treaties:
-            clauses.append("(" + " or ".join(f"treaty eq '{t}'" for t in self.treaties) + ")")
+        if treaty_field and self.treaties:
+            clauses.append("(" + " or ".join(f"{treaty_field} eq '{t}'" for t in self.treaties) + ")")
         if since is not None:
             clauses.append(f"updated gt datetime'{since.astimezone(UTC):%Y-%m-%dT%H:%M:%S}'")
         if clauses:
@@ -169,7 +175,7 @@ class InforMEAHarvester:
         for entity_set in self.entity_sets:
             kind, _, _ = ENTITY_SETS[entity_set]
             for page_url, row in self._rows(entity_set, since):
-                if not ENTITY_SETS[entity_set][2] and not self._concerns_treaties(row):
+                if ENTITY_SETS[entity_set][2] is None and not self._concerns_treaties(row):
                     continue
                 yield self._record(entity_set, kind, page_url, row, datetime.now(UTC))
 
@@ -240,7 +246,9 @@ class InforMEAHarvester:
             raise MappingError(f"expected a JSON object, got {type(entity).__name__}")
         if not _scalar(entity, "id"):
             raise MappingError("record has no 'id'")
-        mapper = {"decision": self._decision, "meeting": self._meeting, "focal-point": self._contact}[record.kind]
+        mapper = {"decision": self._decision, "meeting": self._meeting, "focal-point": self._contact,
+                  "treaty": self._treaty_record, "national-report": self._national_report,
+                  "national-plan": self._national_plan, "document": self._document}[record.kind]
         g = Triples()
         iri, sets = mapper(g, entity, ctx)
         g.add((iri, DCT.source, URIRef(record.url)))
@@ -374,5 +382,85 @@ class InforMEAHarvester:
         sets = self._country(g, iri, _scalar(e, "country"), ctx)
         treaties = [t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)]
         for code in [t for t in treaties if isinstance(t, str)]:
+            sets += self._treaty(g, iri, code.strip(), ctx)
+        return iri, sets
+
+    def _treaty_record(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        code = _scalar(e, "id") or ""
+        iri = record_iri(ctx.base_uri, "treaty", slug(code))
+        g.add((iri, RDF.type, MCEP.Treaty))
+        g.add((iri, DCT.identifier, Literal(code)))
+        titles = _texts(e, "title") or [lit for lit in [text_literal(_scalar(e, "titleEnglish"), "en")] if lit]
+        for lit in titles:
+            g.add((iri, DCT.title, lit))
+        for lit in _texts(e, "description"):
+            g.add((iri, DCT.description, lit))
+        for field in ("url", "treatyWebsiteURL"):
+            if url := _scalar(e, field):
+                g.add((iri, FOAF.page, URIRef(url)))
+        if concept := ctx.vocab.lookup("treaty", code):
+            g.add((iri, SKOS.exactMatch, URIRef(concept)))
+        return iri, [f"treaty:{slug(code)}"]
+
+    def _report_like(self, g: Triples, e: dict, ctx: MappingContext, kind: str, cls: URIRef) -> tuple[URIRef, list]:
+        """National reports and national plans: a country's submission under a treaty, with files."""
+        iri = record_iri(ctx.base_uri, kind, slug(_scalar(e, "id") or ""))
+        g.add((iri, RDF.type, cls))
+        for lit in _texts(e, "title"):
+            g.add((iri, DCT.title, lit))
+        if lit := date_literal(_scalar(e, "submission")):
+            g.add((iri, DCT.issued, lit))
+        if lit := date_literal(_scalar(e, "updated")):
+            g.add((iri, DCT.modified, lit))
+        if url := _scalar(e, "url"):
+            g.add((iri, FOAF.page, URIRef(url)))
+        self._files(g, iri, e, ctx)
+        sets = self._treaty(g, iri, _scalar(e, "treaty"), ctx)
+        sets += self._country(g, iri, _scalar(e, "country"), ctx)
+        return iri, sets
+
+    def _national_report(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        return self._report_like(g, e, ctx, "national-report", MCEP.NationalReport)
+
+    def _national_plan(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        iri, sets = self._report_like(g, e, ctx, "national-plan", MCEP.NationalPlan)
+        if ptype := _scalar(e, "type"):
+            g.add((iri, MCEP.planType, Literal(ptype.lower())))
+            sets.append(f"plan-type:{slug(ptype)}")
+        return iri, sets
+
+    def _document(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
+        identifiers = [(str(i.get("name", "")).lower(), str(i.get("value", "")).strip())
+                       for i in _collection(e.get("identifiers")) if isinstance(i, dict)]
+        symbols = [v for n, v in identifiers if v and n in ("symbol", "document symbol", "")]
+        # A document symbol (UNEP/MC/COP.5/19) is the natural key: the same document seen on the
+        # Convention's website maps to the same hub IRI.
+        iri = record_iri(ctx.base_uri, "document", slug(symbols[0] if symbols else _scalar(e, "id") or ""))
+        g.add((iri, RDF.type, MCEP.Document))
+        for _, value in identifiers:
+            if value:
+                g.add((iri, DCT.identifier, Literal(value)))
+        for lit in _texts(e, "title"):
+            g.add((iri, DCT.title, lit))
+        for lit in _texts(e, "description"):
+            g.add((iri, DCT.description, lit))
+        for field, prop in (("published", DCT.issued), ("updated", DCT.modified)):
+            if lit := date_literal(_scalar(e, field)):
+                g.add((iri, prop, lit))
+        for author in _collection(e.get("authors")):
+            if isinstance(author, dict) and (name := str(author.get("name") or "").strip()):
+                g.add((iri, DC.creator, Literal(name)))
+        for t in _collection(e.get("types")):
+            if isinstance(t, dict) and (value := str(t.get("value") or "").strip()):
+                g.add((iri, DC.type, Literal(value)))
+        for kw in _collection(e.get("keywords")):
+            if isinstance(kw, dict) and (kw.get("termURI") or kw.get("uri")):
+                g.add((iri, DCT.subject, URIRef(str(kw.get("termURI") or kw.get("uri")))))
+            elif isinstance(kw, dict) and (form := str(kw.get("literalForm") or kw.get("term") or "").strip()):
+                g.add((iri, DCT.subject, LEO[slug(form)]))
+        self._files(g, iri, e, ctx)
+        sets = self._country(g, iri, _scalar(e, "country"), ctx)
+        codes = {_scalar(e, "treaty")} | {t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)}
+        for code in sorted(c for c in codes if isinstance(c, str) and c.strip()):
             sets += self._treaty(g, iri, code.strip(), ctx)
         return iri, sets

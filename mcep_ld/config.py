@@ -73,7 +73,8 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("enabled", bool, True, "Whether `mcep harvest --all` includes the source."),
         Key("set_spec", str, "", "oai: the set to harvest; empty: the whole repository."),
         Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest."),
-        Key("entity_sets", list, ["Decisions", "Meetings", "Contacts"], "InforMEA OData entity sets."),
+        Key("entity_sets", list, ["Treaties", "Decisions", "Meetings", "Contacts", "CountryReports",
+                                  "NationalPlans", "Documents"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
     ]
 }

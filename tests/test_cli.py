@@ -37,7 +37,8 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
     kinds = {k for k, c in informea["records"].items() if c["published"] > 0}
     assert {"decision", "meeting", "focal-point"} <= kinds
     assert informea["last_run"]["status"] == "completed"
-    assert informea["last_run"]["added"] == 73
+    assert informea["last_run"]["added"] == 107
+    assert {"treaty", "national-report", "national-plan", "document"} <= kinds
     planted = [q for q in report["quarantine"] if q["source_key"].startswith("Decisions/")]
     assert len(planted) == 1 and "Violation" in planted[0]["report"]
     assert len(report["quarantine"]) == 5  # three InforMEA records, one GEF row, one repository record
@@ -94,7 +95,7 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     store = ox.Store.read_only(str(target / "store"))
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 76 + 28 + 15  # no row for a deleted header
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15  # no row for a deleted header
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:
@@ -131,12 +132,12 @@ def test_harvest_twice_leaves_everything_unchanged(tmp_path: Path) -> None:
                     env=FAST)
         watermarked = [r for r in srv.requests if "updated+gt+datetime" in r or "updated%20gt" in r]
     assert first.returncode == 0 and second.returncode == 0 and full.returncode == 0, second.stderr
-    assert "added 73" in first.stdout
+    assert "added 107" in first.stdout
     # The second run asks only for what changed since the first (the watermark is in its requests)...
-    assert "seen 0, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in second.stdout
-    assert len(watermarked) == 3  # one per entity set
+    assert "seen 0, added 0, updated 0, unchanged 110, deleted 0, quarantined 0, failed 0" in second.stdout
+    assert len(watermarked) == 7  # one per entity set
     # ...and a full run reads everything again and finds it unchanged by its fingerprints.
-    assert "seen 76, added 0, updated 0, unchanged 76, deleted 0, quarantined 0, failed 0" in full.stdout
+    assert "seen 110, added 0, updated 0, unchanged 110, deleted 0, quarantined 0, failed 0" in full.stdout
 
 
 def test_failed_harvest_exits_nonzero(tmp_path: Path) -> None:
@@ -202,7 +203,7 @@ def test_sigkill_mid_run_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) 
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        assert 20 <= done < 76, f"the kill should land mid-run, at {done} records"
+        assert 20 <= done < 110, f"the kill should land mid-run, at {done} records"
         # Its worker processes do not outlive it.
         deadline = time.monotonic() + 10
         while _processes_mentioning(str(killed)) and time.monotonic() < deadline:
@@ -229,7 +230,7 @@ def test_remap_from_the_command_line_needs_no_network(demo_dir: Path) -> None:
     proc = mcep("remap", "informea", "--data-dir", str(demo_dir),
                 env={"MCEP_SOURCES_INFORMEA_ENDPOINT": "http://127.0.0.1:9/unreachable"})
     assert proc.returncode == 0, proc.stderr
-    assert "seen 76" in proc.stdout and "unchanged 76" in proc.stdout
+    assert "seen 110" in proc.stdout and "unchanged 110" in proc.stdout
 
 
 def test_harvest_all_configured_sources(tmp_path: Path) -> None:

@@ -15,6 +15,12 @@ from mcep_ld.pipeline import Pipeline, RunResult
 from mcep_ld.sample_server import Fault, SampleServer
 
 SCHEMA = "http://schema.org/"
+SETS = ["Decisions", "Meetings", "Contacts"]  # these tests count the records of these three sets
+
+
+@pytest.fixture(autouse=True)
+def three_entity_sets(settings) -> None:  # noqa: ANN001 - the conftest fixture
+    settings.sources["informea"] = {"entity_sets": SETS}
 
 
 def harvest(hub: Hub, endpoint: str) -> RunResult:
@@ -161,6 +167,7 @@ def test_duplicates_across_pages_count_once(tmp_path: Path, samples: Path) -> No
         rows.insert(3, dict(rows[0]))
     edit(samples, "Decisions", duplicate)
     settings = make_settings(tmp_path / "d", harvest_batch_records=2)
+    settings.sources["informea"] = {"entity_sets": SETS}
     with SampleServer(samples) as srv, Hub(settings) as hub:
         result = harvest(hub, srv.informea_endpoint)
     assert result.counters.seen == 76
@@ -171,7 +178,7 @@ def test_paging_follows_next_links_and_skip(tmp_path: Path, samples: Path) -> No
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path / "d")
-    settings.sources["informea"] = {"page_size_records": 7}
+    settings.sources["informea"] = {"page_size_records": 7, "entity_sets": SETS}
     with SampleServer(samples) as srv, Hub(settings) as hub:
         result = harvest(hub, srv.informea_endpoint)
         assert result.counters.seen == 76

@@ -304,8 +304,134 @@ def contacts() -> dict:
     return {"d": rows}
 
 
+TREATY_TITLES = {"en": "Minamata Convention on Mercury", "fr": "Convention de Minamata sur le mercure",
+                 "es": "Convenio de Minamata sobre el Mercurio", "ar": "اتفاقية ميناماتا بشأن الزئبق",
+                 "ru": "Минаматская конвенция о ртути", "zh": "关于汞的水俣公约"}
+
+
+def treaties() -> dict:
+    uri = f"{SVC}/Treaties('minamata')"
+    return {"d": {"results": [{
+        "__metadata": {"id": uri, "uri": uri, "type": "informea.Treaty"}, "id": "minamata",
+        "UUID": uid("treaty-minamata"), "url": "https://www.informea.org/treaties/minamata",
+        "titleEnglish": "Minamata Convention on Mercury", "officialNameEnglish": "Minamata Convention on Mercury",
+        "treatyWebsiteURL": "https://mercuryconvention.org", "title": texts(TREATY_TITLES, uri, "title"),
+        "description": texts({"en": "A global treaty to protect human health and the environment from the "
+                                    "adverse effects of mercury."}, uri, "description"),
+    }]}}
+
+
+REPORTS = [  # (country, year, kind of report, languages of the files)
+    ("FR", 2021, "short-term", ["fr", "en"]), ("ES", 2021, "short-term", ["es"]), ("JP", 2021, "short-term", ["en"]),
+    ("GH", 2021, "short-term", ["en"]), ("PE", 2021, "short-term", ["es"]), ("CN", 2021, "short-term", ["zh"]),
+    ("RU", 2021, "short-term", ["ru"]), ("JO", 2021, "short-term", ["ar", "en"]), ("ID", 2021, "short-term", ["en"]),
+    ("CH", 2021, "short-term", ["en", "fr"]), ("FR", 2025, "full", ["fr"]), ("JP", 2025, "full", ["en"]),
+    ("BR", 2025, "full", ["en"]),
+]
+REPORT_TITLES = {
+    "short-term": {"en": "Short-term national report on the implementation of the Minamata Convention",
+                   "fr": "Rapport national abrégé sur la mise en œuvre de la Convention de Minamata",
+                   "es": "Informe nacional breve sobre la aplicación del Convenio de Minamata"},
+    "full": {"en": "Full national report on the implementation of the Minamata Convention",
+             "fr": "Rapport national complet sur la mise en œuvre de la Convention de Minamata",
+             "es": "Informe nacional completo sobre la aplicación del Convenio de Minamata"},
+}
+
+
+def files(stem: str, langs: list[str]) -> dict:
+    return {"results": [{"id": uid(f"{stem}-{lang}"), "mimeType": "application/pdf", "language": lang,
+                         "filename": f"{stem}_{lang}.pdf",
+                         "url": f"https://mercuryconvention.org/sites/default/files/documents/{stem}_{lang}.pdf"}
+                        for lang in langs]}
+
+
+def country_reports() -> dict:
+    rows = []
+    for country, year, kind, langs in REPORTS:
+        rid = uid(f"report-{country}-{year}")
+        uri = f"{SVC}/CountryReports('{rid}')"
+        rows.append({
+            "__metadata": {"id": uri, "uri": uri, "type": "informea.CountryReport"}, "id": rid,
+            "treaty": "minamata", "country": country, "submission": ms(f"{year}-12-2{len(country)}"),
+            "url": f"https://mercuryconvention.org/en/parties/reporting/{country.lower()}-{year}",
+            "updated": ms(f"{year + 1}-01-15"),
+            "title": texts({lang: t for lang, t in REPORT_TITLES[kind].items()}, uri, "title"),
+            "files": files(f"national-report-{country.lower()}-{year}", langs),
+        })
+    return {"d": {"results": rows}}
+
+
+PLANS = [  # (country, type, title, year)
+    ("GH", "nap", "National Action Plan for artisanal and small-scale gold mining in Ghana", 2020),
+    ("BF", "nap", "Plan d'action national pour l'extraction minière artisanale et à petite échelle d'or au Burkina Faso", 2021),
+    ("PE", "nap", "Plan de Acción Nacional sobre la minería de oro artesanal y en pequeña escala del Perú", 2019),
+    ("CO", "nap", "Plan de Acción Nacional para la reducción del uso de mercurio en la minería de oro artesanal", 2020),
+    ("ID", "nap", "National Action Plan on the reduction and elimination of mercury in ASGM in Indonesia", 2019),
+    ("MN", "nap", "National Action Plan on artisanal and small-scale gold mining in Mongolia", 2021),
+    ("PH", "nap", "National Action Plan for the phase-out of mercury in artisanal and small-scale gold mining", 2019),
+    ("KE", "nap", "National Action Plan on ASGM in Kenya", 2022),
+    ("NG", "mia", "Minamata Initial Assessment Report of Nigeria", 2019),
+    ("EC", "mia", "Evaluación Inicial del Convenio de Minamata en Ecuador", 2020),
+]
+
+
+def national_plans() -> dict:
+    rows = []
+    for country, ptype, title, year in PLANS:
+        pid = uid(f"plan-{country}-{ptype}")
+        uri = f"{SVC}/NationalPlans('{pid}')"
+        lang = "fr" if title.startswith("Plan d'") else "es" if title.startswith(("Plan de", "Evaluación")) else "en"
+        rows.append({
+            "__metadata": {"id": uri, "uri": uri, "type": "informea.NationalPlan"}, "id": pid,
+            "treaty": "minamata", "country": country, "type": ptype, "submission": ms(f"{year}-06-30"),
+            "url": f"https://mercuryconvention.org/en/parties/national-action-plans/{country.lower()}",
+            "updated": ms(f"{year}-07-01"), "title": texts({lang: title}, uri, "title"),
+            "files": files(f"{ptype}-{country.lower()}", [lang]),
+        })
+    return {"d": {"results": rows}}
+
+
+DOCUMENTS = [  # (symbol, English title, type, keywords)
+    ("UNEP/MC/COP.5/19", "Guidance on the management of contaminated sites", "meeting document", ["contaminated site"]),
+    ("UNEP/MC/COP.5/INF/36", "Report on mercury waste thresholds", "information document", ["hazardous waste"]),
+    ("UNEP/MC/COP.5/3", "Amendments to Annexes A and B", "meeting document", ["mercury-added product"]),
+    ("UNEP/MC/COP.5/11", "Effectiveness evaluation framework", "meeting document", ["monitoring"]),
+    ("UNEP/MC/COP.4/14", "Review of the financial mechanism", "meeting document", []),
+    ("UNEP/MC/COP.4/INF/5", "Dental amalgam: information submitted by parties", "information document", ["mercury-added product"]),
+    ("UNEP/MC/COP.3/7", "Guidance on the identification of individual stocks of mercury", "meeting document", ["mercury"]),
+    ("UNEP(DTIE)/Hg/INC.5/1/Add.1", "Annotated provisional agenda of the fifth session", "meeting document", []),
+    ("UNEP/MC/COP.1/17", "Guidance on national action plans for artisanal and small-scale gold mining", "meeting document", ["artisanal mining"]),
+    ("UNEP/MC/COP.2/INF/12", "Report on the health aspects of the Minamata Convention", "information document", ["health"]),
+]
+
+
+def documents() -> dict:
+    rows = []
+    for i, (symbol, title, dtype, keywords) in enumerate(DOCUMENTS):
+        did = uid(f"doc-{symbol}")
+        uri = f"{SVC}/Documents('{did}')"
+        rows.append({
+            "__metadata": {"id": uri, "uri": uri, "type": "informea.Document"}, "id": did, "schemaVersion": "1",
+            "treaty": "minamata", "published": ms(f"20{17 + i % 7}-0{1 + i % 9}-15"),
+            "updated": ms(f"20{17 + i % 7}-0{1 + i % 9}-20"), "displayOrder": i,
+            "title": texts({"en": title}, uri, "title"),
+            "description": {"results": []},
+            "identifiers": {"results": [{"name": "symbol", "value": symbol}]},
+            "types": {"results": [{"value": dtype}]},
+            "treaties": {"results": [{"value": "minamata"}]},
+            "authors": {"results": [{"name": "Secretariat of the Minamata Convention", "type": "organization"}]},
+            "keywords": {"results": [{"termURI": f"http://www.informea.org/terms/{k.replace(' ', '-')}", "literalForm": k,
+                                      "scope": "leo", "sourceURL": "https://www.informea.org/taxonomy/term/1"}
+                                     for k in keywords]},
+            "files": files(symbol.replace("/", "-").replace("(", "").replace(")", "").lower(), ["en", "fr", "es"]),
+        })
+    return {"d": {"results": rows}}
+
+
 def main() -> None:
-    for name, doc in (("Decisions", decisions()), ("Meetings", meetings()), ("Contacts", contacts())):
+    for name, doc in (("Decisions", decisions()), ("Meetings", meetings()), ("Contacts", contacts()),
+                      ("Treaties", treaties()), ("CountryReports", country_reports()),
+                      ("NationalPlans", national_plans()), ("Documents", documents())):
         (HERE / f"{name}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {name}.json")
 
