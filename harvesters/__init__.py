@@ -14,6 +14,7 @@ REGISTRY = {
     "informea": "harvesters.informea:InforMEAHarvester",
     "gef": "harvesters.gef:GEFHarvester",
     "oai": "harvesters.oai:OAIHarvester",
+    "files": "harvesters.files:FilesHarvester",
 }
 
 

@@ -87,7 +87,7 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
 def cmd_harvest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.all:
-        if args.source or args.endpoint or args.name or args.set or args.metadata_prefix:
+        if args.source or args.path or args.endpoint or args.name or args.set or args.metadata_prefix:
             raise UsageError("--all harvests the configured sources: give no source, endpoint or oai option")
         names = [n for n in sorted(settings.sources)
                  if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
@@ -99,13 +99,16 @@ def cmd_harvest(args: argparse.Namespace) -> int:
             _print_run(results[-1])
         return 0 if all(r.ok for r in results) else 1
     if not args.source:
-        raise UsageError("name a source (informea, gef, oai or a configured one), or pass --all")
+        raise UsageError("name a source (informea, gef, oai, files or a configured one), or pass --all")
+    if args.path and (args.endpoint or args.source != "files"):
+        raise UsageError("a PATH goes with `mcep harvest files PATH` only")
+    endpoint = str(Path(args.path).resolve()) if args.path else args.endpoint
     options = {k: v for k, v in (("name", args.name), ("set_spec", args.set),
                                  ("metadata_prefix", args.metadata_prefix)) if v is not None}
     if options and args.source != "oai":
         raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
     try:
-        result = harvest_source(settings, args.source, args.endpoint, options=options, full=args.full)
+        result = harvest_source(settings, args.source, endpoint, options=options, full=args.full)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     _print_run(result)
@@ -258,7 +261,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"demo: serving the bundled samples at {server.url}")
         results = [harvest_source(settings, "informea", server.informea_endpoint),
                    harvest_source(settings, "gef", server.file_url("gef/projects.csv")),
-                   harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"})]
+                   harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"}),
+                   harvest_source(settings, "files", str(SAMPLES_DIR / "files"))]
     for result in results:
         _print_run(result)
     if not all(r.ok for r in results):
@@ -288,7 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("harvest", parents=[common], help="harvest one source")
-    p.add_argument("source", nargs="?", help="source: informea, gef, oai, or one configured in [sources.NAME]")
+    p.add_argument("source", nargs="?",
+                   help="source: informea, gef, oai, files, or one configured in [sources.NAME]")
+    p.add_argument("path", nargs="?", help="files: the folder of curated submissions")
     p.add_argument("--all", action="store_true", help="every enabled source configured with an endpoint")
     p.add_argument("--endpoint", help="service root URL (default from config)")
     p.add_argument("--full", action="store_true",

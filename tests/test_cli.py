@@ -41,15 +41,17 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
     assert {"treaty", "national-report", "national-plan", "document"} <= kinds
     planted = [q for q in report["quarantine"] if q["source_key"].startswith("Decisions/")]
     assert len(planted) == 1 and "Violation" in planted[0]["report"]
-    assert len(report["quarantine"]) == 5  # three InforMEA records, one GEF row, one repository record
+    # three InforMEA records, one GEF row, one repository record, two curated submissions
+    assert len(report["quarantine"]) == 7
     gef = report["sources"]["gef"]
     assert gef["records"]["project"]["published"] == 27 and gef["last_run"]["status"] == "completed"
     assert report["sources"]["wedocs"]["records"]["document"]["published"] == 14
+    assert report["sources"]["files"]["records"]["case-study"]["published"] == 2
 
 
 def test_status_in_words(demo_dir: Path) -> None:
     out = mcep("status", "--data-dir", str(demo_dir), check=True).stdout
-    assert "decision" in out and "project" in out and "quarantine (5 records)" in out
+    assert "decision" in out and "project" in out and "quarantine (7 records)" in out
 
 
 def test_query_counts_graphs(demo_dir: Path) -> None:
@@ -95,7 +97,7 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     store = ox.Store.read_only(str(target / "store"))
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15  # no row for a deleted header
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15 + 8  # no row for a deleted header
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:

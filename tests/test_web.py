@@ -54,7 +54,7 @@ def service(web_data: Path) -> Iterator[str]:
 
 def test_health(service: str) -> None:
     body = requests.get(f"{service}/health", timeout=5).json()
-    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14
+    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14 + 6
 
 
 def test_sparqlwrapper_select(service: str) -> None:

@@ -1,0 +1,150 @@
+"""Curated submissions: a folder of CSV, JSON or Turtle files that the secretariat keeps.
+
+Party submissions (focal-point nominations, case studies, resources on mercury-added products) are
+digitised into files and harvested like any other source: mapped, validated, quarantined with a report
+when wrong. The folder is the whole source, so every run is a complete listing: a row or file removed
+is a record tombstoned.
+
+- CSV: one record per row; columns ``id`` (required, stable), ``kind`` (``focal-point``, ``case-study``
+  or ``resource``), ``title`` and ``title_fr``, ``title_es``… (any language tag after ``_``),
+  ``description`` likewise, ``country`` (any code or name), ``treaty``, ``date``, ``url``, ``keywords``
+  (``;``-separated LEO terms); focal points: ``name``, ``position``, ``institution``, ``email``, ``phone``.
+- JSON: a list of objects (or ``{"records": [...]}``) with the same fields.
+- Turtle: records already in RDF; each subject typed with a hub class is one record.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
+from harvesters.base import MappingContext
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.dates import date_literal
+from mcep_ld.mapping.iris import record_iri, slug
+from mcep_ld.mapping.languages import text_literal
+from mcep_ld.mapping.namespaces import DCT, FOAF, LEO, MCEP, RDF, SCHEMA
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.terms import to_rdflib
+
+KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource}
+_CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}
+
+
+class FilesHarvester:
+    """Reads a folder of curated submissions (the endpoint is a path)."""
+
+    name: str = "files"
+    mapping_version: ClassVar[str] = "files-1"
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        self.endpoint = endpoint
+        self.folder = Path(endpoint)
+        if name:
+            self.name = name
+
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        if not self.folder.is_dir():
+            raise SourceError(f"{self.folder}: not a folder of submissions")
+        fetched = datetime.now(UTC)
+        for path in sorted(self.folder.rglob("*")):
+            if not path.is_file() or path.suffix.lower() not in (".csv", ".json", ".ttl"):
+                continue
+            rel = path.relative_to(self.folder).as_posix()
+            try:
+                items = list(self._items(path))
+            except (ValueError, SyntaxError, UnicodeDecodeError) as exc:
+                # A file that cannot be read at all is one quarantined record: the rest go on.
+                items = [("unreadable", {"error": f"{type(exc).__name__}: {exc}"}, "unknown")]
+            for key, payload, kind in items:
+                # The record's source is named, not located: a server's file paths are not published.
+                yield SourceRecord(source=self.name, key=f"{rel}#{key}", kind=kind,
+                                   payload=json.dumps(payload, sort_keys=True, ensure_ascii=False).encode(),
+                                   url=f"urn:mcep-ld:{quote(self.name)}:{quote(rel)}#{quote(key, safe='')}",
+                                   fetched_at=fetched)
+
+    def _items(self, path: Path) -> Iterator[tuple[str, dict[str, Any], str]]:
+        suffix = path.suffix.lower()
+        if suffix == ".ttl":
+            subjects: dict[str, list[str]] = {}
+            kinds: dict[str, str] = {}
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                subjects.setdefault(str(t.subject), []).append(f"{t.subject} {t.predicate} {t.object} .")
+                if t.predicate.value == str(RDF.type) and t.object.value in _CLASS_KIND:
+                    kinds[str(t.subject)] = _CLASS_KIND[t.object.value]
+            for subject, kind in kinds.items():
+                yield subject.strip("<>"), {"ntriples": "\n".join(sorted(subjects[subject]))}, kind
+            return
+        if suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                rows: list[Any] = [{k.strip(): (v or "").strip() for k, v in row.items() if k}
+                                   for row in csv.DictReader(f)]
+        else:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            rows = doc.get("records", []) if isinstance(doc, dict) else doc
+            if not isinstance(rows, list):
+                raise ValueError("expected a list of records or {\"records\": [...]}")
+        for n, row in enumerate(rows, start=1):
+            if not isinstance(row, dict):
+                yield f"item-{n}", {"error": f"item {n} is not an object"}, "unknown"
+                continue
+            if not any(str(v).strip() for v in row.values()):
+                continue  # a blank line
+            key = str(row.get("id") or "").strip() or f"row-{n}"
+            yield key, row, str(row.get("kind") or "").strip() or "unknown"
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        row = json.loads(record.payload)
+        if "error" in row:
+            raise MappingError(row["error"])
+        if record.kind not in KINDS:
+            raise MappingError(f"kind {record.kind!r} is not one of {', '.join(KINDS)}")
+        g = Triples()
+        if "ntriples" in row:
+            iri = URIRef(record.key.split("#", 1)[1])
+            for t in ox.parse(row["ntriples"].encode(), format=ox.RdfFormat.N_TRIPLES):
+                g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+            if not any(p == DCT.source for _, p, _ in g):
+                g.add((iri, DCT.source, URIRef(record.url)))
+            return MappedRecord(iri=iri, triples=g, sets=[f"kind:{record.kind}", f"source:{self.name}"])
+        if not str(row.get("id") or "").strip():
+            raise MappingError("row has no id: every submission needs a stable id")
+        iri = record_iri(ctx.base_uri, record.kind, slug(f"{self.name}-{row['id']}"))
+        g.add((iri, RDF.type, KINDS[record.kind]))
+        g.add((iri, DCT.source, URIRef(record.url)))
+        g.add((iri, DCT.identifier, Literal(str(row["id"]).strip())))
+        for column, value in row.items():
+            base, _, lang = column.partition("_")
+            if base in ("title", "description") and (lit := text_literal(value, lang or "en")) is not None:
+                g.add((iri, DCT.title if base == "title" else DCT.description, lit))
+        if lit := date_literal(str(row.get("date") or "") or None):
+            g.add((iri, DCT.issued, lit))
+        if url := str(row.get("url") or "").strip():
+            g.add((iri, FOAF.page, URIRef(url)))
+        for term in str(row.get("keywords") or "").split(";"):
+            if term.strip():
+                g.add((iri, DCT.subject, LEO[slug(term)]))
+        sets = [f"kind:{record.kind}", f"source:{self.name}"]
+        if country := str(row.get("country") or "").strip():
+            if concept := ctx.vocab.country(country):
+                g.add((iri, MCEP.country, URIRef(concept)))
+                sets.append(f"country:{concept.rsplit('/', 1)[-1]}")
+            else:
+                g.add((iri, MCEP.countryCode, Literal(country)))
+        if treaty := str(row.get("treaty") or "").strip():
+            concept = ctx.vocab.lookup("treaty", treaty)
+            g.add((iri, MCEP.treaty, URIRef(concept)) if concept else (iri, MCEP.treatyCode, Literal(treaty)))
+        for column, prop in (("name", FOAF.name), ("position", SCHEMA.jobTitle), ("institution", MCEP.institution),
+                             ("email", SCHEMA.email), ("phone", SCHEMA.telephone)):
+            if value := str(row.get(column) or "").strip():
+                g.add((iri, prop, Literal(value)))
+        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))

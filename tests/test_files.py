@@ -1,0 +1,77 @@
+"""Curated submissions: a folder of CSV, JSON and Turtle files, mapped and validated like any source."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harvesters.files import FilesHarvester
+from mcep_ld.http import HttpClient
+from mcep_ld.hub import Hub
+from mcep_ld.pipeline import Pipeline, RunResult
+from mcep_ld.resources import SAMPLES_DIR
+from tests.conftest import mcep
+
+BASE = "http://localhost:8000/"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "submissions"
+    shutil.copytree(SAMPLES_DIR / "files", target)
+    return target
+
+
+def harvest(hub: Hub, folder: Path) -> RunResult:
+    h = FilesHarvester(endpoint=str(folder), settings=hub.settings, client=HttpClient())
+    return Pipeline(hub).harvest(h)
+
+
+def ask(hub: Hub, query: str) -> bool:
+    return bool(hub.store.public.query(query))
+
+
+def select(hub: Hub, query: str) -> list:
+    return list(hub.store.public.query(query))
+
+
+def test_csv_json_and_turtle_submissions(hub: Hub, folder: Path) -> None:
+    result = harvest(hub, folder)
+    assert result.ok, result.error
+    assert (result.counters.seen, result.counters.added, result.counters.quarantined) == (8, 6, 2)
+    reports = {q["source_key"]: q["report"] for q in hub.catalog.quarantine("files")}
+    assert "impossible date '2022-13-01'" in reports["case-studies.json#cs-lamps-philippines-2022"]
+    assert "A focal point needs a name" in reports["focal-points.csv#nfp-2025-016"]
+    titles = {(r[0].value, r[0].language) for r in select(hub, f"""SELECT ?t {{
+        <{BASE}id/case-study/files-cs-asgm-ghana-2024> <http://purl.org/dc/terms/title> ?t }}""")}
+    assert ("Traitement de l'or sans mercure par concentration gravimétrique dans la région Ashanti", "fr") in titles
+    # A Turtle submission keeps its own IRI; a country's name in any language finds its concept.
+    assert ask(hub, "ASK { <https://mercuryconvention.org/id/resource/annex-a-products-guide> ?p ?o }")
+    assert ask(hub, f"""ASK {{ <{BASE}id/focal-point/files-nfp-2025-014>
+        <https://w3id.org/mcep/ontology#country> <{BASE}vocab/country/SN> }}""")
+    # Nominations carry personal details: restricted, never published.
+    assert not ask(hub, "ASK { ?s <http://schema.org/email> ?o }")
+    sources = [r[0].value for r in select(hub, "SELECT ?s { ?g <http://purl.org/dc/terms/source> ?s }")]
+    assert sources and not any(s.startswith("file:") for s in sources)
+
+
+def test_a_removed_row_is_tombstoned_and_a_broken_file_is_quarantined(hub: Hub, folder: Path) -> None:
+    harvest(hub, folder)
+    csv_path = folder / "focal-points.csv"
+    csv_path.write_text("".join(line for line in csv_path.read_text().splitlines(keepends=True)
+                                if "nfp-2025-015" not in line))
+    (folder / "broken.json").write_text("{ not json")
+    result = harvest(hub, folder)
+    assert result.ok, result.error
+    assert result.counters.deleted == 1 and result.counters.quarantined == 1
+    assert "broken.json#unreadable" in {q["source_key"] for q in hub.catalog.quarantine("files")}
+
+
+def test_command_line(tmp_path: Path, folder: Path) -> None:
+    proc = mcep("harvest", "files", str(folder), "--data-dir", str(tmp_path / "d"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("files: run 1 completed") and "added 6" in proc.stdout
+    missing = mcep("harvest", "files", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "d"))
+    assert missing.returncode == 1 and "not a folder of submissions" in missing.stderr
