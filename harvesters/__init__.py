@@ -15,6 +15,7 @@ REGISTRY = {
     "gef": "harvesters.gef:GEFHarvester",
     "oai": "harvesters.oai:OAIHarvester",
     "files": "harvesters.files:FilesHarvester",
+    "cbd": "harvesters.cbd:CBDHarvester",
 }
 
 

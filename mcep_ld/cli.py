@@ -262,6 +262,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         results = [harvest_source(settings, "informea", server.informea_endpoint),
                    harvest_source(settings, "gef", server.file_url("gef/projects.csv")),
                    harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"}),
+                   harvest_source(settings, "cbd", server.cbd_endpoint),
                    harvest_source(settings, "files", str(SAMPLES_DIR / "files"))]
     for result in results:
         _print_run(result)

@@ -135,6 +135,8 @@ class SampleServer:
             return
         if urlsplit(h.path).path.startswith("/informea.svc/"):
             status, body, ctype = self._odata(h.path)
+        elif urlsplit(h.path).path == "/api/v2013/index":
+            status, body, ctype = self._solr(h.path)
         elif urlsplit(h.path).path == "/oai/request":
             status, body, ctype = 200, self._oai(h.path), "text/xml; charset=utf-8"
         else:
@@ -142,6 +144,29 @@ class SampleServer:
         if fault and fault.truncate:
             body = body[: len(body) // 2]
         self._send(h, status, body, ctype)
+
+    @property
+    def cbd_endpoint(self) -> str:
+        return f"{self.url}/api/v2013"
+
+    def _solr(self, raw_path: str) -> tuple[int, bytes, str]:
+        """The CBD index API's Solr select, for the query forms the harvester sends."""
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(raw_path).query).items()}
+        docs = json.loads((self.root / "cbd" / "index.json").read_text(encoding="utf-8"))["docs"]
+        q = query.get("q", "*:*")
+        if m := re.search(r"schema_s:\(([^)]*)\)", q):
+            schemas = {x.strip() for x in m.group(1).split(" OR ")}
+            docs = [d for d in docs if d.get("schema_s") in schemas]
+        if "NOT version_s:*" in q:
+            docs = [d for d in docs if "version_s" not in d]
+        if m := re.search(r"updatedDate_dt:\[(\S+) TO \*\]", q):
+            docs = [d for d in docs if d.get("updatedDate_dt", "") >= m.group(1)]
+        field, _, direction = query.get("sort", "id asc").partition(" ")
+        docs.sort(key=lambda d: str(d.get(field, "")), reverse=direction == "desc")
+        start, rows = int(query.get("start", "0")), int(query.get("rows", "10"))
+        body = {"responseHeader": {"status": 0}, "response": {"numFound": len(docs), "start": start,
+                                                              "docs": docs[start:start + rows]}}
+        return 200, json.dumps(body, ensure_ascii=False).encode(), "application/json; charset=utf-8"
 
     @property
     def oai_endpoint(self) -> str:

@@ -41,8 +41,8 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
     assert {"treaty", "national-report", "national-plan", "document"} <= kinds
     planted = [q for q in report["quarantine"] if q["source_key"].startswith("Decisions/")]
     assert len(planted) == 1 and "Violation" in planted[0]["report"]
-    # three InforMEA records, one GEF row, one repository record, two curated submissions
-    assert len(report["quarantine"]) == 7
+    # three InforMEA records, one GEF row, one repository record, one CBD record, two curated submissions
+    assert len(report["quarantine"]) == 8
     gef = report["sources"]["gef"]
     assert gef["records"]["project"]["published"] == 27 and gef["last_run"]["status"] == "completed"
     assert report["sources"]["wedocs"]["records"]["document"]["published"] == 14
@@ -51,7 +51,7 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
 
 def test_status_in_words(demo_dir: Path) -> None:
     out = mcep("status", "--data-dir", str(demo_dir), check=True).stdout
-    assert "decision" in out and "project" in out and "quarantine (7 records)" in out
+    assert "decision" in out and "project" in out and "quarantine (8 records)" in out
 
 
 def test_query_counts_graphs(demo_dir: Path) -> None:
@@ -97,7 +97,8 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     store = ox.Store.read_only(str(target / "store"))
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15 + 8  # no row for a deleted header
+    # Every source's records; the OAI sample's deleted header leaves no row (it was never seen live).
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15 + 12 + 8
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:
@@ -254,6 +255,8 @@ endpoint = "{srv.file_url('gef/missing.csv')}"
 harvester = "oai"
 endpoint = "{srv.oai_endpoint}"
 enabled = false
+[sources.cbd]
+enabled = false  # it has a default endpoint on the internet
 """)
         proc = mcep("harvest", "--all", "--config", str(conf), "--data-dir", str(tmp_path / "d"), env=FAST)
     assert proc.returncode == 1  # broken failed...

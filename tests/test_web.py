@@ -54,7 +54,7 @@ def service(web_data: Path) -> Iterator[str]:
 
 def test_health(service: str) -> None:
     body = requests.get(f"{service}/health", timeout=5).json()
-    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14 + 6
+    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14 + 11 + 6
 
 
 def test_sparqlwrapper_select(service: str) -> None:
@@ -62,7 +62,7 @@ def test_sparqlwrapper_select(service: str) -> None:
     sw.setQuery("PREFIX mcep: <https://w3id.org/mcep/ontology#> SELECT (COUNT(?d) AS ?n) { ?d a mcep:Decision }")
     sw.setReturnFormat(JSON)
     result = sw.query().convert()
-    assert result["results"]["bindings"][0]["n"]["value"] == "32"
+    assert result["results"]["bindings"][0]["n"]["value"] == "36"  # 32 from InforMEA, 4 from the CBD
 
 
 def test_rdflib_sparqlstore(service: str) -> None:

@@ -1,0 +1,170 @@
+"""The CBD clearing-house index API (Solr, shared/reference/sources.md §4): decisions, meetings, focal
+points and national reports, with their per-language fields (``title_EN_t``…).
+
+Pages with ``start``/``rows`` over a stable sort; only current versions (``NOT version_s:*``);
+incremental runs add ``updatedDate_dt:[since TO *]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rdflib import Literal, URIRef
+
+from harvesters.base import MappingContext
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.dates import date_literal, day_literal
+from mcep_ld.mapping.iris import record_iri, slug
+from mcep_ld.mapping.languages import text_literal
+from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, SCHEMA
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+
+#: The schemas harvested, and the record kind each becomes.
+SCHEMAS = {"decision": "decision", "meeting": "meeting", "focalPoint": "focal-point",
+           "nationalReport": "national-report", "nationalReport6": "national-report",
+           "nationalReport7": "national-report"}
+LANGS = ("EN", "FR", "ES", "AR", "RU", "ZH")
+PAGE_ROWS = 100
+
+
+def _texts(doc: dict[str, Any], field: str) -> list[Literal]:
+    """``title_EN_t``, ``title_FR_s``… as language-tagged literals; ``title_t`` when there are none."""
+    out = []
+    for lang in LANGS:
+        value = doc.get(f"{field}_{lang}_t") or doc.get(f"{field}_{lang}_s")
+        if isinstance(value, str) and (lit := text_literal(value, lang.lower())) is not None:
+            out.append(lit)
+    if not out:
+        value = doc.get(f"{field}_t") or doc.get(f"{field}_s")
+        if isinstance(value, str) and (lit := text_literal(value, None)) is not None:
+            out.append(lit)
+    return out
+
+
+def _one(doc: dict[str, Any], field: str) -> str | None:
+    value = doc.get(field)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip() if value not in (None, "") else None
+
+
+class CBDHarvester:
+    """Reads the CBD clearing-house index API (the endpoint is the API root, ``…/api/v2013``)."""
+
+    name: str = "cbd"
+    mapping_version: ClassVar[str] = "cbd-1"
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.client = client
+        if name:
+            self.name = name
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        return since is None
+
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        q = f"schema_s:({' OR '.join(SCHEMAS)}) AND NOT version_s:*"
+        if since is not None:
+            q += f" AND updatedDate_dt:[{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} TO *]"
+        start = 0
+        while True:
+            doc = self.client.get_json(f"{self.endpoint}/index", params={
+                "q": q, "sort": "id asc", "start": str(start), "rows": str(PAGE_ROWS), "wt": "json"})
+            try:
+                response = doc["response"]
+                docs, found = response["docs"], int(response["numFound"])
+            except (KeyError, TypeError, ValueError):
+                raise SourceError(f"{self.endpoint}/index: not a Solr response") from None
+            fetched = datetime.now(UTC)
+            for d in docs:
+                yield self._record(d, fetched)
+            start += len(docs)
+            if not docs or start >= found:
+                return
+
+    def _record(self, d: Any, fetched: datetime) -> SourceRecord:
+        payload = json.dumps(d, sort_keys=True, ensure_ascii=False).encode()
+        if isinstance(d, dict) and _one(d, "id"):
+            key, kind = _one(d, "id"), SCHEMAS.get(str(d.get("schema_s")), "unknown")
+            url = _one(d, "url_ss") or f"{self.endpoint}/index?q=id:{key}"
+        else:
+            key, kind, url = f"unidentified-{hashlib.sha256(payload).hexdigest()[:16]}", "unknown", self.endpoint
+        return SourceRecord(source=self.name, key=key, kind=kind, payload=payload, url=url, fetched_at=fetched)
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        d = json.loads(record.payload)
+        if record.kind == "unknown":
+            schema = d.get("schema_s") if isinstance(d, dict) else d
+            raise MappingError(f"not a harvested schema, or no id: {str(schema)!r}")
+        key = _one(d, "identifier_s") or _one(d, "id")
+        code = _one(d, "code_s")
+        if record.kind == "decision" and code:
+            key = f"cbd-{code}"  # CBD decision codes (14/4) are paired with their treaty
+        iri = record_iri(ctx.base_uri, record.kind, slug(key))
+        cls = {"decision": MCEP.Decision, "meeting": MCEP.Meeting, "focal-point": MCEP.FocalPoint,
+               "national-report": MCEP.NationalReport}[record.kind]
+        g = Triples()
+        g.add((iri, RDF.type, cls))
+        g.add((iri, DCT.source, URIRef(record.url)))
+        if record.kind == "focal-point":
+            if name := _one(d, "title_EN_s") or _one(d, "title_s"):
+                g.add((iri, FOAF.name, Literal(name)))
+            for category in d.get("ctgList_ss") or []:
+                g.add((iri, MCEP.focalPointType, Literal(str(category))))
+        else:
+            for lit in _texts(d, "title"):
+                g.add((iri, DCT.title, lit))
+            for lit in _texts(d, "description"):
+                g.add((iri, DCT.description, lit))
+        if code:
+            g.add((iri, DCT.identifier, Literal(code)))
+        if symbol := _one(d, "symbol_s"):
+            g.add((iri, DCT.identifier, Literal(symbol)))
+        if lit := date_literal(_one(d, "updatedDate_dt")):
+            g.add((iri, DCT.modified, lit))
+        if record.kind in ("decision", "national-report") and (lit := date_literal(_one(d, "createdDate_dt"))):
+            g.add((iri, DCT.issued, lit))
+        if record.kind == "meeting":
+            for field, prop in (("startDate_dt", SCHEMA.startDate), ("endDate_dt", SCHEMA.endDate)):
+                if lit := day_literal(_one(d, field)):
+                    g.add((iri, prop, lit))
+            if city := _one(d, "eventCity_t"):
+                g.add((iri, MCEP.city, Literal(city)))
+        for url in d.get("url_ss") or []:
+            g.add((iri, FOAF.page, URIRef(str(url))))
+        self._files(g, iri, d)
+        sets = [f"kind:{record.kind}", f"source:{self.name}"]
+        treaty = _one(d, "treaty_s") or "cbd"  # the CBD clearing-house speaks for the CBD unless it says
+        if concept := ctx.vocab.lookup("treaty", treaty):
+            g.add((iri, MCEP.treaty, URIRef(concept)))
+            sets.append(f"treaty:{concept.rsplit('/', 1)[-1]}")
+        else:
+            g.add((iri, MCEP.treatyCode, Literal(treaty)))
+        if country := _one(d, "government_s") or _one(d, "eventCountry_s"):
+            if concept := ctx.vocab.country(country):
+                g.add((iri, MCEP.country, URIRef(concept)))
+                sets.append(f"country:{concept.rsplit('/', 1)[-1]}")
+            else:
+                g.add((iri, MCEP.countryCode, Literal(country)))
+        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
+
+    def _files(self, g: Triples, iri: URIRef, d: dict[str, Any]) -> None:
+        raw = d.get("documentLinks_s")
+        if not raw:
+            return
+        try:
+            links = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise MappingError(f"documentLinks_s is not JSON: {str(raw)[:80]!r}") from None
+        for n, link in enumerate(links if isinstance(links, list) else [], start=1):
+            if isinstance(link, dict) and (url := str(link.get("url") or "").strip()):
+                dist = URIRef(f"{iri}#file-{n}")
+                g.add((iri, DCAT.distribution, dist))
+                g.add((dist, RDF.type, DCAT.Distribution))
+                g.add((dist, DCAT.downloadURL, URIRef(url)))

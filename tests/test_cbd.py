@@ -1,0 +1,54 @@
+"""The CBD clearing-house index API harvester against a Solr-like endpoint on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+import harvesters.cbd as cbd
+from harvesters.cbd import CBDHarvester
+from mcep_ld.http import HttpClient
+from mcep_ld.hub import Hub
+from mcep_ld.pipeline import Pipeline, RunResult
+from mcep_ld.sample_server import Fault, SampleServer
+
+BASE = "http://localhost:8000/"
+
+
+def harvest(hub: Hub, server: SampleServer) -> RunResult:
+    h = CBDHarvester(endpoint=server.cbd_endpoint, settings=hub.settings, client=HttpClient.from_settings(hub.settings))
+    return Pipeline(hub).harvest(h)
+
+
+def values(hub: Hub, iri: str, prop: str) -> set:
+    rows = hub.store.public.query(f"SELECT ?v {{ <{iri}> <{prop}> ?v }}")
+    return {(r[0].value, getattr(r[0], "language", None)) for r in rows}
+
+
+def test_harvest_maps_the_solr_fields(hub: Hub, server: SampleServer) -> None:
+    result = harvest(hub, server)
+    assert result.ok, result.error
+    assert (result.counters.seen, result.counters.added, result.counters.quarantined) == (12, 11, 1)
+    decision = f"{BASE}id/decision/cbd-14-4"
+    assert ("Santé et biodiversité", "fr") in values(hub, decision, "http://purl.org/dc/terms/title")
+    assert values(hub, decision, "https://w3id.org/mcep/ontology#treaty") == {(f"{BASE}vocab/treaty/cbd", None)}
+    meeting = f"{BASE}id/meeting/52000000cbd005000005525"
+    assert values(hub, meeting, "https://w3id.org/mcep/ontology#country") == {(f"{BASE}vocab/country/EG", None)}
+    assert values(hub, meeting, "http://schema.org/startDate") == {("2018-11-17", None)}
+    # Only current versions: the superseded draft title never arrives.
+    assert ("Health and biodiversity (draft)", "en") not in values(hub, decision, "http://purl.org/dc/terms/title")
+    assert "impossible date" in hub.catalog.quarantine("cbd")[0]["report"]
+
+
+def test_paging_and_incremental_runs(hub: Hub, server: SampleServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cbd, "PAGE_ROWS", 5)
+    assert harvest(hub, server).counters.seen == 12
+    assert [r for r in server.requests if "start=10" in r]
+    again = harvest(hub, server)
+    assert again.ok and again.counters.seen == 0 and again.counters.unchanged == 12
+    assert "updatedDate_dt%3A%5B" in server.requests[-1]  # the watermark, URL-encoded
+
+
+def test_a_page_that_is_not_solr_fails_the_run(hub: Hub, server: SampleServer) -> None:
+    server.faults.extend([Fault("/api/v2013/index", html=True)] * 5)
+    result = harvest(hub, server)
+    assert not result.ok and "not JSON" in result.error
