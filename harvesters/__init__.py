@@ -16,6 +16,7 @@ REGISTRY = {
     "oai": "harvesters.oai:OAIHarvester",
     "files": "harvesters.files:FilesHarvester",
     "cbd": "harvesters.cbd:CBDHarvester",
+    "convention": "harvesters.convention:ConventionHarvester",
 }
 
 

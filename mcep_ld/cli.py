@@ -263,6 +263,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                    harvest_source(settings, "gef", server.file_url("gef/projects.csv")),
                    harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"}),
                    harvest_source(settings, "cbd", server.cbd_endpoint),
+                   harvest_source(settings, "convention", server.file_url("convention")),
                    harvest_source(settings, "files", str(SAMPLES_DIR / "files"))]
     for result in results:
         _print_run(result)

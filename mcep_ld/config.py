@@ -81,7 +81,8 @@ SOURCE_KEYS: dict[str, Key] = {
 
 # GEF publishes no stable export URL (sources.md §2): its endpoint is configuration.
 DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}, "gef": {"endpoint": ""},
-                   "cbd": {"endpoint": "https://api.cbd.int/api/v2013"}}
+                   "cbd": {"endpoint": "https://api.cbd.int/api/v2013"},
+                   "convention": {"endpoint": "https://mercuryconvention.org"}}
 
 
 @dataclass(frozen=True)

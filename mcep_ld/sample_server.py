@@ -245,7 +245,9 @@ class SampleServer:
         path = (self.root / unquote(urlsplit(raw_path).path).lstrip("/")).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             return 404, b"not found", "text/plain"
-        return 200, path.read_bytes(), _MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+        # Files without a suffix are the web pages of a site (Drupal paths have none).
+        return 200, path.read_bytes(), _MEDIA_TYPES.get(path.suffix, "application/octet-stream" if path.suffix
+                                                         else "text/html; charset=utf-8")
 
     def _odata(self, raw_path: str) -> tuple[int, bytes, str]:
         parts = urlsplit(raw_path)

@@ -98,7 +98,7 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
     # Every source's records; the OAI sample's deleted header leaves no row (it was never seen live).
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15 + 12 + 8
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 28 + 15 + 12 + 7 + 8
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:
@@ -256,7 +256,9 @@ harvester = "oai"
 endpoint = "{srv.oai_endpoint}"
 enabled = false
 [sources.cbd]
-enabled = false  # it has a default endpoint on the internet
+enabled = false  # it and the next have default endpoints on the internet
+[sources.convention]
+enabled = false
 """)
         proc = mcep("harvest", "--all", "--config", str(conf), "--data-dir", str(tmp_path / "d"), env=FAST)
     assert proc.returncode == 1  # broken failed...

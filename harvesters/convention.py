@@ -1,0 +1,196 @@
+"""The Convention's own website (mercuryconvention.org, shared/reference/sources.md §3).
+
+The site has no API, so the harvester reads it as a polite crawler would: ``robots.txt`` first (its
+``Disallow`` rules are obeyed, its ``Sitemap`` lines followed), then the sitemap, whose ``lastmod`` makes
+runs incremental and whose ``hreflang`` alternates give each page's language versions (``/en /fr /es /ar
+/ru /zh-hans``). Only document and decision pages are fetched. Document symbols (``UNEP/MC/COP.5/19``) and
+decision numbers (``MC-5/16``) are read from page titles and are the records' natural keys, so a decision
+or document also harvested from InforMEA is the same hub resource, with both sources in its provenance.
+
+Pages are fetched by their path under the configured endpoint, and published under the URL the
+sitemap gives: a mirror or a test server can stand in for the site without changing the record links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+from lxml import etree, html
+from rdflib import Literal, URIRef
+
+from harvesters.base import MappingContext
+from mcep_ld.config import Settings
+from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.dates import as_utc
+from mcep_ld.mapping.iris import concept_iri, record_iri, slug
+from mcep_ld.mapping.languages import normalise_language, text_literal
+from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
+from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+#: Document symbols as the Convention writes them, INC-era ones included (sources.md §3).
+SYMBOL = re.compile(r"UNEP(?:\(DTIE\))?/(?:MC|Hg)/(?:[A-Z]+(?:\.\d+)?/)?(?:(?:INF|CRP)[/ ])?\d+"
+                    r"(?:/Add\.\d+)?(?:/Rev\.\d+)?")
+DECISION = re.compile(r"\bMC-(\d+)/(\d+)\b")
+#: The sections whose pages are records.
+SECTIONS = re.compile(r"^/[a-z-]+/(documents|decisions)/")
+FILE_SUFFIXES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip")
+
+
+def page_title(text: str) -> str:
+    """The page's own title: its ``h1``, else ``<title>`` without the site name."""
+    doc = html.fromstring(text)
+    h1 = doc.xpath("string(//h1)").strip()
+    if h1:
+        return " ".join(h1.split())
+    return doc.xpath("string(//title)").split(" | ")[0].strip()
+
+
+def natural_key(title: str) -> tuple[str, str] | None:
+    """(kind, natural key) read from a title: a decision number first, else a document symbol."""
+    if m := DECISION.search(title):
+        return "decision", f"MC-{m.group(1)}/{m.group(2)}"
+    if m := SYMBOL.search(title):
+        return "document", m.group(0)
+    return None
+
+
+class ConventionHarvester:
+    """Reads mercuryconvention.org (the endpoint is the site root)."""
+
+    name: str = "convention"
+    mapping_version: ClassVar[str] = "convention-1"
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.client = client
+        self.user_agent = settings.http_user_agent
+        if name:
+            self.name = name
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        return since is None
+
+    def _local(self, url: str) -> str:
+        """Where to fetch *url*: its path under the configured endpoint."""
+        parts = urlsplit(url)
+        return self.endpoint + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def _robots(self) -> RobotFileParser:
+        robots = RobotFileParser()
+        try:
+            text = self.client.get(f"{self.endpoint}/robots.txt").text
+        except SourceError as exc:
+            if exc.status not in (404, 410):
+                raise
+            text = ""  # no robots.txt: everything is allowed
+        robots.parse(text.splitlines())
+        return robots
+
+    def _sitemap_urls(self, url: str, depth: int = 0) -> Iterator[tuple[str, str | None, dict[str, str]]]:
+        """(loc, lastmod, {hreflang: href}) of every page of a sitemap or sitemap index."""
+        try:
+            root = etree.fromstring(self.client.get(self._local(url)).content)
+        except etree.XMLSyntaxError as exc:
+            raise SourceError(f"{url}: not a sitemap: {exc}") from None
+        if root.tag == f"{{{SITEMAP}}}sitemapindex" and depth < 3:
+            for loc in root.iterfind(f"{{{SITEMAP}}}sitemap/{{{SITEMAP}}}loc"):
+                yield from self._sitemap_urls(loc.text.strip(), depth + 1)
+            return
+        if root.tag != f"{{{SITEMAP}}}urlset":
+            raise SourceError(f"{url}: not a sitemap (root element {root.tag})")
+        for entry in root.iterfind(f"{{{SITEMAP}}}url"):
+            loc = (entry.findtext(f"{{{SITEMAP}}}loc") or "").strip()
+            if not loc:
+                continue
+            alternates = {link.get("hreflang"): link.get("href") for link in entry.iterfind(f"{{{XHTML}}}link")
+                          if link.get("rel") == "alternate" and link.get("hreflang") and link.get("href")}
+            yield loc, (entry.findtext(f"{{{SITEMAP}}}lastmod") or "").strip() or None, alternates
+
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        robots = self._robots()
+        sitemaps = robots.site_maps() or [f"{self.endpoint}/sitemap.xml"]
+        for sitemap in sitemaps:
+            for loc, lastmod, alternates in self._sitemap_urls(sitemap):
+                path = urlsplit(loc).path
+                if not SECTIONS.match(path) or not robots.can_fetch(self.user_agent, path):
+                    continue
+                if since is not None and lastmod:
+                    try:
+                        if (changed := as_utc(lastmod)) is not None and changed <= since:
+                            continue
+                    except MappingError:
+                        pass  # an unreadable lastmod: fetch the page
+                if record := self._record(loc, lastmod, alternates or {path.split("/")[1]: loc}):
+                    yield record
+
+    def _record(self, loc: str, lastmod: str | None, alternates: dict[str, str]) -> SourceRecord | None:
+        pages: dict[str, str] = {}
+        for lang, href in alternates.items():
+            pages[lang] = self.client.get(self._local(href)).content.decode("utf-8", errors="replace")
+        first = pages.get("en") or next(iter(pages.values()))
+        found = natural_key(page_title(first))
+        if found is None:
+            return None  # a page of the section that is not a document or decision (an index, say)
+        kind, _ = found
+        payload = json.dumps({"loc": loc, "lastmod": lastmod, "alternates": alternates, "pages": pages},
+                             sort_keys=True, ensure_ascii=False).encode()
+        return SourceRecord(source=self.name, key=urlsplit(loc).path, kind=kind, payload=payload, url=loc,
+                            fetched_at=datetime.now(UTC))
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        data = json.loads(record.payload)
+        pages: dict[str, Any] = data["pages"]
+        first = pages.get("en") or next(iter(pages.values()))
+        found = natural_key(page_title(first))
+        if found is None:
+            raise MappingError("no document symbol or decision number in the page title")
+        kind, natural = found
+        iri = record_iri(ctx.base_uri, kind, slug(natural))
+        g = Triples()
+        g.add((iri, RDF.type, MCEP.Decision if kind == "decision" else MCEP.Document))
+        g.add((iri, DCT.identifier, Literal(natural)))
+        g.add((iri, DCT.source, URIRef(record.url)))
+        files: dict[str, str | None] = {}  # every language version links the same files: one each
+        for lang, text in pages.items():
+            tag = normalise_language(lang)
+            doc = html.fromstring(text)
+            title = page_title(text)
+            # "UNEP/MC/COP.5/19 - Guidance…" and "MC-5/1: Indigenous…" carry the key; the title is the rest.
+            own = re.sub(rf"^\s*{re.escape(natural)}\s*(?:[-–:]\s*)?", "", title).strip() or title
+            if (lit := text_literal(own, tag)) is not None:
+                g.add((iri, DCT.title, lit))
+            description = doc.xpath("string(//meta[@name='description']/@content)").strip()
+            if description and description != own and (lit := text_literal(description, tag)) is not None:
+                g.add((iri, DCT.description, lit))
+            g.add((iri, FOAF.page, URIRef(data["alternates"].get(lang, record.url))))
+            for a in doc.xpath("//a[@href]"):
+                href = a.get("href")
+                if urlsplit(href).path.lower().endswith(FILE_SUFFIXES):
+                    files.setdefault(urljoin(record.url, href), normalise_language(a.get("hreflang") or lang))
+        for n, (url, file_lang) in enumerate(files.items(), start=1):
+            dist = URIRef(f"{iri}#file-{n}")
+            g.add((iri, DCAT.distribution, dist))
+            g.add((dist, RDF.type, DCAT.Distribution))
+            g.add((dist, DCAT.downloadURL, URIRef(url)))
+            if file_lang:
+                g.add((dist, DCT.language, concept_iri(ctx.base_uri, "language", file_lang)))
+        if modified := data.get("lastmod"):
+            try:
+                if (moment := as_utc(modified)) is not None:
+                    g.add((iri, DCT.modified, Literal(moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                                      datatype=URIRef("http://www.w3.org/2001/XMLSchema#dateTime"))))
+            except MappingError:
+                pass  # the sitemap's date is a hint, not part of the record
+        sets = [f"kind:{kind}", f"source:{self.name}"]
+        if concept := ctx.vocab.lookup("treaty", "minamata"):  # the site speaks for the Minamata Convention
+            g.add((iri, MCEP.treaty, URIRef(concept)))
+            sets.append("treaty:minamata")
+        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
