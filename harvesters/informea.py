@@ -211,6 +211,20 @@ class InforMEAHarvester:
                     return
                 yield page_url, row
 
+    def still_exists(self, key: str) -> bool:
+        """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""
+        entity_set, _, entity_id = key.partition("/")
+        if entity_set not in ENTITY_SETS or not entity_id or entity_id.startswith("unidentified-"):
+            return False
+        try:
+            self.client.get_json(f"{self.endpoint}/{entity_set}('{quote(entity_id, safe='')}')",
+                                 params={"$format": "json"})
+        except SourceError as exc:
+            if exc.status in (404, 410):
+                return False
+            raise  # the source cannot answer now: the run fails and deletes nothing
+        return True
+
     def _concerns_treaties(self, row: Any) -> bool:
         """Contacts cannot be filtered by treaty on the server: keep those linked to a configured treaty."""
         if not self.treaties or not isinstance(row, dict):

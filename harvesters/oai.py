@@ -9,6 +9,7 @@ complete listing, after which records the repository no longer lists are tombsto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -35,6 +36,12 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+#: Characters XML 1.0 forbids, raw or as character references; repositories do send them.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_INVALID_XML_REF = re.compile(r"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));", re.IGNORECASE)
+REPLACEMENT = "\ufffd"
+
+
 class _Sickle(Sickle):
     """sickle speaking through the hub's HTTP client."""
 
@@ -43,7 +50,15 @@ class _Sickle(Sickle):
         self.client = client
 
     def _request(self, kwargs: dict[str, Any]) -> Any:
-        return self.client.get(self.endpoint, params=kwargs)
+        """GET a page; characters XML forbids become U+FFFD, so one bad record does not sink the page
+        (its mapping then quarantines it with a report)."""
+        resp = self.client.get(self.endpoint, params=kwargs)
+        text = resp.content.decode(resp.encoding or "utf-8", errors="replace")
+        if _INVALID_XML.search(text) or _INVALID_XML_REF.search(text):
+            text = _INVALID_XML_REF.sub(REPLACEMENT, _INVALID_XML.sub(REPLACEMENT, text))
+            resp._content = text.encode("utf-8")
+            resp.encoding = "utf-8"
+        return resp
 
 
 class OAIHarvester:
@@ -92,6 +107,9 @@ class OAIHarvester:
             raise SourceError(f"{self.endpoint}: not well-formed XML: {exc}") from None
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        if REPLACEMENT.encode() in record.payload:
+            raise MappingError("the record holds characters XML 1.0 does not allow (control characters); "
+                               "they were replaced by U+FFFD to read its page: correct the record at the source")
         try:
             root = etree.fromstring(record.payload)
         except etree.XMLSyntaxError as exc:

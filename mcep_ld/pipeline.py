@@ -140,7 +140,7 @@ class Pipeline:
             complete = True
             unseen = self.hub.catalog.unseen(harvester.name, run_id)
             if listing:
-                self._tombstone(harvester.name, unseen, counters)
+                self._tombstone(harvester.name, self._confirm_gone(harvester, unseen, run_id), counters)
                 clock.lap("tombstone")
             else:  # an incremental listing: what the source did not list has not changed, by its word
                 counters.unchanged += len(unseen)
@@ -276,6 +276,25 @@ class Pipeline:
         self.clock.lap("catalog")
         if self.progress:
             self.progress(counters)
+
+    def _confirm_gone(self, harvester: Harvester, unseen: list[KnownRecord], run_id: int) -> list[KnownRecord]:
+        """Ask the source about each record its listing missed, where it can say (``still_exists``).
+
+        A listing paged by offset misses a record when the source changes between two pages; without
+        this check that record would be tombstoned. What the source still has is kept and marked seen.
+        """
+        ask = getattr(harvester, "still_exists", None)
+        if ask is None or not unseen:
+            return unseen
+        keys = {k.id: k for k in unseen}
+        rows = self.hub.catalog.db.execute(
+            f"SELECT id, source_key FROM records WHERE id IN ({','.join('?' * len(keys))})", tuple(keys))
+        present = [record_id for record_id, key in rows if ask(key)]
+        self.hub.catalog.mark_seen(present, run_id)
+        if present:
+            log.warning("%s: %d record(s) missing from the listing still exist at the source; kept",
+                        harvester.name, len(present))
+        return [k for k in unseen if k.id not in set(present)]
 
     def _tombstone(self, source: str, gone: list[KnownRecord], counters: RunCounters) -> None:
         if not gone:

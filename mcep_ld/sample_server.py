@@ -64,6 +64,7 @@ class SampleServer:
         self.page_delay_s = page_delay_s
         self.oai_page_size = 5
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
+        self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -143,6 +144,8 @@ class SampleServer:
             status, body, ctype = self._file(h.path)
         if fault and fault.truncate:
             body = body[: len(body) // 2]
+        for hook in list(self.after_request):  # before the answer leaves: the client cannot overtake it
+            hook(h.path)
         self._send(h, status, body, ctype)
 
     @property
@@ -185,7 +188,25 @@ class SampleServer:
             etree.SubElement(root, f"{{{OAI}}}error", code=code).text = text
             return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-        records = etree.parse(str(self.root / "oai" / "records.xml")).getroot().findall(f"{{{OAI}}}record")
+        # A broken repository serves characters XML forbids: they are hidden from lxml while the page is
+        # built and put back in what is sent.
+        raw = (self.root / "oai" / "records.xml").read_text(encoding="utf-8")
+        hidden: dict[str, str] = {}
+
+        def hide(m: re.Match) -> str:
+            marker = f"\ue000{len(hidden)}\ue001"
+            hidden[marker] = m.group(0)
+            return marker
+
+        raw = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#x0*1?[0-9a-f];", hide, raw, flags=re.IGNORECASE)
+        records = etree.fromstring(raw.encode("utf-8")).findall(f"{{{OAI}}}record")
+
+        def tostring(element: etree._Element) -> bytes:
+            text = etree.tostring(element, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+            for marker, original in hidden.items():
+                text = text.replace(marker, original)
+            return text.encode("utf-8")
+
         if verb == "Identify":
             request.set("verb", verb)
             ident = etree.SubElement(root, f"{{{OAI}}}Identify")
@@ -195,7 +216,7 @@ class SampleServer:
                               ("earliestDatestamp", stamps[0] if stamps else "1970-01-01T00:00:00Z"),
                               ("deletedRecord", "persistent"), ("granularity", "YYYY-MM-DDThh:mm:ssZ")):
                 etree.SubElement(ident, f"{{{OAI}}}{tag}").text = text
-            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            return tostring(root)
         if verb == "ListSets":
             request.set("verb", verb)
             sets = etree.SubElement(root, f"{{{OAI}}}ListSets")
@@ -203,7 +224,7 @@ class SampleServer:
                 one = etree.SubElement(sets, f"{{{OAI}}}set")
                 etree.SubElement(one, f"{{{OAI}}}setSpec").text = spec
                 etree.SubElement(one, f"{{{OAI}}}setName").text = spec
-            return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            return tostring(root)
         if verb not in ("ListRecords", "ListIdentifiers"):
             return error("badVerb", f"illegal verb {verb!r}")
         request.set("verb", verb)
@@ -239,7 +260,7 @@ class SampleServer:
             rt = etree.SubElement(listing, f"{{{OAI}}}resumptionToken", completeListSize=str(len(chosen)),
                                   cursor=str(offset))
             rt.text = f"{offset + self.oai_page_size}|{prefix}|{set_spec}|{since}|{until}" if more else ""
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return tostring(root)
 
     def _file(self, raw_path: str) -> tuple[int, bytes, str]:
         path = (self.root / unquote(urlsplit(raw_path).path).lstrip("/")).resolve()
@@ -251,16 +272,23 @@ class SampleServer:
 
     def _odata(self, raw_path: str) -> tuple[int, bytes, str]:
         parts = urlsplit(raw_path)
-        segments = [s for s in parts.path.split("/") if s]
+        segments = [unquote(s) for s in parts.path.split("/") if s]
         if len(segments) != 2:
             return 404, b"not found", "text/plain"
-        path = self.root / "informea" / f"{segments[1]}.json"
+        entity_set, _, entity_key = segments[1].partition("(")
+        path = self.root / "informea" / f"{entity_set}.json"
         if not path.is_file():
             return 404, b"no such entity set", "text/plain"
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         doc = json.loads(path.read_text(encoding="utf-8"))
         body = doc["d"]
         rows = body if isinstance(body, list) else body["results"]
+        if entity_key:  # one entity by key: Decisions('id')
+            wanted = entity_key.rstrip(")").strip("'")
+            found = [r for r in rows if isinstance(r, dict) and str(r.get("id")) == wanted]
+            if not found:
+                return 404, b'{"error": {"message": {"value": "Resource not found"}}}', "application/json"
+            return 200, json.dumps({"d": found[0]}, ensure_ascii=False).encode(), "application/json;charset=utf-8"
         if (flt := query.get("$filter")) and (treaties := _TREATY.findall(flt)):
             rows = [r for r in rows if not isinstance(r, dict) or r.get("treaty") in treaties]
         if flt and (since := _UPDATED_GT.search(flt)):

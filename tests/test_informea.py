@@ -114,3 +114,36 @@ def test_incremental_runs_never_tombstone(tmp_path: Path, samples: Path) -> None
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         assert Pipeline(hub).harvest(harvester).counters.deleted == 0
         assert Pipeline(hub).harvest(harvester, full=True).counters.deleted == 1
+
+
+def test_a_listing_that_shifts_between_pages_deletes_nothing(tmp_path: Path, samples: Path) -> None:
+    """A record removed at the source after the first page makes $skip jump over a live record."""
+    settings = make_settings(tmp_path / "data")
+    settings.sources["informea"] = {"entity_sets": ["Decisions"], "page_size_records": 5}
+    path = samples / "informea" / "Decisions.json"
+    with SampleServer(samples) as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        assert Pipeline(hub).harvest(harvester).counters.added == 32
+        rows = json.loads(path.read_text(encoding="utf-8"))["d"]["results"]
+        removed, jumped = rows[0]["id"], rows[5]["id"]
+
+        def remove_first(request_path: str) -> None:
+            if "/Decisions" in request_path and "skip=0" in request_path.replace("%24", "$"):
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                doc["d"]["results"].pop(0)
+                path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+                srv.after_request.clear()
+
+        srv.after_request.append(remove_first)
+        result = Pipeline(hub).harvest(harvester, full=True)
+        assert result.ok, result.error
+        # Page 1 still held the removed record; page 2 started one further on and jumped over a live one.
+        # Asked about it by key, the source says it exists: it is kept, not tombstoned.
+        assert result.counters.seen == 32 and result.counters.deleted == 0
+        assert any(f"Decisions('{jumped}')" in r for r in srv.requests)
+        assert hub.catalog.record("informea", f"Decisions/{jumped}")["deleted"] == 0
+        # The next complete listing sees the removal itself.
+        again = Pipeline(hub).harvest(harvester, full=True)
+        assert again.counters.deleted == 1
+        assert hub.catalog.record("informea", f"Decisions/{removed}")["deleted"] == 1

@@ -118,3 +118,16 @@ def test_command_line_options(tmp_path: Path) -> None:
     assert proc.stdout.startswith("wedocs: run 1 completed") and "seen 7" in proc.stdout
     bad = mcep("harvest", "gef", "--set", "x", "--data-dir", str(tmp_path / "d"))
     assert bad.returncode == 2 and "options of the oai source" in bad.stderr
+
+
+def test_invalid_xml_characters_quarantine_their_record_only(hub: Hub, server: SampleServer, samples: Path) -> None:
+    path = samples / "oai" / "records.xml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Global Mercury Assessment 2018</dc:title>", "Global Mercury\x0b Assessment 2018</dc:title>")
+    text = text.replace("Mercury emissions from coal combustion", "Mercury emissions&#x1F; from coal combustion")
+    path.write_text(text, encoding="utf-8")
+    result = harvest(hub, server)
+    assert result.ok, result.error
+    assert (result.counters.added, result.counters.quarantined) == (12, 3)
+    reports = {q["source_key"].rsplit("/", 1)[-1]: q["report"] for q in hub.catalog.quarantine("oai")}
+    assert "XML 1.0 does not allow" in reports["27652"] and "XML 1.0 does not allow" in reports["31002"]
