@@ -113,10 +113,24 @@ class GEFHarvester:
         self.client = client
         if name:
             self.name = name
+        self.validators: dict[str, dict[str, str]] | None = None  # given by the pipeline, kept per URL
+        self.not_modified = False
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
-        """The whole export: it has no dates to ask for less."""
-        resp = self.client.get(self.endpoint, headers={"Accept": "text/csv"})
+        """The whole export: it has no dates to ask for less, but the server may say it has not changed."""
+        headers = {"Accept": "text/csv"}
+        known = (self.validators or {}).get(self.endpoint, {})
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        resp = self.client.get(self.endpoint, headers=headers)
+        if resp.status_code == 304:
+            self.not_modified = True
+            return
+        if self.validators is not None:
+            self.validators[self.endpoint] = {k: v for k, v in (("etag", resp.headers.get("ETag")),
+                                              ("last_modified", resp.headers.get("Last-Modified"))) if v}
         text = resp.content.decode("utf-8-sig", errors="replace")
         reader = csv.reader(io.StringIO(text))
         try:

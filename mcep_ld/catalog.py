@@ -309,6 +309,14 @@ class Catalog:
         with self._lock:
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def validators(self, source: str) -> dict[str, dict[str, str]]:
+        """The ETag / Last-Modified last seen per URL of *source*, for conditional requests."""
+        return json.loads(self.get_meta(f"validators:{source}") or "{}")
+
+    def save_validators(self, source: str, validators: dict[str, dict[str, str]]) -> None:
+        """Kept only after a completed run: a failed one must not make the next believe nothing changed."""
+        self.set_meta(f"validators:{source}", json.dumps(validators, sort_keys=True))
+
     # -- reporting ------------------------------------------------------------------------------
 
     def sources(self) -> list[str]:

@@ -106,6 +106,8 @@ class Pipeline:
         if since is not None:  # an overlap absorbs clock skew; fingerprints skip what comes twice
             since -= timedelta(seconds=self.settings.incremental_overlap_s)
         complete = getattr(harvester, "listing_is_complete", lambda since: True)(since)
+        if hasattr(harvester, "validators"):  # a source that answers conditional requests
+            harvester.validators = self.hub.catalog.validators(harvester.name)
         return self._run(harvester, harvester.records(since=since), listing=complete)
 
     def remap(self, harvester: Harvester) -> RunResult:
@@ -139,12 +141,16 @@ class Pipeline:
             self._stream(harvester, records, run_id, counters, preparer, pool)
             complete = True
             unseen = self.hub.catalog.unseen(harvester.name, run_id)
+            if getattr(harvester, "not_modified", False):
+                listing = False  # "304 Not Modified": nothing was listed because nothing changed
             if listing:
                 self._tombstone(harvester.name, self._confirm_gone(harvester, unseen, run_id), counters)
                 clock.lap("tombstone")
             else:  # an incremental listing: what the source did not list has not changed, by its word
                 counters.unchanged += len(unseen)
             status = "completed"
+            if getattr(harvester, "validators", None) is not None:
+                self.hub.catalog.save_validators(harvester.name, harvester.validators)
         except SourceError as exc:
             error = str(exc)
             log.error("%s: run %d failed: %s", harvester.name, run_id, exc)

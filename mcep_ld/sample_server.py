@@ -12,6 +12,8 @@ truncated bodies, HTML error pages with status 200.
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import json
 import re
 import threading
@@ -64,6 +66,7 @@ class SampleServer:
         self.page_delay_s = page_delay_s
         self.oai_page_size = 5
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
+        self.conditional = True  # static files answer If-None-Match with 304
         self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
         server = self
 
@@ -136,6 +139,17 @@ class SampleServer:
             return
         if urlsplit(h.path).path.startswith("/informea.svc/"):
             status, body, ctype = self._odata(h.path)
+        elif fault is None and self.conditional and (path := self._static(h.path)) is not None:
+            # Files answer conditional requests (ETag and Last-Modified), as web servers do.
+            body = path.read_bytes()
+            etag = f'"{hashlib.sha1(body).hexdigest()}"'
+            modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
+            if h.headers.get("If-None-Match") == etag:
+                self._send(h, 304, b"", "text/plain", {"ETag": etag})
+                return
+            self._send(h, 200, body, _MEDIA_TYPES.get(path.suffix, "text/html; charset=utf-8"),
+                       {"ETag": etag, "Last-Modified": modified})
+            return
         elif urlsplit(h.path).path == "/api/v2013/index":
             status, body, ctype = self._solr(h.path)
         elif urlsplit(h.path).path == "/oai/request":
@@ -262,9 +276,13 @@ class SampleServer:
             rt.text = f"{offset + self.oai_page_size}|{prefix}|{set_spec}|{since}|{until}" if more else ""
         return tostring(root)
 
-    def _file(self, raw_path: str) -> tuple[int, bytes, str]:
+    def _static(self, raw_path: str) -> Path | None:
         path = (self.root / unquote(urlsplit(raw_path).path).lstrip("/")).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
+        return path if path.is_relative_to(self.root) and path.is_file() else None
+
+    def _file(self, raw_path: str) -> tuple[int, bytes, str]:
+        path = self._static(raw_path)
+        if path is None:
             return 404, b"not found", "text/plain"
         # Files without a suffix are the web pages of a site (Drupal paths have none).
         return 200, path.read_bytes(), _MEDIA_TYPES.get(path.suffix, "application/octet-stream" if path.suffix

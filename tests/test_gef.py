@@ -114,3 +114,17 @@ def test_snapshot_deletions_and_failed_downloads(hub: Hub, server: SampleServer,
     done = harvest(hub, url)
     assert done.ok and done.counters.deleted == 1
     assert values(hub, 9590, "minamataRelevant") == set()
+
+
+def test_conditional_requests(hub: Hub, server: SampleServer, samples: Path) -> None:
+    url = server.file_url("gef/projects.csv")
+    harvest(hub, url)
+    assert hub.catalog.validators("gef")[url]["etag"].startswith('"')  # kept after a completed run
+    again = harvest(hub, url)  # the server answers 304: nothing listed, nothing deleted, all unchanged
+    assert again.ok and again.counters.seen == 0 and again.counters.unchanged == 28
+    assert again.counters.deleted == 0
+    csv_path = samples / "gef" / "projects.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace("Minamata Initial Assessment for Peru",
+                                                                     "Minamata Initial Assessment of Peru"))
+    changed = harvest(hub, url)  # a new ETag: the export is read and the change found
+    assert changed.counters.seen == 28 and changed.counters.updated == 1
