@@ -179,12 +179,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
-    from mcep_ld.queries import FORMATS, QueryError, run_query, serialize
+    from mcep_ld.queries import QueryError, answer
 
     sparql = sys.stdin.read() if args.sparql == "-" else args.sparql
     with Hub(_settings(args)) as hub:
         try:
-            body = serialize(run_query(hub.store.public, sparql), FORMATS[args.format])
+            body, _ = answer(hub.store.public, sparql, lambda graph: args.format)
         except QueryError as exc:
             print(f"mcep query: {exc}", file=sys.stderr)
             return 1

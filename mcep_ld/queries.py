@@ -5,6 +5,7 @@ Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -45,6 +46,22 @@ def run_query(store: GraphStore, sparql: str) -> object:
 
 def is_graph_result(result: object) -> bool:
     return isinstance(result, ox.QueryTriples)
+
+
+def answer(store: GraphStore, sparql: str, choose: Callable[[bool], str]) -> tuple[bytes, ResultFormat]:
+    """Run *sparql* and serialise its result in the format ``choose(is_graph)`` names, in one call.
+
+    pyoxigraph's results belong to the thread that made them: running the query, reading the result
+    and dropping it must happen on one thread (a web server's thread pool would otherwise move it).
+    """
+    result = run_query(store, sparql)
+    name = choose(is_graph_result(result))
+    if name not in FORMATS:
+        raise QueryError(f"unknown format {name!r}; one of {', '.join(FORMATS)}")
+    fmt = FORMATS[name]
+    body = serialize(result, fmt)
+    del result  # dropped here, on this thread
+    return body, fmt
 
 
 def serialize(result: object, fmt: ResultFormat) -> bytes:

@@ -31,9 +31,10 @@ def service(web_data: Path) -> Iterator[str]:
     data = web_data
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
+    log = (data.parent / "serve.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
                              "--data-dir", str(data)], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -44,12 +45,13 @@ def service(web_data: Path) -> Iterator[str]:
             except requests.ConnectionError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mcep serve did not start: {proc.stderr.read().decode()}")
+                raise RuntimeError(f"mcep serve did not start: {(data.parent / 'serve.log').read_text()}")
             time.sleep(0.1)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 def test_health(service: str) -> None:
@@ -122,3 +124,16 @@ def test_harvest_while_serving_says_the_store_is_busy(service: str, web_data: Pa
     assert proc.returncode == 3
     assert "in use by another process" in proc.stderr and "Traceback" not in proc.stderr
     assert requests.get(f"{service}/health", timeout=5).ok  # and the service carries on
+
+
+def test_the_service_logged_no_error(service: str, web_data: Path) -> None:
+    """Last in this module: every request above was answered without an error in the server's log.
+
+    Regression: query results moved between threads logged "unsendable … dropped on another thread".
+    """
+    for accept in ("application/sparql-results+json", "text/turtle"):
+        query = "SELECT * { ?s ?p ?o } LIMIT 3" if "json" in accept else "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3"
+        requests.get(f"{service}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=5)
+    time.sleep(0.5)
+    log = (web_data.parent / "serve.log").read_text()
+    assert "Traceback" not in log and "unsendable" not in log, log

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from mcep_ld.queries import FORMATS, QueryError, is_graph_result, run_query, serialize
+from mcep_ld.queries import FORMATS, QueryError, answer
 
 router = APIRouter()
 
@@ -60,11 +60,7 @@ async def sparql(request: Request) -> Response:
         if text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
         hub = request.app.state.hub
-        result = await run_in_threadpool(run_query, hub.store.public, text)
-        name = _negotiate(request, is_graph_result(result))
-        if name not in FORMATS:
-            return PlainTextResponse(f"unknown format {name!r}", status_code=400)
-        body = await run_in_threadpool(serialize, result, FORMATS[name])
+        body, fmt = await run_in_threadpool(answer, hub.store.public, text, lambda graph: _negotiate(request, graph))
     except QueryError as exc:
         return PlainTextResponse(str(exc), status_code=400)
-    return Response(body, media_type=FORMATS[name].media_type)
+    return Response(body, media_type=fmt.media_type)
