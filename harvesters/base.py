@@ -51,3 +51,21 @@ class Harvester(Protocol):
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         """One record as a graph. Raises ``MappingError`` for a record that cannot be mapped."""
         ...
+
+
+class HarvesterBase:
+    """What every harvester's constructor does, so that each module holds only its protocol and mapping."""
+
+    name: str
+    mapping_version: ClassVar[str]
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        self.endpoint = endpoint
+        self.settings = settings
+        self.client = client
+        if name:
+            self.name = name
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        """By default a listing asked only for changes since a time is not complete."""
+        return since is None

@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 
 from rdflib import Literal, URIRef
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import text_literal
@@ -53,20 +54,14 @@ def _one(doc: dict[str, Any], field: str) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
-class CBDHarvester:
+class CBDHarvester(HarvesterBase):
     """Reads the CBD clearing-house index API (the endpoint is the API root, ``…/api/v2013``)."""
 
     name: str = "cbd"
     mapping_version: ClassVar[str] = "cbd-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.client = client
-        if name:
-            self.name = name
-
-    def listing_is_complete(self, since: datetime | None) -> bool:
-        return since is None
+        super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         q = f"schema_s:({' OR '.join(SCHEMAS)}) AND NOT version_s:*"
@@ -140,18 +135,9 @@ class CBDHarvester:
             g.add((iri, FOAF.page, URIRef(str(url))))
         self._files(g, iri, d)
         sets = [f"kind:{record.kind}", f"source:{self.name}"]
-        treaty = _one(d, "treaty_s") or "cbd"  # the CBD clearing-house speaks for the CBD unless it says
-        if concept := ctx.vocab.lookup("treaty", treaty):
-            g.add((iri, MCEP.treaty, URIRef(concept)))
-            sets.append(f"treaty:{concept.rsplit('/', 1)[-1]}")
-        else:
-            g.add((iri, MCEP.treatyCode, Literal(treaty)))
-        if country := _one(d, "government_s") or _one(d, "eventCountry_s"):
-            if concept := ctx.vocab.country(country):
-                g.add((iri, MCEP.country, URIRef(concept)))
-                sets.append(f"country:{concept.rsplit('/', 1)[-1]}")
-            else:
-                g.add((iri, MCEP.countryCode, Literal(country)))
+        # The CBD clearing-house speaks for the CBD unless a record says otherwise.
+        sets += add_treaty(g, iri, _one(d, "treaty_s") or "cbd", ctx.vocab)
+        sets += add_country(g, iri, _one(d, "government_s") or _one(d, "eventCountry_s"), ctx.vocab)
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
     def _files(self, g: Triples, iri: URIRef, d: dict[str, Any]) -> None:

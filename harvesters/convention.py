@@ -24,9 +24,10 @@ from urllib.robotparser import RobotFileParser
 from lxml import etree, html
 from rdflib import Literal, URIRef
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.concepts import add_treaty
 from mcep_ld.mapping.dates import as_utc
 from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
@@ -62,21 +63,15 @@ def natural_key(title: str) -> tuple[str, str] | None:
     return None
 
 
-class ConventionHarvester:
+class ConventionHarvester(HarvesterBase):
     """Reads mercuryconvention.org (the endpoint is the site root)."""
 
     name: str = "convention"
     mapping_version: ClassVar[str] = "convention-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.client = client
+        super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         self.user_agent = settings.http_user_agent
-        if name:
-            self.name = name
-
-    def listing_is_complete(self, since: datetime | None) -> bool:
-        return since is None
 
     def _local(self, url: str) -> str:
         """Where to fetch *url*: its path under the configured endpoint."""
@@ -190,7 +185,5 @@ class ConventionHarvester:
             except MappingError:
                 pass  # the sitemap's date is a hint, not part of the record
         sets = [f"kind:{kind}", f"source:{self.name}"]
-        if concept := ctx.vocab.lookup("treaty", "minamata"):  # the site speaks for the Minamata Convention
-            g.add((iri, MCEP.treaty, URIRef(concept)))
-            sets.append("treaty:minamata")
+        sets += add_treaty(g, iri, "minamata", ctx.vocab)  # the site speaks for the Minamata Convention
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))

@@ -26,9 +26,10 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import text_literal
@@ -40,17 +41,18 @@ KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource
 _CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}
 
 
-class FilesHarvester:
+class FilesHarvester(HarvesterBase):
     """Reads a folder of curated submissions (the endpoint is a path)."""
 
     name: str = "files"
     mapping_version: ClassVar[str] = "files-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        self.endpoint = endpoint
+        super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
         self.folder = Path(endpoint)
-        if name:
-            self.name = name
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        return True  # the folder is read whole every time
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         if not self.folder.is_dir():
@@ -134,15 +136,8 @@ class FilesHarvester:
             if term.strip():
                 g.add((iri, DCT.subject, LEO[slug(term)]))
         sets = [f"kind:{record.kind}", f"source:{self.name}"]
-        if country := str(row.get("country") or "").strip():
-            if concept := ctx.vocab.country(country):
-                g.add((iri, MCEP.country, URIRef(concept)))
-                sets.append(f"country:{concept.rsplit('/', 1)[-1]}")
-            else:
-                g.add((iri, MCEP.countryCode, Literal(country)))
-        if treaty := str(row.get("treaty") or "").strip():
-            concept = ctx.vocab.lookup("treaty", treaty)
-            g.add((iri, MCEP.treaty, URIRef(concept)) if concept else (iri, MCEP.treatyCode, Literal(treaty)))
+        sets += add_country(g, iri, str(row.get("country") or ""), ctx.vocab)
+        sets += add_treaty(g, iri, str(row.get("treaty") or ""), ctx.vocab)
         for column, prop in (("name", FOAF.name), ("position", SCHEMA.jobTitle), ("institution", MCEP.institution),
                              ("email", SCHEMA.email), ("phone", SCHEMA.telephone)):
             if value := str(row.get(column) or "").strip():

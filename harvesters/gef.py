@@ -22,7 +22,7 @@ from typing import ClassVar
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.dates import date_literal
@@ -102,19 +102,19 @@ def places(cell: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     return out
 
 
-class GEFHarvester:
+class GEFHarvester(HarvesterBase):
     """Reads a GEF projects CSV export from a URL."""
 
     name: str = "gef"
     mapping_version: ClassVar[str] = "gef-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        self.endpoint = endpoint
-        self.client = client
-        if name:
-            self.name = name
+        super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
         self.validators: dict[str, dict[str, str]] | None = None  # given by the pipeline, kept per URL
         self.not_modified = False
+
+    def listing_is_complete(self, since: datetime | None) -> bool:
+        return True  # every read is the whole export
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """The whole export: it has no dates to ask for less, but the server may say it has not changed."""

@@ -21,9 +21,10 @@ from urllib.parse import quote
 from rdflib import Literal, URIRef
 from rdflib.namespace import DC, XSD
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
@@ -96,17 +97,14 @@ def _number(entity: dict, field: str) -> Literal | None:
     return Literal(value, datatype=XSD.decimal)
 
 
-class InforMEAHarvester:
+class InforMEAHarvester(HarvesterBase):
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
 
     name: str = "informea"
     mapping_version: ClassVar[str] = "informea-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.client = client
-        if name:
-            self.name = name
+        super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         conf = settings.source(self.name)
         self.treaties: list[str] = conf["treaties"]
         self.entity_sets: list[str] = conf["entity_sets"]
@@ -117,9 +115,6 @@ class InforMEAHarvester:
                              f"known: {', '.join(ENTITY_SETS)}")
 
     # -- fetching -------------------------------------------------------------------------------
-
-    def listing_is_complete(self, since: datetime | None) -> bool:
-        return since is None
 
     def _params(self, entity_set: str, skip: int, since: datetime | None, order: str | None) -> dict[str, str]:
         """Query options of one page. *since* adds the watermark filter; *order* is ``asc`` or ``desc``."""
@@ -269,26 +264,6 @@ class InforMEAHarvester:
         sets = [f"kind:{record.kind}", f"source:{self.name}", *sets]
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
-    def _treaty(self, g: Triples, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
-        if not code:
-            return []
-        concept = ctx.vocab.lookup("treaty", code)
-        if concept:
-            g.add((iri, MCEP.treaty, URIRef(concept)))
-        else:
-            g.add((iri, MCEP.treatyCode, Literal(code)))
-        return [f"treaty:{slug(code)}"]
-
-    def _country(self, g: Triples, iri: URIRef, code: str | None, ctx: MappingContext) -> list[str]:
-        if not code:
-            return []
-        concept = ctx.vocab.country(code)
-        if concept is None:
-            g.add((iri, MCEP.countryCode, Literal(code)))  # kept, and the shapes say it is unknown
-            return []
-        g.add((iri, MCEP.country, URIRef(concept)))
-        return [f"country:{concept.rsplit('/', 1)[-1]}"]
-
     def _decision(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
         number, treaty = _scalar(e, "number"), _scalar(e, "treaty")
         if number:
@@ -326,7 +301,7 @@ class InforMEAHarvester:
             elif isinstance(kw, dict) and isinstance(kw.get("term"), str) and kw["term"].strip():
                 g.add((iri, DCT.subject, LEO[slug(kw["term"])]))
         self._files(g, iri, e, ctx)
-        return iri, self._treaty(g, iri, treaty, ctx)
+        return iri, add_treaty(g, iri, treaty, ctx.vocab)
 
     def _files(self, g: Triples, iri: URIRef, e: dict, ctx: MappingContext) -> None:
         for n, f in enumerate(_collection(e.get("files")), start=1):
@@ -370,8 +345,8 @@ class InforMEAHarvester:
                 g.add((iri, prop, lit))
         if url := _scalar(e, "url"):
             g.add((iri, FOAF.page, URIRef(url)))
-        sets = self._treaty(g, iri, _scalar(e, "treaty"), ctx)
-        sets += self._country(g, iri, _scalar(e, "country"), ctx)
+        sets = add_treaty(g, iri, _scalar(e, "treaty"), ctx.vocab)
+        sets += add_country(g, iri, _scalar(e, "country"), ctx.vocab)
         return iri, sets
 
     def _contact(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
@@ -393,10 +368,10 @@ class InforMEAHarvester:
             g.add((iri, MCEP.primaryFocalPoint, Literal(str(primary).strip().lower() in {"1", "true"})))
         if lit := date_literal(_scalar(e, "updated")):
             g.add((iri, DCT.modified, lit))
-        sets = self._country(g, iri, _scalar(e, "country"), ctx)
+        sets = add_country(g, iri, _scalar(e, "country"), ctx.vocab)
         treaties = [t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)]
         for code in [t for t in treaties if isinstance(t, str)]:
-            sets += self._treaty(g, iri, code.strip(), ctx)
+            sets += add_treaty(g, iri, code.strip(), ctx.vocab)
         return iri, sets
 
     def _treaty_record(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
@@ -429,8 +404,8 @@ class InforMEAHarvester:
         if url := _scalar(e, "url"):
             g.add((iri, FOAF.page, URIRef(url)))
         self._files(g, iri, e, ctx)
-        sets = self._treaty(g, iri, _scalar(e, "treaty"), ctx)
-        sets += self._country(g, iri, _scalar(e, "country"), ctx)
+        sets = add_treaty(g, iri, _scalar(e, "treaty"), ctx.vocab)
+        sets += add_country(g, iri, _scalar(e, "country"), ctx.vocab)
         return iri, sets
 
     def _national_report(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
@@ -473,8 +448,8 @@ class InforMEAHarvester:
             elif isinstance(kw, dict) and (form := str(kw.get("literalForm") or kw.get("term") or "").strip()):
                 g.add((iri, DCT.subject, LEO[slug(form)]))
         self._files(g, iri, e, ctx)
-        sets = self._country(g, iri, _scalar(e, "country"), ctx)
+        sets = add_country(g, iri, _scalar(e, "country"), ctx.vocab)
         codes = {_scalar(e, "treaty")} | {t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)}
         for code in sorted(c for c in codes if isinstance(c, str) and c.strip()):
-            sets += self._treaty(g, iri, code.strip(), ctx)
+            sets += add_treaty(g, iri, code.strip(), ctx.vocab)
         return iri, sets

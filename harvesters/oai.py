@@ -21,7 +21,7 @@ from rdflib.namespace import DC
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch, OAIError
 
-from harvesters.base import MappingContext
+from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.dates import date_literal
@@ -61,7 +61,7 @@ class _Sickle(Sickle):
         return resp
 
 
-class OAIHarvester:
+class OAIHarvester(HarvesterBase):
     """Harvests one OAI-PMH repository; ``name`` tells repositories apart in the catalog."""
 
     name: str = "oai"
@@ -71,15 +71,9 @@ class OAIHarvester:
                  metadata_prefix: str = "oai_dc", set_spec: str | None = None) -> None:
         if metadata_prefix != "oai_dc":
             raise ValueError(f"metadata prefix {metadata_prefix!r}: only oai_dc is mapped so far")
-        self.endpoint = endpoint
-        self.client = client
-        if name:
-            self.name = name
+        super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
         self.metadata_prefix = metadata_prefix
         self.set_spec = set_spec
-
-    def listing_is_complete(self, since: datetime | None) -> bool:
-        return since is None
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         sickle = _Sickle(self.endpoint, self.client)
