@@ -40,7 +40,7 @@ class SyntheticInforMEA(InforMEAHarvester):
         super().__init__(**kw)
         self.size, self.version = size, version
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
         now = datetime.now(UTC)
         for entity_set, row in entities(self.size, version=self.version):
             yield SourceRecord(source=self.name, key=f"{entity_set}/{row['id']}", kind=ENTITY_SETS[entity_set][0],

@@ -33,11 +33,13 @@ class Harvester(Protocol):
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         ...
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
         """The source's records, changed since *since* where the source can say (else all of them).
 
         Raises ``SourceError`` when the listing cannot be read to its end. A record yielded with
-        ``deleted=True`` is tombstoned.
+        ``deleted=True`` is tombstoned. Each record carries the ``position`` from which the listing can
+        be read again up to and including it (its page); *resume* is such a position, from a stopped
+        run's checkpoint. A source that cannot resume mid-listing gives no positions and ignores it.
         """
         ...
 

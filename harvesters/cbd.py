@@ -54,6 +54,11 @@ def _one(doc: dict[str, Any], field: str) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
+def _solr_escape(text: str) -> str:
+    """*text* inside a quoted Solr term."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 class CBDHarvester(HarvesterBase):
     """Reads the CBD clearing-house index API (the endpoint is the API root, ``…/api/v2013``)."""
 
@@ -63,10 +68,17 @@ class CBDHarvester(HarvesterBase):
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+        """Index documents of the harvested schemas, by ``id``; with *since*, those updated since then.
+
+        A record's position is the first id of its page; *resume* restricts the listing to ids from there
+        (a key, not an offset, so documents removed meanwhile do not make the resumed run skip others).
+        """
         q = f"schema_s:({' OR '.join(SCHEMAS)}) AND NOT version_s:*"
         if since is not None:
             q += f" AND updatedDate_dt:[{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} TO *]"
+        if resume:
+            q += f' AND id:["{_solr_escape(resume)}" TO *]'
         start = 0
         while True:
             doc = self.client.get_json(f"{self.endpoint}/index", params={
@@ -77,20 +89,22 @@ class CBDHarvester(HarvesterBase):
             except (KeyError, TypeError, ValueError):
                 raise SourceError(f"{self.endpoint}/index: not a Solr response") from None
             fetched = datetime.now(UTC)
+            first = next((_one(d, "id") for d in docs if isinstance(d, dict) and _one(d, "id")), None)
             for d in docs:
-                yield self._record(d, fetched)
+                yield self._record(d, fetched, first)
             start += len(docs)
             if not docs or start >= found:
                 return
 
-    def _record(self, d: Any, fetched: datetime) -> SourceRecord:
+    def _record(self, d: Any, fetched: datetime, position: str | None) -> SourceRecord:
         payload = json.dumps(d, sort_keys=True, ensure_ascii=False).encode()
         if isinstance(d, dict) and _one(d, "id"):
             key, kind = _one(d, "id"), SCHEMAS.get(str(d.get("schema_s")), "unknown")
             url = _one(d, "url_ss") or f"{self.endpoint}/index?q=id:{key}"
         else:
             key, kind, url = f"unidentified-{hashlib.sha256(payload).hexdigest()[:16]}", "unknown", self.endpoint
-        return SourceRecord(source=self.name, key=key, kind=kind, payload=payload, url=url, fetched_at=fetched)
+        return SourceRecord(source=self.name, key=key, kind=kind, payload=payload, url=url, fetched_at=fetched,
+                            position=position)
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         d = json.loads(record.payload)

@@ -14,6 +14,7 @@ sitemap gives: a mirror or a test server can stand in for the site without chang
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+
+log = logging.getLogger(__name__)
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -109,22 +112,33 @@ class ConventionHarvester(HarvesterBase):
                           if link.get("rel") == "alternate" and link.get("hreflang") and link.get("href")}
             yield loc, (entry.findtext(f"{{{SITEMAP}}}lastmod") or "").strip() or None, alternates
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+        """The document and decision pages of the sitemap (those whose ``lastmod`` is after *since*).
+
+        A record's position is its page's URL; *resume* (such a URL) starts the listing at that entry of
+        the sitemap, or at its beginning if the page is no longer listed.
+        """
         robots = self._robots()
         sitemaps = robots.site_maps() or [f"{self.endpoint}/sitemap.xml"]
-        for sitemap in sitemaps:
-            for loc, lastmod, alternates in self._sitemap_urls(sitemap):
-                path = urlsplit(loc).path
-                if not SECTIONS.match(path) or not robots.can_fetch(self.user_agent, path):
-                    continue
-                if since is not None and lastmod:
-                    try:
-                        if (changed := as_utc(lastmod)) is not None and changed <= since:
-                            continue
-                    except MappingError:
-                        pass  # an unreadable lastmod: fetch the page
-                if record := self._record(loc, lastmod, alternates or {path.split("/")[1]: loc}):
-                    yield record
+        entries = [entry for sitemap in sitemaps for entry in self._sitemap_urls(sitemap)]
+        if resume:
+            at = next((i for i, (loc, _, _) in enumerate(entries) if loc == resume), None)
+            if at is None:
+                log.warning("%s: the checkpoint's page %s is no longer in the sitemap; listing from the start",
+                            self.endpoint, resume)
+            entries = entries[at or 0:]
+        for loc, lastmod, alternates in entries:
+            path = urlsplit(loc).path
+            if not SECTIONS.match(path) or not robots.can_fetch(self.user_agent, path):
+                continue
+            if since is not None and lastmod:
+                try:
+                    if (changed := as_utc(lastmod)) is not None and changed <= since:
+                        continue
+                except MappingError:
+                    pass  # an unreadable lastmod: fetch the page
+            if record := self._record(loc, lastmod, alternates or {path.split("/")[1]: loc}):
+                yield record
 
     def _record(self, loc: str, lastmod: str | None, alternates: dict[str, str]) -> SourceRecord | None:
         pages: dict[str, str] = {}
@@ -138,7 +152,7 @@ class ConventionHarvester(HarvesterBase):
         payload = json.dumps({"loc": loc, "lastmod": lastmod, "alternates": alternates, "pages": pages},
                              sort_keys=True, ensure_ascii=False).encode()
         return SourceRecord(source=self.name, key=urlsplit(loc).path, kind=kind, payload=payload, url=loc,
-                            fetched_at=datetime.now(UTC))
+                            fetched_at=datetime.now(UTC), position=loc)
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         data = json.loads(record.payload)

@@ -54,7 +54,8 @@ class FilesHarvester(HarvesterBase):
     def listing_is_complete(self, since: datetime | None) -> bool:
         return True  # the folder is read whole every time
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+        """Every submission in the folder (local: a resumed run reads it again and skips what it wrote)."""
         if not self.folder.is_dir():
             raise SourceError(f"{self.folder}: not a folder of submissions")
         fetched = datetime.now(UTC)

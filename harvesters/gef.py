@@ -116,8 +116,11 @@ class GEFHarvester(HarvesterBase):
     def listing_is_complete(self, since: datetime | None) -> bool:
         return True  # every read is the whole export
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
-        """The whole export: it has no dates to ask for less, but the server may say it has not changed."""
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+        """The whole export: it has no dates to ask for less, but the server may say it has not changed.
+
+        One file has no pages to resume at: a resumed run reads it again and skips what it already wrote.
+        """
         headers = {"Accept": "text/csv"}
         known = (self.validators or {}).get(self.endpoint, {})
         if known.get("etag"):

@@ -14,6 +14,7 @@ import json
 import logging
 import mimetypes
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -97,6 +98,28 @@ def _number(entity: dict, field: str) -> Literal | None:
     return Literal(value, datatype=XSD.decimal)
 
 
+@dataclass(frozen=True)
+class _Page:
+    """The request of one page: what a record's position holds, so a stopped run can fetch it again."""
+
+    entity_set: str
+    url: str
+    params: dict[str, str] | None  # None for a __next link, which carries its own query
+    skip: int
+    order: str | None  # None, "asc" (watermark filter) or "desc" (newest first, stopping at the watermark)
+
+    def encode(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def decode(cls, text: str) -> _Page | None:
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            log.warning("ignoring an unreadable checkpoint position: %.200s", text)
+            return None
+
+
 class InforMEAHarvester(HarvesterBase):
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
 
@@ -131,55 +154,66 @@ class InforMEAHarvester(HarvesterBase):
             params["$orderby"] = f"updated {order}"
         return params
 
-    def _pages(self, entity_set: str, since: datetime | None = None,
-               order: str | None = None) -> Iterator[tuple[str, list[Any]]]:
-        url: str | None = f"{self.endpoint}/{entity_set}"
-        params: dict[str, str] | None = self._params(entity_set, 0, since, order)
-        skip = 0
+    def _pages(self, entity_set: str, since: datetime | None = None, order: str | None = None, *,
+               start: _Page | None = None) -> Iterator[tuple[_Page, list[Any]]]:
+        """The pages of one listing, each with the request that fetched it (from *start* when resuming)."""
+        page = start or _Page(entity_set, f"{self.endpoint}/{entity_set}",
+                              self._params(entity_set, 0, since, order), 0, order)
         seen_urls: set[str] = set()
-        while url is not None:
-            doc = self.client.get_json(url, params=params)
+        while page is not None:
+            doc = self.client.get_json(page.url, params=page.params)
             if not isinstance(doc, dict) or "d" not in doc:
-                raise SourceError(f"{url}: not an OData JSON page (no 'd' member)")
+                raise SourceError(f"{page.url}: not an OData JSON page (no 'd' member)")
             body = doc["d"]
             if isinstance(body, list):
                 rows, next_url = body, None
             elif isinstance(body, dict) and isinstance(body.get("results"), list):
                 rows, next_url = body["results"], body.get("__next")
             else:
-                raise SourceError(f"{url}: 'd' is neither a list nor an object with 'results'")
-            yield url, rows
+                raise SourceError(f"{page.url}: 'd' is neither a list nor an object with 'results'")
+            yield page, rows
             if next_url:
                 if next_url in seen_urls:
-                    raise SourceError(f"{url}: __next points back to a page already read: {next_url}")
+                    raise SourceError(f"{page.url}: __next points back to a page already read: {next_url}")
                 seen_urls.add(next_url)
-                url, params = next_url, None
-            elif len(rows) >= self.page_size and params is not None:
-                skip += len(rows)
-                params = self._params(entity_set, skip, since, order)
+                page = _Page(entity_set, next_url, None, page.skip + len(rows), order)
+            elif len(rows) >= self.page_size and page.params is not None:
+                skip = page.skip + len(rows)
+                page = _Page(entity_set, page.url, self._params(entity_set, skip, since, order), skip, order)
             else:
-                url = None
+                page = None
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
         """The entities of the configured sets; with *since*, those updated after it.
 
         The watermark goes to the server as ``$filter=updated gt datetime'…'``. A provider that refuses
         that filter (some do, sources.md §1.1) is read newest first instead (``$orderby=updated desc``),
-        stopping at the first entity older than the watermark.
+        stopping at the first entity older than the watermark. Each record's position is the request of
+        its page; *resume* (such a position) starts the listing again at that page.
         """
-        for entity_set in self.entity_sets:
+        start = _Page.decode(resume) if resume else None
+        sets = self.entity_sets
+        if start is not None and start.entity_set in sets:
+            sets = sets[sets.index(start.entity_set):]
+        else:
+            start = None
+        for entity_set in sets:
             kind, _, _ = ENTITY_SETS[entity_set]
-            for page_url, row in self._rows(entity_set, since):
+            for page, row in self._rows(entity_set, since, start):
                 if ENTITY_SETS[entity_set][2] is None and not self._concerns_treaties(row):
                     continue
-                yield self._record(entity_set, kind, page_url, row, datetime.now(UTC))
+                yield self._record(entity_set, kind, page, row, datetime.now(UTC))
+            start = None  # only the set where the run stopped resumes mid-way
 
-    def _rows(self, entity_set: str, since: datetime | None) -> Iterator[tuple[str, Any]]:
+    def _rows(self, entity_set: str, since: datetime | None, start: _Page | None) -> Iterator[tuple[_Page, Any]]:
         if since is None:
-            for page_url, rows in self._pages(entity_set):
-                yield from ((page_url, row) for row in rows)
+            for page, rows in self._pages(entity_set, start=start):
+                yield from ((page, row) for row in rows)
             return
-        pages = self._pages(entity_set, since, "asc")
+        if start is not None and start.order == "desc":  # the run had fallen back to newest first
+            yield from self._newest_first(entity_set, since, start)
+            return
+        pages = self._pages(entity_set, since, "asc", start=start)
         try:
             first = next(pages, None)
         except SourceError as exc:
@@ -191,11 +225,12 @@ class InforMEAHarvester(HarvesterBase):
             return
         if first is not None:
             yield from ((first[0], row) for row in first[1])
-            for page_url, rows in pages:
-                yield from ((page_url, row) for row in rows)
+            for page, rows in pages:
+                yield from ((page, row) for row in rows)
 
-    def _newest_first(self, entity_set: str, since: datetime) -> Iterator[tuple[str, Any]]:
-        for page_url, rows in self._pages(entity_set, None, "desc"):
+    def _newest_first(self, entity_set: str, since: datetime,
+                      start: _Page | None = None) -> Iterator[tuple[_Page, Any]]:
+        for page, rows in self._pages(entity_set, None, "desc", start=start):
             for row in rows:
                 updated = row.get("updated") if isinstance(row, dict) else None
                 try:
@@ -204,7 +239,7 @@ class InforMEAHarvester(HarvesterBase):
                     moment = None  # yielded: the mapping quarantines it with its report
                 if moment is not None and moment <= since:
                     return
-                yield page_url, row
+                yield page, row
 
     def still_exists(self, key: str) -> bool:
         """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""
@@ -227,7 +262,7 @@ class InforMEAHarvester(HarvesterBase):
         linked = {t.get("value") for t in _collection(row.get("treaties")) if isinstance(t, dict)}
         return not linked or bool(linked & set(self.treaties))
 
-    def _record(self, entity_set: str, kind: str, page_url: str, row: Any, fetched: datetime) -> SourceRecord:
+    def _record(self, entity_set: str, kind: str, page: _Page, row: Any, fetched: datetime) -> SourceRecord:
         payload = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8")
         if isinstance(row, dict) and isinstance(row.get("id"), str | int) and str(row["id"]).strip():
             key = f"{entity_set}/{str(row['id']).strip()}"
@@ -240,9 +275,9 @@ class InforMEAHarvester(HarvesterBase):
         else:
             # No usable id: keep it under a content key so the mapping quarantines it with a report.
             key = f"{entity_set}/unidentified-{hashlib.sha256(payload).hexdigest()[:16]}"
-            url, modified = page_url, None
+            url, modified = page.url, None
         return SourceRecord(source=self.name, key=key, kind=kind, payload=payload, url=url,
-                            fetched_at=fetched, modified=modified)
+                            fetched_at=fetched, modified=modified, position=page.encode())
 
     # -- mapping --------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ complete listing, after which records the repository no longer lists are tombsto
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +20,8 @@ from lxml import etree
 from rdflib import Literal, URIRef
 from rdflib.namespace import DC
 from sickle import Sickle
-from sickle.oaiexceptions import NoRecordsMatch, OAIError
+from sickle.iterator import OAIItemIterator
+from sickle.oaiexceptions import BadResumptionToken, NoRecordsMatch, OAIError
 
 from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
@@ -29,6 +31,8 @@ from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+
+log = logging.getLogger(__name__)
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -42,11 +46,24 @@ _INVALID_XML_REF = re.compile(r"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124
 REPLACEMENT = "\ufffd"
 
 
+class _PageIterator(OAIItemIterator):
+    """sickle's record iterator, remembering the resumption token that fetched the current page."""
+
+    page_token: str | None = None
+
+    def _next_response(self) -> None:
+        if self.resumption_token and self.resumption_token.token:
+            self.page_token = self.resumption_token.token
+        else:
+            self.page_token = self.params.get("resumptionToken")
+        super()._next_response()
+
+
 class _Sickle(Sickle):
     """sickle speaking through the hub's HTTP client."""
 
     def __init__(self, endpoint: str, client: HttpClient) -> None:
-        super().__init__(endpoint)
+        super().__init__(endpoint, iterator=_PageIterator)
         self.client = client
 
     def _request(self, kwargs: dict[str, Any]) -> Any:
@@ -75,7 +92,10 @@ class OAIHarvester(HarvesterBase):
         self.metadata_prefix = metadata_prefix
         self.set_spec = set_spec
 
-    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+        """The repository's records (``from`` *since*); each record's position is the resumption token of
+        its page, and *resume* (such a token) starts there. A repository that no longer knows the token
+        (they expire) is listed again from the start; what the run already wrote is skipped."""
         sickle = _Sickle(self.endpoint, self.client)
         params: dict[str, str] = {"metadataPrefix": self.metadata_prefix}
         if self.set_spec:
@@ -85,20 +105,31 @@ class OAIHarvester(HarvesterBase):
                 granularity = sickle.Identify().granularity
                 params["from"] = since.astimezone(UTC).strftime(
                     "%Y-%m-%d" if granularity == "YYYY-MM-DD" else "%Y-%m-%dT%H:%M:%SZ")
+            listing = self._listing(sickle, params, resume)
             fetched = datetime.now(UTC)
-            for rec in sickle.ListRecords(ignore_deleted=False, **params):
+            for rec in listing:
                 identifier = rec.header.identifier
                 url = f"{self.endpoint}?" + urlencode({"verb": "GetRecord", "metadataPrefix": self.metadata_prefix,
                                                        "identifier": identifier})
                 yield SourceRecord(source=self.name, key=identifier, kind="document",
                                    payload=rec.raw.encode("utf-8"), url=url, fetched_at=fetched,
-                                   deleted=rec.deleted)
+                                   deleted=rec.deleted, position=listing.page_token)
         except NoRecordsMatch:
             return
         except OAIError as exc:
             raise SourceError(f"{self.endpoint}: OAI-PMH error {type(exc).__name__}: {exc}") from None
         except etree.XMLSyntaxError as exc:
             raise SourceError(f"{self.endpoint}: not well-formed XML: {exc}") from None
+
+    def _listing(self, sickle: _Sickle, params: dict[str, str], resume: str | None) -> _PageIterator:
+        """ListRecords from the start, or from the resumption token *resume* while the repository knows it."""
+        if resume:
+            try:
+                return sickle.ListRecords(ignore_deleted=False, resumptionToken=resume)
+            except BadResumptionToken as exc:
+                log.warning("%s: the checkpoint's resumption token is no longer valid (%s); listing from the "
+                            "start", self.endpoint, exc)
+        return sickle.ListRecords(ignore_deleted=False, **params)
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         if REPLACEMENT.encode() in record.payload:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS runs (
     failed      INTEGER NOT NULL DEFAULT 0,
     duration_s  REAL,
     timings     TEXT,                 -- JSON: seconds spent per stage (fetch, map, validate, store…)
-    error       TEXT
+    error       TEXT,
+    since       TEXT,                 -- the watermark the listing was asked from; NULL: a full listing
+    checkpoint  TEXT                  -- JSON {position, counters, at}: where an interrupted run resumes
 );
 
 CREATE TABLE IF NOT EXISTS meta (
@@ -77,6 +79,9 @@ CREATE TABLE IF NOT EXISTS reports (
     PRIMARY KEY (record_id, severity)
 );
 """
+
+#: Columns added after the first release, with their definitions: added to older catalogs on opening.
+_ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"}}
 
 COUNTERS = ("seen", "added", "updated", "unchanged", "deleted", "quarantined", "failed")
 
@@ -98,6 +103,25 @@ class RunCounters:
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNTERS}
+
+
+@dataclass
+class Checkpoint:
+    """How far a run got: the listing position to resume from and the counters of what was written.
+
+    Saved in the same transaction as the records it accounts for, so the two always agree.
+    """
+
+    position: str | None
+    counters: RunCounters
+
+    def to_json(self) -> str:
+        return json.dumps({"position": self.position, "counters": self.counters.as_dict(), "at": utc_now()})
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        data = json.loads(text)
+        return cls(data["position"], RunCounters(**data["counters"]))
 
 
 @dataclass
@@ -148,33 +172,75 @@ class Catalog:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+    def _write(self, statements: Callable[[], None], run_id: int | None, checkpoint: Checkpoint | None) -> None:
+        """Run *statements* and save *checkpoint* with them, in one transaction."""
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                statements()
+                if checkpoint is not None:
+                    self.db.execute("UPDATE runs SET checkpoint=? WHERE id=?", (checkpoint.to_json(), run_id))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         self.db.close()
 
     # -- runs -----------------------------------------------------------------------------------
 
-    def start_run(self, source: str, endpoint: str) -> int:
+    def start_run(self, source: str, endpoint: str, *, since: datetime | None = None) -> int:
         """Open a run; runs of this source left 'running' by a killed process become 'aborted'."""
         with self._lock:
-            self.db.execute(
-                "UPDATE runs SET status='aborted', error='process ended before the run finished' "
-                "WHERE source=? AND status='running'", (source,))
+            self._abort_orphans(source)
             cur = self.db.execute(
-                "INSERT INTO runs (source, endpoint, started, status) VALUES (?, ?, ?, 'running')",
-                (source, endpoint, utc_now()))
+                "INSERT INTO runs (source, endpoint, started, status, since) VALUES (?, ?, ?, 'running', ?)",
+                (source, endpoint, utc_now(), since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None))
             return int(cur.lastrowid)
+
+    def _abort_orphans(self, source: str) -> None:
+        self.db.execute("UPDATE runs SET status='aborted', error='process ended before the run finished' "
+                        "WHERE source=? AND status='running'", (source,))
+
+    def resumable_run(self, source: str, endpoint: str, *, max_age_h: float) -> dict[str, Any] | None:
+        """The last run of *source*, if it stopped before its end (killed, interrupted or failed) after
+        saving a checkpoint less than *max_age_h* hours ago, against the same endpoint."""
+        run = self.last_run(source)
+        if (run is None or run["status"] not in ("running", "aborted", "failed") or not run["checkpoint"]
+                or run["endpoint"] != endpoint):
+            return None
+        saved = datetime.strptime(json.loads(run["checkpoint"])["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if (datetime.now(UTC) - saved).total_seconds() > max_age_h * 3600:
+            return None
+        return run
+
+    def resume_run(self, run_id: int) -> None:
+        """Reopen a stopped run: it goes on under its own id, so what it already listed counts as listed."""
+        with self._lock:
+            row = self.db.execute("SELECT source FROM runs WHERE id=?", (run_id,)).fetchone()
+            self._abort_orphans(row[0])
+            self.db.execute("UPDATE runs SET status='running', ended=NULL, error=NULL WHERE id=?", (run_id,))
 
     def finish_run(self, run_id: int, *, status: str, complete: bool, counters: RunCounters,
                    duration_s: float, timings: dict[str, float] | None = None, error: str | None = None) -> None:
         sets = ", ".join(f"{c}=?" for c in COUNTERS)
         with self._lock:
             self.db.execute(
-                f"UPDATE runs SET status=?, complete=?, ended=?, duration_s=?, timings=?, error=?, {sets} "
-                f"WHERE id=?",
+                f"UPDATE runs SET status=?, complete=?, ended=?, duration_s=?, timings=?, error=?, {sets}, "
+                f"checkpoint=CASE WHEN ?='completed' THEN NULL ELSE checkpoint END WHERE id=?",
                 (status, int(complete), utc_now(), duration_s,
                  json.dumps({k: round(v, 3) for k, v in (timings or {}).items()}), error,
-                 *counters.as_dict().values(), run_id))
+                 *counters.as_dict().values(), status, run_id))
 
     def run(self, run_id: int) -> dict[str, Any]:
         row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
@@ -209,52 +275,50 @@ class Catalog:
         return out
 
     def mark_seen(self, ids: Iterable[int], run_id: int) -> None:
-        """Note that the listing of *run_id* held these records (one statement per 500 ids)."""
-        ids = list(ids)
-        with self._lock:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                self.db.execute(f"UPDATE records SET seen_run=? WHERE id IN ({','.join('?' * len(chunk))})",
-                                (run_id, *chunk))
+        """Note that the listing of *run_id* held these records."""
+        self._write(lambda: self._mark_seen(list(ids), run_id), run_id, None)
 
-    def save(self, rows: list[RecordRow], run_id: int) -> None:
+    def _mark_seen(self, ids: list[int], run_id: int) -> None:
+        for i in range(0, len(ids), 500):  # one statement per 500 ids
+            chunk = ids[i:i + 500]
+            self.db.execute(f"UPDATE records SET seen_run=? WHERE id IN ({','.join('?' * len(chunk))})",
+                            (run_id, *chunk))
+
+    def save(self, rows: list[RecordRow], run_id: int, *, checkpoint: Checkpoint | None = None) -> None:
         """Write the new state of processed records, and their reports, in one transaction."""
         now = utc_now()
-        with self._lock:
-            self.db.execute("BEGIN")
-            try:
-                for r in rows:
-                    cur = self.db.execute(
-                        """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
-                               raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
-                               graph_hash)
-                           VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
-                           ON CONFLICT (source, source_key) DO UPDATE SET
-                               kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
-                               graph=excluded.graph, content_hash=excluded.content_hash,
-                               raw=excluded.raw, raw_url=excluded.raw_url,
-                               source_modified=excluded.source_modified,
-                               datestamp=CASE WHEN ? THEN excluded.datestamp ELSE records.datestamp END,
-                               sets=CASE WHEN excluded.published THEN excluded.sets ELSE records.sets END,
-                               deleted=CASE WHEN excluded.published THEN 0 ELSE records.deleted END,
-                               published=MAX(records.published, excluded.published),
-                               status=excluded.status, seen_run=excluded.seen_run,
-                               graph_hash=CASE WHEN excluded.published THEN excluded.graph_hash
-                                               ELSE records.graph_hash END
-                           RETURNING id""",
-                        (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
-                         r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
-                         r.graph_hash, int(r.datestamp_moves)))
-                    record_id = cur.fetchone()[0]
-                    self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
-                    self.db.executemany(
-                        "INSERT OR REPLACE INTO reports (record_id, severity, stage, run_id, created, report) "
-                        "VALUES (?,?,?,?,?,?)",
-                        [(record_id, sev, stage, run_id, now, text) for sev, stage, text in r.reports])
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+
+        def statements() -> None:
+            for r in rows:
+                cur = self.db.execute(
+                    """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
+                           raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
+                           graph_hash)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
+                       ON CONFLICT (source, source_key) DO UPDATE SET
+                           kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
+                           graph=excluded.graph, content_hash=excluded.content_hash,
+                           raw=excluded.raw, raw_url=excluded.raw_url,
+                           source_modified=excluded.source_modified,
+                           datestamp=CASE WHEN ? THEN excluded.datestamp ELSE records.datestamp END,
+                           sets=CASE WHEN excluded.published THEN excluded.sets ELSE records.sets END,
+                           deleted=CASE WHEN excluded.published THEN 0 ELSE records.deleted END,
+                           published=MAX(records.published, excluded.published),
+                           status=excluded.status, seen_run=excluded.seen_run,
+                           graph_hash=CASE WHEN excluded.published THEN excluded.graph_hash
+                                           ELSE records.graph_hash END
+                       RETURNING id""",
+                    (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
+                     r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
+                     r.graph_hash, int(r.datestamp_moves)))
+                record_id = cur.fetchone()[0]
+                self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO reports (record_id, severity, stage, run_id, created, report) "
+                    "VALUES (?,?,?,?,?,?)",
+                    [(record_id, sev, stage, run_id, now, text) for sev, stage, text in r.reports])
+
+        self._write(statements, run_id, checkpoint)
 
     def unseen(self, source: str, run_id: int) -> list[KnownRecord]:
         """Live records of *source* that the listing of *run_id* did not contain."""
@@ -267,13 +331,26 @@ class Catalog:
         """The records among *keys* that are not deleted."""
         return [k for k in self.known(source, keys).values() if not k.deleted]
 
-    def tombstone(self, ids: Iterable[int]) -> None:
+    def tombstone(self, ids: Iterable[int], run_id: int) -> None:
         """Mark records deleted at the source; their datestamp moves so harvesters see the deletion."""
+        self._write(lambda: self._tombstone(ids, run_id), run_id, None)
+
+    def _tombstone(self, ids: Iterable[int], run_id: int) -> None:
         now = utc_now()
-        with self._lock:
-            self.db.executemany(
-                "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=? WHERE id=?",
-                ((now, i) for i in ids))
+        self.db.executemany(
+            "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=?, seen_run=? WHERE id=?",
+            ((now, run_id, i) for i in ids))
+
+    def mark_listed(self, run_id: int, *, unchanged: list[int], deleted: list[int],
+                    checkpoint: Checkpoint) -> None:
+        """What one batch of a listing held: records unchanged (seen) and records the source says it
+        deleted (tombstoned), written with the run's checkpoint in one transaction."""
+
+        def statements() -> None:
+            self._mark_seen(unchanged, run_id)
+            self._tombstone(deleted, run_id)
+
+        self._write(statements, run_id, checkpoint)
 
     def raw_records(self, source: str | None = None, *, page: int = 500) -> Iterator[sqlite3.Row]:
         """Stored payloads, for re-mapping without the network (deleted records left out).

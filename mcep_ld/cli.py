@@ -48,13 +48,15 @@ def _print_run(result) -> None:  # noqa: ANN001 - RunResult, imported lazily
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     counts = ", ".join(f"{name} {getattr(result.counters, name)}" for name in COUNTERS)
-    print(f"{result.source}: run {result.run_id} {result.status} in {result.duration_s:.1f} s: {counts}")
+    resumed = " (resumed from its checkpoint)" if result.resumed else ""
+    print(f"{result.source}: run {result.run_id}{resumed} {result.status} in {result.duration_s:.1f} s: {counts}")
     if result.error:
         print(f"{result.source}: error: {result.error}", file=sys.stderr)
 
 
 def harvest_source(settings: Settings, source: str, endpoint: str | None = None, *,
-                   options: dict[str, str] | None = None, full: bool = False):  # noqa: ANN201
+                   options: dict[str, str] | None = None, full: bool = False,
+                   restart: bool = False):  # noqa: ANN201
     """Run one source's harvester into the hub of *settings*; returns the RunResult.
 
     *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
@@ -79,7 +81,7 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
         raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
     harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings), **options)
     with Hub(settings) as hub:
-        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full)
+        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full, restart=restart)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
             raise UsageError("no source is configured with an endpoint (see [sources.NAME] in the README)")
         results = []
         for name in names:  # one failing source does not stop the others
-            results.append(harvest_source(settings, name, full=args.full))
+            results.append(harvest_source(settings, name, full=args.full, restart=args.restart))
             _print_run(results[-1])
         return 0 if all(r.ok for r in results) else 1
     if not args.source:
@@ -108,7 +110,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     if options and args.source != "oai":
         raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
     try:
-        result = harvest_source(settings, args.source, endpoint, options=options, full=args.full)
+        result = harvest_source(settings, args.source, endpoint, options=options, full=args.full,
+                                restart=args.restart)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     _print_run(result)
@@ -301,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help="service root URL (default from config)")
     p.add_argument("--full", action="store_true",
                    help="read the whole listing even where the source could give only what changed")
+    p.add_argument("--restart", action="store_true",
+                   help="start a new run even if the last one stopped early (by default it resumes "
+                        "from its checkpoint)")
     p.add_argument("--name", help="oai: the repository's name in the catalog (default: oai)")
     p.add_argument("--set", help="oai: harvest this set only")
     p.add_argument("--metadata-prefix", help="oai: metadata format (oai_dc)")

@@ -54,6 +54,8 @@ KEYS: dict[str, Key] = {
             "Processes that map and validate records; 0 does it all in the harvesting process."),
         Key("incremental_overlap_s", float, 3600.0,
             "Incremental runs ask for changes since the last completed run's start minus this much."),
+        Key("resume_max_age_h", float, 24.0,
+            "A stopped run resumes from its checkpoint if that is younger than this; else a new run starts."),
         Key("http_timeout_s", float, 30.0, "Connect and read timeout of one source request."),
         Key("http_retries", int, 4, "Retries of a request on connection errors, 5xx and 429."),
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),

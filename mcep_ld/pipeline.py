@@ -19,21 +19,19 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
-import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from harvesters.base import Harvester
-from mcep_ld.catalog import KnownRecord, RecordRow, RunCounters
+from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
-from mcep_ld.mapping.iris import graph_iri, hub_graph_iri, restricted_graph_iri, run_iri
+from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri, run_graph_iri, run_iri
 from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.prepare import Prepared, Preparer, install, prepare_in_worker
 from mcep_ld.records import SourceRecord
-from mcep_ld.terms import named_node, to_ox
+from mcep_ld.terms import ntriples
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +48,25 @@ class RunResult:
     duration_s: float
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    resumed: bool = False  # the run went on from the checkpoint of an earlier, stopped attempt
 
     @property
     def ok(self) -> bool:
         return self.status == "completed"
+
+
+@dataclass(frozen=True)
+class _Resume:
+    """A stopped run to go on with."""
+
+    run_id: int
+    checkpoint: Checkpoint
+    started_at: datetime
+    duration_s: float
+
+
+def _parse_utc(text: str | None) -> datetime | None:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if text else None
 
 
 @dataclass
@@ -78,15 +91,34 @@ class _Clock:
         self._last = now
 
 
+def _first_unwritten(in_flight: deque, listed_to: str | None) -> str | None:
+    """Where a resumed listing must start: at the oldest batch still in the workers, else after what
+    was listed (the last record's page, listed again and skipped)."""
+    return in_flight[0][0][0].record.position if in_flight else listed_to
+
+
 def _batches(items: Iterable[SourceRecord], size: int, clock: _Clock) -> Iterator[list[SourceRecord]]:
+    """*items* in lists of *size*. When the listing fails, what was fetched before still comes as a last,
+    shorter batch, then the error: written and checkpointed, it need not be fetched again on resuming."""
     it = iter(items)
     while True:
         clock.lap("other")
-        batch = list(islice(it, size))
+        batch: list[SourceRecord] = []
+        failure: SourceError | None = None
+        try:
+            for record in it:
+                batch.append(record)
+                if len(batch) >= size:
+                    break
+        except SourceError as exc:
+            failure = exc
         clock.lap("fetch")
-        if not batch:
+        if batch:
+            yield batch
+        if failure is not None:
+            raise failure
+        if len(batch) < size:
             return
-        yield batch
 
 
 class Pipeline:
@@ -99,16 +131,35 @@ class Pipeline:
 
     # -- entry points ---------------------------------------------------------------------------
 
-    def harvest(self, harvester: Harvester, *, full: bool = False) -> RunResult:
+    def harvest(self, harvester: Harvester, *, full: bool = False, restart: bool = False) -> RunResult:
         """A run: read the listing (since the last completed run, where the source can say), process what
-        changed, tombstone what the source deleted and, after a complete listing, what disappeared."""
-        since = None if full else self.hub.catalog.last_complete_run_start(harvester.name)
-        if since is not None:  # an overlap absorbs clock skew; fingerprints skip what comes twice
-            since -= timedelta(seconds=self.settings.incremental_overlap_s)
+        changed, tombstone what the source deleted and, after a complete listing, what disappeared.
+
+        A run of this source that stopped before its end (killed, interrupted, failed) is resumed from its
+        checkpoint, under its own id, unless *restart* is given or it is older than ``resume_max_age_h``;
+        ``full`` resumes only a run that was itself a full listing.
+        """
+        catalog = self.hub.catalog
+        self.hub.store  # noqa: B018 - held by a live process? Then stop here, before reading its runs
+        stopped = None if restart else catalog.resumable_run(harvester.name, harvester.endpoint,
+                                                             max_age_h=self.settings.resume_max_age_h)
+        if stopped is not None and full and stopped["since"] is not None:
+            stopped = None  # an incremental run cannot finish as a full one
+        if stopped is not None:
+            since = _parse_utc(stopped["since"])
+            resume = _Resume(stopped["id"], Checkpoint.from_json(stopped["checkpoint"]),
+                             _parse_utc(stopped["started"]), stopped["duration_s"] or 0.0)
+            log.info("%s: resuming run %d from its checkpoint", harvester.name, resume.run_id)
+        else:
+            since = None if full else catalog.last_complete_run_start(harvester.name)
+            if since is not None:  # an overlap absorbs clock skew; fingerprints skip what comes twice
+                since -= timedelta(seconds=self.settings.incremental_overlap_s)
+            resume = None
         complete = getattr(harvester, "listing_is_complete", lambda since: True)(since)
         if hasattr(harvester, "validators"):  # a source that answers conditional requests
-            harvester.validators = self.hub.catalog.validators(harvester.name)
-        return self._run(harvester, harvester.records(since=since), listing=complete)
+            harvester.validators = catalog.validators(harvester.name)
+        records = harvester.records(since=since, resume=resume.checkpoint.position if resume else None)
+        return self._run(harvester, records, listing=complete, since=since, resume=resume)
 
     def remap(self, harvester: Harvester) -> RunResult:
         """Re-map stored payloads whose fingerprint changed (new mapping, shapes or vocabularies): no network."""
@@ -119,14 +170,18 @@ class Pipeline:
 
     # -- the run --------------------------------------------------------------------------------
 
-    def _run(self, harvester: Harvester, records: Iterable[SourceRecord], *, listing: bool) -> RunResult:
+    def _run(self, harvester: Harvester, records: Iterable[SourceRecord], *, listing: bool,
+             since: datetime | None = None, resume: _Resume | None = None) -> RunResult:
         catalog = self.hub.catalog
         self.hub.store  # noqa: B018 - open it now: a store held by `mcep serve` stops us before any fetching
         self.hub.publish_vocabularies()
-        run_id = catalog.start_run(harvester.name, harvester.endpoint if listing else "remap")
-        counters = RunCounters()
+        if resume is not None:
+            run_id, counters, started_at = resume.run_id, resume.checkpoint.counters, resume.started_at
+            catalog.resume_run(run_id)
+        else:
+            run_id = catalog.start_run(harvester.name, harvester.endpoint if listing else "remap", since=since)
+            counters, started_at = RunCounters(), datetime.now(UTC)
         started = time.monotonic()
-        started_at = datetime.now(UTC)
         status, complete, error = "failed", False, None
         clock = self.clock = _Clock()
         preparer = Preparer(
@@ -144,7 +199,7 @@ class Pipeline:
             if getattr(harvester, "not_modified", False):
                 listing = False  # "304 Not Modified": nothing was listed because nothing changed
             if listing:
-                self._tombstone(harvester.name, self._confirm_gone(harvester, unseen, run_id), counters)
+                self._tombstone(harvester.name, self._confirm_gone(harvester, unseen, run_id), counters, run_id)
                 clock.lap("tombstone")
             else:  # an incremental listing: what the source did not list has not changed, by its word
                 counters.unchanged += len(unseen)
@@ -163,12 +218,13 @@ class Pipeline:
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            duration = time.monotonic() - started
+            duration = time.monotonic() - started + (resume.duration_s if resume else 0.0)
             clock.lap("other")
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
                                duration_s=duration, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
-        return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent))
+        return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
+                         resumed=resume is not None)
 
     def _stream(self, harvester: Harvester, records: Iterable[SourceRecord], run_id: int,
                 counters: RunCounters, preparer: Preparer, pool: ProcessPoolExecutor | None) -> None:
@@ -176,37 +232,51 @@ class Pipeline:
 
         At most ``ingest_workers`` batches are in the workers at once, so memory does not grow with the
         corpus, and fetching and committing in this process overlap with mapping and validation there.
+
+        Every catalog write carries a checkpoint: the listing position of the first record not yet
+        written (the first record of the oldest batch still in a worker), and the counters of what was.
+        A resumed run lists again from there; what it already wrote is skipped without being counted twice.
         """
         # Keys of batches not yet committed; the catalog (seen_run) remembers the rest, so memory stays flat.
         pending: set[str] = set()
         in_flight: deque[tuple[list[_Work], Future | None]] = deque()
-        for batch in _batches(records, self.settings.harvest_batch_records, self.clock):
-            todo = self._triage(harvester, batch, run_id, counters, pending)
-            if not todo:
-                continue
-            if pool is None:
-                self._commit(harvester.name, todo, preparer([w.record for w in todo]), run_id, counters)
-                continue
-            pending.update(w.record.key for w in todo)
-            in_flight.append((todo, pool.submit(prepare_in_worker, [w.record for w in todo])))
-            while len(in_flight) > self.settings.ingest_workers:
-                self._commit_next(harvester.name, in_flight, run_id, counters, pending)
+        listed_to: str | None = None  # the position of the last record listed
+        try:
+            for batch in _batches(records, self.settings.harvest_batch_records, self.clock):
+                listed_to = batch[-1].position
+                todo = self._triage(harvester, batch, run_id, counters, pending,
+                                    _first_unwritten(in_flight, listed_to))
+                if not todo:
+                    continue
+                if pool is None:
+                    prepared = preparer([w.record for w in todo])
+                    self._commit(harvester.name, todo, prepared, run_id, counters, listed_to)
+                    continue
+                pending.update(w.record.key for w in todo)
+                in_flight.append((todo, pool.submit(prepare_in_worker, [w.record for w in todo])))
+                while len(in_flight) > self.settings.ingest_workers:
+                    self._commit_next(harvester.name, in_flight, run_id, counters, pending, listed_to)
+        except SourceError:  # what the source gave before failing is written all the same; the checkpoint moves
+            while in_flight:
+                self._commit_next(harvester.name, in_flight, run_id, counters, pending, listed_to)
+            raise
         while in_flight:
-            self._commit_next(harvester.name, in_flight, run_id, counters, pending)
+            self._commit_next(harvester.name, in_flight, run_id, counters, pending, listed_to)
 
     def _commit_next(self, source: str, in_flight: deque, run_id: int, counters: RunCounters,
-                     pending: set[str]) -> None:
+                     pending: set[str], listed_to: str | None) -> None:
         todo, future = in_flight.popleft()
         prepared = future.result()
         self.clock.lap("wait for workers")
-        self._commit(source, todo, prepared, run_id, counters)
+        self._commit(source, todo, prepared, run_id, counters, _first_unwritten(in_flight, listed_to))
         pending.difference_update(w.record.key for w in todo)
 
     def _triage(self, harvester: Harvester, batch: list[SourceRecord], run_id: int,
-                counters: RunCounters, pending: set[str]) -> list[_Work]:
+                counters: RunCounters, pending: set[str], resume_at: str | None) -> list[_Work]:
         """Skip duplicates and what is unchanged (same payload, mapping, shapes, vocabularies); return the rest.
 
-        A key listed twice in one run (pages that shift under the harvester) counts once: the first wins.
+        A key listed twice in one run (pages that shift under the harvester, a resumed run listing a page
+        again) counts once: the first wins. Records to prepare are counted as seen when committed.
         """
         catalog = self.hub.catalog
         known = catalog.known(harvester.name, (r.key for r in batch))
@@ -214,34 +284,43 @@ class Pipeline:
         todo: list[_Work] = []
         unchanged: list[int] = []
         deleted: list[KnownRecord] = []
+        gone_already: list[int] = []
         in_batch: set[str] = set()
         for r in batch:
             k = known.get(r.key)
             if r.key in in_batch or r.key in pending or (k is not None and k.seen_run == run_id):
                 continue
             in_batch.add(r.key)
-            counters.seen += 1
-            if r.deleted:
-                if k is not None and not k.deleted:
-                    deleted.append(k)
+            if r.deleted:  # a deletion of a record the hub never held is no news: not counted
+                if k is not None:
+                    counters.seen += 1
+                    if k.deleted:
+                        gone_already.append(k.id)
+                    else:
+                        deleted.append(k)
                 continue
             fp = r.fingerprint(version)
             if k is not None and k.content_hash == fp and not k.deleted:
+                counters.seen += 1
                 unchanged.append(k.id)
             else:
                 todo.append(_Work(r, fp, k))
         self.clock.lap("fingerprint")
-        self._tombstone(harvester.name, deleted, counters)
-        if unchanged:
-            catalog.mark_seen(unchanged, run_id)
-            counters.unchanged += len(unchanged)
+        # The resume point must come before this batch's records that are about to go to the workers.
+        if todo and resume_at == batch[-1].position:
+            resume_at = todo[0].record.position
+        self._drop_graphs(harvester.name, deleted)  # the store first, as in _commit
+        counters.unchanged += len(unchanged)
+        counters.deleted += len(deleted)
+        catalog.mark_listed(run_id, unchanged=unchanged + gone_already, deleted=[k.id for k in deleted],
+                            checkpoint=Checkpoint(resume_at, counters))
         self.clock.lap("catalog")
         if self.progress:
             self.progress(counters)
         return todo
 
     def _commit(self, source: str, todo: list[_Work], prepared: list[Prepared], run_id: int,
-                counters: RunCounters) -> None:
+                counters: RunCounters, resume_at: str | None) -> None:
         """Write prepared records: the store first, the catalog second (see the module docstring)."""
         public: dict[str, list[str]] = {}
         restricted: dict[str, list[str]] = {}
@@ -249,6 +328,7 @@ class Pipeline:
         base = self.settings.base_uri
         for w, p in zip(todo, prepared, strict=True):
             r = w.record
+            counters.seen += 1
             graph = graph_iri(base, source, r.key)
             moves = False
             if p.publishable:
@@ -278,7 +358,7 @@ class Pipeline:
             self.hub.store.public.replace_graphs(public)
             self.hub.store.restricted.replace_graphs(restricted)
         self.clock.lap("store")
-        self.hub.catalog.save(rows, run_id)
+        self.hub.catalog.save(rows, run_id, checkpoint=Checkpoint(resume_at, counters))
         self.clock.lap("catalog")
         if self.progress:
             self.progress(counters)
@@ -302,23 +382,28 @@ class Pipeline:
                         harvester.name, len(present))
         return [k for k in unseen if k.id not in set(present)]
 
-    def _tombstone(self, source: str, gone: list[KnownRecord], counters: RunCounters) -> None:
+    def _tombstone(self, source: str, gone: list[KnownRecord], counters: RunCounters, run_id: int) -> None:
+        if not gone:
+            return
+        # Store first: a crash here leaves catalog rows that the next complete run tombstones again.
+        self._drop_graphs(source, gone)
+        counters.deleted += len(gone)
+        self.hub.catalog.tombstone((k.id for k in gone), run_id)
+
+    def _drop_graphs(self, source: str, gone: list[KnownRecord]) -> None:
         if not gone:
             return
         base = self.settings.base_uri
-        # Store first: a crash here leaves catalog rows that the next complete run tombstones again.
         self.hub.store.public.drop_graphs(k.graph for k in gone)
         self.hub.store.restricted.drop_graphs(
             k.graph.replace(f"{base}graph/", f"{base}graph/restricted/", 1) for k in gone)
-        self.hub.catalog.tombstone(k.id for k in gone)
-        counters.deleted += len(gone)
 
     def _record_run(self, run_id: int, harvester: Harvester, started_at: datetime, status: str,
                     counters: RunCounters) -> None:
-        """The run as a PROV activity in the hub graph, so runs can be queried like everything else."""
+        """The run as a PROV activity in its own graph, so runs can be queried like everything else; a resumed
+        run replaces what its earlier attempt wrote."""
         base = self.settings.base_uri
         run = run_iri(base, run_id)
-        g = named_node(hub_graph_iri(base))
         now = Literal(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
         start = Literal(started_at.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
         triples = [
@@ -333,6 +418,7 @@ class Pipeline:
         for name, value in counters.as_dict().items():
             triples.append((run, MCEP[f"records{name.title()}"], Literal(value)))
         try:
-            self.hub.store.public.add_quads([ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in triples])
+            self.hub.store.public.replace_graphs(
+                {run_graph_iri(base, run_id): [f"{ntriples(s)} {ntriples(p)} {ntriples(o)}" for s, p, o in triples]})
         except Exception:  # noqa: BLE001 - the catalog already holds the run; this copy is a convenience
             log.exception("could not record run %d in the store", run_id)

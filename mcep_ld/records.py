@@ -32,6 +32,9 @@ class SourceRecord:
     fetched_at: datetime
     modified: datetime | None = None
     deleted: bool = False  # the source says this record was deleted (an OAI-PMH deleted header)
+    #: Where the listing can be resumed so that this record comes again (its page, as the harvester
+    #: encodes it); None where the source cannot resume mid-listing (a CSV export, a folder).
+    position: str | None = None
 
     def fingerprint(self, mapping_version: str) -> str:
         """Hash of payload and mapping version: equal fingerprints mean nothing to redo."""

@@ -65,6 +65,7 @@ class SampleServer:
         self.requests: list[str] = []
         self.page_delay_s = page_delay_s
         self.oai_page_size = 5
+        self.oai_token_epoch = 0  # in every resumption token; raise it and earlier tokens have expired
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
         self.conditional = True  # static files answer If-None-Match with 304
         self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
@@ -178,6 +179,9 @@ class SampleServer:
             docs = [d for d in docs if "version_s" not in d]
         if m := re.search(r"updatedDate_dt:\[(\S+) TO \*\]", q):
             docs = [d for d in docs if d.get("updatedDate_dt", "") >= m.group(1)]
+        if m := re.search(r'\bid:\["((?:[^"\\]|\\.)*)" TO \*\]', q):
+            low = re.sub(r"\\(.)", r"\1", m.group(1))
+            docs = [d for d in docs if str(d.get("id", "")) >= low]
         field, _, direction = query.get("sort", "id asc").partition(" ")
         docs.sort(key=lambda d: str(d.get(field, "")), reverse=direction == "desc")
         start, rows = int(query.get("start", "0")), int(query.get("rows", "10"))
@@ -244,10 +248,12 @@ class SampleServer:
         request.set("verb", verb)
         if token := query.get("resumptionToken"):
             try:
-                offset_text, prefix, set_spec, since, until = token.split("|")
+                epoch, offset_text, prefix, set_spec, since, until = token.split("|")
                 offset = int(offset_text)
             except ValueError:
                 return error("badResumptionToken", "unknown token")
+            if int(epoch) != self.oai_token_epoch:
+                return error("badResumptionToken", "the token has expired")
         else:
             offset, prefix = 0, query.get("metadataPrefix", "")
             set_spec, since, until = query.get("set", ""), query.get("from", ""), query.get("until", "")
@@ -273,7 +279,8 @@ class SampleServer:
             more = offset + self.oai_page_size < len(chosen)
             rt = etree.SubElement(listing, f"{{{OAI}}}resumptionToken", completeListSize=str(len(chosen)),
                                   cursor=str(offset))
-            rt.text = f"{offset + self.oai_page_size}|{prefix}|{set_spec}|{since}|{until}" if more else ""
+            rt.text = (f"{self.oai_token_epoch}|{offset + self.oai_page_size}|{prefix}|{set_spec}|{since}|{until}"
+                       if more else "")
         return tostring(root)
 
     def _static(self, raw_path: str) -> Path | None:

@@ -41,9 +41,9 @@ def restricted_graph_iri(base_uri: str, source: str, source_key: str) -> str:
     return f"{base_uri}graph/restricted/{source}/{quote(source_key, safe='')}"
 
 
-def hub_graph_iri(base_uri: str) -> str:
-    """The graph of the hub's own metadata: harvest runs as PROV activities."""
-    return f"{base_uri}graph/hub"
+def run_graph_iri(base_uri: str, run_id: int) -> str:
+    """The graph of one harvest run, described as a PROV activity (the hub's own metadata)."""
+    return f"{base_uri}graph/hub/run/{run_id}"
 
 
 def vocab_graph_iri(base_uri: str, scheme: str) -> str:
