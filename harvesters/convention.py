@@ -75,6 +75,7 @@ class ConventionHarvester(HarvesterBase):
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         self.user_agent = settings.http_user_agent
+        self.validators: dict[str, dict[str, str]] | None = None  # given by the pipeline, kept per URL
 
     def _local(self, url: str) -> str:
         """Where to fetch *url*: its path under the configured endpoint."""
@@ -92,10 +93,19 @@ class ConventionHarvester(HarvesterBase):
         robots.parse(text.splitlines())
         return robots
 
+    def _get(self, url: str) -> bytes | None:
+        """The body of *url*; None when the server says it has not changed since the last run (304)."""
+        resp = self.client.get_if_changed(url, self.validators)
+        return None if resp is None else resp.content
+
     def _sitemap_urls(self, url: str, depth: int = 0) -> Iterator[tuple[str, str | None, dict[str, str]]]:
-        """(loc, lastmod, {hreflang: href}) of every page of a sitemap or sitemap index."""
+        """(loc, lastmod, {hreflang: href}) of every page of a sitemap or sitemap index; nothing from a
+        sitemap that has not changed since the last run."""
+        body = self._get(self._local(url))
+        if body is None:
+            return
         try:
-            root = etree.fromstring(self.client.get(self._local(url)).content)
+            root = etree.fromstring(body)
         except etree.XMLSyntaxError as exc:
             raise SourceError(f"{url}: not a sitemap: {exc}") from None
         if root.tag == f"{{{SITEMAP}}}sitemapindex" and depth < 3:
@@ -116,8 +126,12 @@ class ConventionHarvester(HarvesterBase):
         """The document and decision pages of the sitemap (those whose ``lastmod`` is after *since*).
 
         A record's position is its page's URL; *resume* (such a URL) starts the listing at that entry of
-        the sitemap, or at its beginning if the page is no longer listed.
+        the sitemap, or at its beginning if the page is no longer listed. Incremental runs ask for the
+        sitemaps and pages conditionally (ETag, Last-Modified): a page whose ``lastmod`` moved but whose
+        server says it has not changed is not listed, as if its date had not moved.
         """
+        if since is None and self.validators is not None:
+            self.validators.clear()  # a full run fetches everything (and keeps the new validators)
         robots = self._robots()
         sitemaps = robots.site_maps() or [f"{self.endpoint}/sitemap.xml"]
         entries = [entry for sitemap in sitemaps for entry in self._sitemap_urls(sitemap)]
@@ -141,9 +155,14 @@ class ConventionHarvester(HarvesterBase):
                 yield record
 
     def _record(self, loc: str, lastmod: str | None, alternates: dict[str, str]) -> SourceRecord | None:
+        bodies = {lang: self._get(self._local(href)) for lang, href in alternates.items()}
+        if all(body is None for body in bodies.values()):
+            return None  # no language version changed
         pages: dict[str, str] = {}
-        for lang, href in alternates.items():
-            pages[lang] = self.client.get(self._local(href)).content.decode("utf-8", errors="replace")
+        for lang, body in bodies.items():
+            if body is None:  # this version did not change, but the record is made of all of them
+                body = self.client.get(self._local(alternates[lang])).content
+            pages[lang] = body.decode("utf-8", errors="replace")
         first = pages.get("en") or next(iter(pages.values()))
         found = natural_key(page_title(first))
         if found is None:

@@ -121,19 +121,10 @@ class GEFHarvester(HarvesterBase):
 
         One file has no pages to resume at: a resumed run reads it again and skips what it already wrote.
         """
-        headers = {"Accept": "text/csv"}
-        known = (self.validators or {}).get(self.endpoint, {})
-        if known.get("etag"):
-            headers["If-None-Match"] = known["etag"]
-        if known.get("last_modified"):
-            headers["If-Modified-Since"] = known["last_modified"]
-        resp = self.client.get(self.endpoint, headers=headers)
-        if resp.status_code == 304:
+        resp = self.client.get_if_changed(self.endpoint, self.validators, headers={"Accept": "text/csv"})
+        if resp is None:
             self.not_modified = True
             return
-        if self.validators is not None:
-            self.validators[self.endpoint] = {k: v for k, v in (("etag", resp.headers.get("ETag")),
-                                              ("last_modified", resp.headers.get("Last-Modified"))) if v}
         text = resp.content.decode("utf-8-sig", errors="replace")
         reader = csv.reader(io.StringIO(text))
         try:

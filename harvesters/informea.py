@@ -132,6 +132,7 @@ class InforMEAHarvester(HarvesterBase):
         self.treaties: list[str] = conf["treaties"]
         self.entity_sets: list[str] = conf["entity_sets"]
         self.page_size: int = conf["page_size_records"]
+        self._unserved: set[tuple[str, str]] = set()  # (entity set, property) whose deferred links 404
         unknown = [s for s in self.entity_sets if s not in ENTITY_SETS]
         if unknown:
             raise ValueError(f"sources.informea.entity_sets: unknown entity set(s) {unknown}; "
@@ -202,6 +203,7 @@ class InforMEAHarvester(HarvesterBase):
             for page, row in self._rows(entity_set, since, start):
                 if ENTITY_SETS[entity_set][2] is None and not self._concerns_treaties(row):
                     continue
+                row = self._follow_deferred(entity_set, row)
                 yield self._record(entity_set, kind, page, row, datetime.now(UTC))
             start = None  # only the set where the run stopped resumes mid-way
 
@@ -240,6 +242,48 @@ class InforMEAHarvester(HarvesterBase):
                 if moment is not None and moment <= since:
                     return
                 yield page, row
+
+    def _follow_deferred(self, entity_set: str, row: Any) -> Any:
+        """The navigation properties the mapping reads, fetched where they came as ``__deferred`` links
+        (a provider that ignores ``$expand``) and put in place as ``{"results": [...]}``, so the stored payload
+        is the one an expanding provider sends.
+
+        A deferred URI is followed on the configured endpoint (providers behind proxies publish their
+        internal host name in it). A provider that does not serve navigation links (404, 501) leaves the
+        property deferred: the record maps without it (a missing title then quarantines it).
+        """
+        if not isinstance(row, dict):
+            return row
+        resolved: dict[str, Any] | None = None
+        for prop in ENTITY_SETS[entity_set][1].split(","):
+            value = row.get(prop)
+            link = value.get("__deferred") if isinstance(value, dict) else None
+            uri = link.get("uri") if isinstance(link, dict) else None
+            at = uri.find(f"/{entity_set}(") if isinstance(uri, str) else -1
+            if at < 0:
+                continue
+            try:
+                doc = self.client.get_json(self.endpoint + uri[at:], params={"$format": "json"})
+            except SourceError as exc:
+                if exc.status not in (404, 501):
+                    raise
+                if (entity_set, prop) not in self._unserved:
+                    self._unserved.add((entity_set, prop))
+                    log.warning("%s: %s/%s comes deferred and its link is not served (%s); mapped without it",
+                                self.endpoint, entity_set, prop, exc)
+                continue
+            body = doc.get("d") if isinstance(doc, dict) else None
+            if isinstance(body, dict) and isinstance(body.get("results"), list):
+                items = body["results"]
+            elif isinstance(body, list):
+                items = body
+            elif isinstance(body, dict):  # a single-valued navigation property
+                items = [body]
+            else:
+                raise SourceError(f"{self.endpoint + uri[at:]}: not an OData JSON answer (no 'd' member)")
+            resolved = resolved if resolved is not None else dict(row)
+            resolved[prop] = {"results": items}
+        return resolved if resolved is not None else row
 
     def still_exists(self, key: str) -> bool:
         """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""

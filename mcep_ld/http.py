@@ -122,6 +122,29 @@ class HttpClient:
             self.sleep(delay)
             attempt += 1
 
+    def get_if_changed(self, url: str, validators: dict[str, dict[str, str]] | None, *,
+                       headers: dict[str, str] | None = None) -> requests.Response | None:
+        """GET *url* conditionally: ``If-None-Match`` / ``If-Modified-Since`` from what *validators* (URL →
+        ``{"etag", "last_modified"}``) holds for it. None when the server answers 304 Not Modified; else the
+        response, its new validators put in *validators*. With *validators* None, a plain GET."""
+        known = (validators or {}).get(url, {})
+        headers = dict(headers or {})
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        resp = self.get(url, headers=headers)
+        if resp.status_code == 304:
+            return None
+        if validators is not None:
+            fresh = {k: v for k, v in (("etag", resp.headers.get("ETag")),
+                                       ("last_modified", resp.headers.get("Last-Modified"))) if v}
+            if fresh:
+                validators[url] = fresh
+            else:
+                validators.pop(url, None)
+        return resp
+
     def get_json(self, url: str, *, params: dict[str, str] | None = None) -> Any:
         """GET a JSON document. A body that is not JSON (an HTML error page served with 200, a truncated
         answer) is asked for again like a 5xx, then reported as a SourceError: never taken for data."""

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from lxml import etree
 
@@ -67,6 +67,7 @@ class SampleServer:
         self.oai_page_size = 5
         self.oai_token_epoch = 0  # in every resumption token; raise it and earlier tokens have expired
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
+        self.odata_ignores_expand = False  # navigation collections come as __deferred links, as some send them
         self.conditional = True  # static files answer If-None-Match with 304
         self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
         server = self
@@ -295,12 +296,24 @@ class SampleServer:
         return 200, path.read_bytes(), _MEDIA_TYPES.get(path.suffix, "application/octet-stream" if path.suffix
                                                          else "text/html; charset=utf-8")
 
+    def _deferring(self, entity_set: str, row: Any) -> Any:
+        """*row* as a provider that ignores ``$expand`` sends it: collections as ``__deferred`` links."""
+        if not self.odata_ignores_expand or not isinstance(row, dict):
+            return row
+        out = dict(row)
+        for name, value in row.items():
+            if isinstance(value, list) or isinstance(value, dict) and "results" in value:
+                key = quote(str(row.get("id")), safe="")
+                out[name] = {"__deferred": {"uri": f"{self.informea_endpoint}/{entity_set}('{key}')/{name}"}}
+        return out
+
     def _odata(self, raw_path: str) -> tuple[int, bytes, str]:
         parts = urlsplit(raw_path)
         segments = [unquote(s) for s in parts.path.split("/") if s]
-        if len(segments) != 2:
+        if len(segments) not in (2, 3):
             return 404, b"not found", "text/plain"
         entity_set, _, entity_key = segments[1].partition("(")
+        navigation = segments[2] if len(segments) == 3 else None
         path = self.root / "informea" / f"{entity_set}.json"
         if not path.is_file():
             return 404, b"no such entity set", "text/plain"
@@ -308,12 +321,22 @@ class SampleServer:
         doc = json.loads(path.read_text(encoding="utf-8"))
         body = doc["d"]
         rows = body if isinstance(body, list) else body["results"]
-        if entity_key:  # one entity by key: Decisions('id')
-            wanted = entity_key.rstrip(")").strip("'")
+        if entity_key:  # one entity by key, Decisions('id') or Decisions(guid'id'), or its navigation property
+            wanted = entity_key.rstrip(")").removeprefix("guid").strip("'")
             found = [r for r in rows if isinstance(r, dict) and str(r.get("id")) == wanted]
+            not_found = b'{"error": {"message": {"value": "Resource not found"}}}'
             if not found:
-                return 404, b'{"error": {"message": {"value": "Resource not found"}}}', "application/json"
-            return 200, json.dumps({"d": found[0]}, ensure_ascii=False).encode(), "application/json;charset=utf-8"
+                return 404, not_found, "application/json"
+            if navigation is None:
+                answer: Any = {"d": self._deferring(entity_set, found[0])}
+            else:
+                value = found[0].get(navigation)
+                if not isinstance(value, list) and not (isinstance(value, dict) and "results" in value):
+                    return 404, not_found, "application/json"  # absent, or deferred in the file itself
+                answer = {"d": {"results": value if isinstance(value, list) else value["results"]}}
+            return 200, json.dumps(answer, ensure_ascii=False).encode(), "application/json;charset=utf-8"
+        if navigation is not None:
+            return 404, b"not found", "text/plain"
         if (flt := query.get("$filter")) and (treaties := _TREATY.findall(flt)):
             rows = [r for r in rows if not isinstance(r, dict) or r.get("treaty") in treaties]
         if flt and (since := _UPDATED_GT.search(flt)):
@@ -327,7 +350,7 @@ class SampleServer:
                           reverse=order.endswith("desc"))
         skip = int(query.get("$skip", "0"))
         top = int(query.get("$top", str(len(rows) or 1)))
-        page = rows[skip: skip + top]
+        page = [self._deferring(entity_set, r) for r in rows[skip: skip + top]]
         if isinstance(body, list):
             out: dict[str, Any] = {"d": page}
         else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from harvesters.convention import ConventionHarvester, natural_key
@@ -15,10 +18,10 @@ from mcep_ld.sample_server import SampleServer
 BASE = "http://localhost:8000/"
 
 
-def harvest(hub: Hub, server: SampleServer) -> RunResult:
+def harvest(hub: Hub, server: SampleServer, *, full: bool = False) -> RunResult:
     h = ConventionHarvester(endpoint=server.file_url("convention"), settings=hub.settings,
                             client=HttpClient.from_settings(hub.settings))
-    return Pipeline(hub).harvest(h)
+    return Pipeline(hub).harvest(h, full=full)
 
 
 @pytest.mark.parametrize("title, expected", [
@@ -76,3 +79,38 @@ def test_incremental_runs_fetch_only_pages_modified_since(hub: Hub, server: Samp
     again = harvest(hub, server)
     assert again.ok and again.counters.seen == 0 and again.counters.unchanged == 7
     assert sorted(server.requests) == ["/convention/robots.txt", "/convention/sitemap.xml"]
+
+
+def test_incremental_runs_ask_conditionally(hub: Hub, server: SampleServer, samples: Path) -> None:
+    """A page whose lastmod moved but whose server answers 304 is not fetched again, nor listed."""
+    page = "/convention/en/decisions/mc-4-6-mercury-waste-thresholds"
+    sitemap = samples / "convention" / "sitemap.xml"
+    assert harvest(hub, server).counters.added == 7
+
+    def touch(lastmod: str) -> None:  # the CMS re-saves the page: its lastmod moves
+        text = sitemap.read_text(encoding="utf-8")
+        at = text.index("mc-4-6-mercury-waste-thresholds</loc>")
+        end = text.index("</lastmod>", at)
+        start = text.index("<lastmod>", at) + len("<lastmod>")
+        sitemap.write_text(text[:start] + lastmod + text[end:], encoding="utf-8")
+
+    touch(_soon())
+    server.requests.clear()
+    again = harvest(hub, server)
+    assert server.requests.count(page) == 1  # asked with If-None-Match, answered 304
+    assert again.ok and (again.counters.seen, again.counters.unchanged) == (0, 7)
+
+    html = samples / page.lstrip("/")
+    html.write_text(html.read_text(encoding="utf-8").replace("</h1>", " (corrected)</h1>", 1), encoding="utf-8")
+    touch(_soon(seconds=2))
+    changed = harvest(hub, server)
+    assert (changed.counters.seen, changed.counters.updated) == (1, 1)
+
+    server.requests.clear()
+    full = harvest(hub, server, full=True)  # a full run fetches every page
+    assert full.counters.seen == 7 and page in server.requests
+
+
+def _soon(seconds: int = 1) -> str:
+    """A lastmod just after now: later than the last run's start, as a CMS save would make it."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S+00:00")

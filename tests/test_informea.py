@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -147,3 +149,44 @@ def test_a_listing_that_shifts_between_pages_deletes_nothing(tmp_path: Path, sam
         again = Pipeline(hub).harvest(harvester, full=True)
         assert again.counters.deleted == 1
         assert hub.catalog.record("informea", f"Decisions/{removed}")["deleted"] == 1
+
+
+def test_deferred_navigation_is_followed_when_a_provider_ignores_expand(tmp_path: Path, samples: Path) -> None:
+    """Collections sent as __deferred links are fetched: the records come out as from an expanding provider."""
+    states = {}
+    for ignores in (False, True):
+        settings = make_settings(tmp_path / f"data-{ignores}")
+        settings.sources["informea"] = {"entity_sets": ["Decisions", "Documents"]}
+        with SampleServer(samples) as srv, Hub(settings) as hub:
+            srv.odata_ignores_expand = ignores
+            harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                          client=HttpClient.from_settings(settings))
+            result = Pipeline(hub).harvest(harvester)
+            assert result.ok, result.error
+            followed = [r for r in srv.requests if re.search(r"\('[^']+'\)/(title|keywords|files)\?", unquote(r))]
+            assert bool(followed) == ignores
+            states[ignores] = (result.counters, hub.catalog.db.execute(
+                "SELECT source_key, content_hash, graph_hash, status FROM records ORDER BY source_key").fetchall())
+    assert states[True] == states[False]
+
+
+def test_deferred_links_a_provider_does_not_serve_leave_the_record_without_them(
+        tmp_path: Path, samples: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = samples / "informea" / "Decisions.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    row = doc["d"]["results"][1]
+    # The form of the BRS v1 service: an internal host name, keywords not expanded, no navigation served.
+    row["keywords"] = {"__deferred": {"uri": f"http://internal.example/Decisions.svc/Decisions(guid'{row['id']}')"
+                                              "/keywords"}}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    settings.sources["informea"] = {"entity_sets": ["Decisions"]}
+    with SampleServer(samples) as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        result = Pipeline(hub).harvest(harvester)
+        assert result.ok and result.counters.failed == 0
+        # Asked on the configured endpoint, never on the host named in the link.
+        assert any(f"/informea.svc/Decisions(guid'{row['id']}')/keywords" in unquote(r) for r in srv.requests)
+        assert hub.catalog.record("informea", f"Decisions/{row['id']}")["status"] == "valid"
+    assert "keywords comes deferred and its link is not served" in caplog.text
