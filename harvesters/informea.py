@@ -250,7 +250,8 @@ class InforMEAHarvester(HarvesterBase):
 
         A deferred URI is followed on the configured endpoint (providers behind proxies publish their
         internal host name in it). A provider that does not serve navigation links (404, 501) leaves the
-        property deferred: the record maps without it (a missing title then quarantines it).
+        property deferred, and is not asked for it again in this run: records map without it (a missing
+        title then quarantines them).
         """
         if not isinstance(row, dict):
             return row
@@ -260,17 +261,16 @@ class InforMEAHarvester(HarvesterBase):
             link = value.get("__deferred") if isinstance(value, dict) else None
             uri = link.get("uri") if isinstance(link, dict) else None
             at = uri.find(f"/{entity_set}(") if isinstance(uri, str) else -1
-            if at < 0:
+            if at < 0 or (entity_set, prop) in self._unserved:
                 continue
             try:
                 doc = self.client.get_json(self.endpoint + uri[at:], params={"$format": "json"})
             except SourceError as exc:
                 if exc.status not in (404, 501):
                     raise
-                if (entity_set, prop) not in self._unserved:
-                    self._unserved.add((entity_set, prop))
-                    log.warning("%s: %s/%s comes deferred and its link is not served (%s); mapped without it",
-                                self.endpoint, entity_set, prop, exc)
+                self._unserved.add((entity_set, prop))  # not asked again in this run
+                log.warning("%s: %s/%s comes deferred and its link is not served (%s); records are mapped "
+                            "without it", self.endpoint, entity_set, prop, exc)
                 continue
             body = doc.get("d") if isinstance(doc, dict) else None
             if isinstance(body, dict) and isinstance(body.get("results"), list):

@@ -68,6 +68,7 @@ class SampleServer:
         self.oai_token_epoch = 0  # in every resumption token; raise it and earlier tokens have expired
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
         self.odata_ignores_expand = False  # navigation collections come as __deferred links, as some send them
+        self.odata_serves_navigation = True  # False: Set('id')/property answers 404, as old WCF services do
         self.conditional = True  # static files answer If-None-Match with 304
         self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
         server = self
@@ -331,9 +332,11 @@ class SampleServer:
                 answer: Any = {"d": self._deferring(entity_set, found[0])}
             else:
                 value = found[0].get(navigation)
-                if not isinstance(value, list) and not (isinstance(value, dict) and "results" in value):
-                    return 404, not_found, "application/json"  # absent, or deferred in the file itself
-                answer = {"d": {"results": value if isinstance(value, list) else value["results"]}}
+                if not self.odata_serves_navigation or not isinstance(value, dict | list):
+                    return 404, not_found, "application/json"
+                # Deferred in the file itself: nothing behind the link, an empty collection (as Olingo answers).
+                items = value.get("results", []) if isinstance(value, dict) else value
+                answer = {"d": {"results": items}}
             return 200, json.dumps(answer, ensure_ascii=False).encode(), "application/json;charset=utf-8"
         if navigation is not None:
             return 404, b"not found", "text/plain"

@@ -245,8 +245,7 @@ def decisions() -> dict:
             "meetingId": uid(meeting), "meetingTitle": m[1],
             "meetingUrl": f"https://mercuryconvention.org/en/meetings/{meeting}", "displayOrder": i + 1,
             "title": texts(T[topic], uri, "title") if topic else {"results": []},
-            "longTitle": {"__deferred": {"uri": f"{uri}/longTitle"}},
-            "summary": {"results": []}, "content": {"__deferred": {"uri": f"{uri}/content"}},
+            "longTitle": {"results": []}, "summary": {"results": []}, "content": {"results": []},
             "keywords": {"results": [{"namespace": "https://www.informea.org/terms/", "term": k}
                                      for k in KEYWORDS.get(topic or "", [])]},
             "files": {"results": [
