@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -174,6 +175,7 @@ class InforMEAHarvester(HarvesterBase):
                 raise SourceError(f"{page.url}: 'd' is neither a list nor an object with 'results'")
             yield page, rows
             if next_url:
+                next_url = self._on_endpoint(next_url, entity_set) or next_url
                 if next_url in seen_urls:
                     raise SourceError(f"{page.url}: __next points back to a page already read: {next_url}")
                 seen_urls.add(next_url)
@@ -243,6 +245,12 @@ class InforMEAHarvester(HarvesterBase):
                     return
                 yield page, row
 
+    def _on_endpoint(self, url: str, entity_set: str) -> str | None:
+        """*url* (a ``__next`` or ``__deferred`` link) moved onto the configured endpoint: providers behind
+        proxies write their internal host name in links. None when it does not name *entity_set*."""
+        match = re.search(rf"/{re.escape(entity_set)}(?=[(?/]|$)", url)
+        return self.endpoint + url[match.start():] if match else None
+
     def _follow_deferred(self, entity_set: str, row: Any) -> Any:
         """The navigation properties the mapping reads, fetched where they came as ``__deferred`` links
         (a provider that ignores ``$expand``) and put in place as ``{"results": [...]}``, so the stored payload
@@ -260,11 +268,11 @@ class InforMEAHarvester(HarvesterBase):
             value = row.get(prop)
             link = value.get("__deferred") if isinstance(value, dict) else None
             uri = link.get("uri") if isinstance(link, dict) else None
-            at = uri.find(f"/{entity_set}(") if isinstance(uri, str) else -1
-            if at < 0 or (entity_set, prop) in self._unserved:
+            url = self._on_endpoint(uri, entity_set) if isinstance(uri, str) else None
+            if url is None or (entity_set, prop) in self._unserved:
                 continue
             try:
-                doc = self.client.get_json(self.endpoint + uri[at:], params={"$format": "json"})
+                doc = self.client.get_json(url, params={"$format": "json"})
             except SourceError as exc:
                 if exc.status not in (404, 501):
                     raise
@@ -280,7 +288,7 @@ class InforMEAHarvester(HarvesterBase):
             elif isinstance(body, dict):  # a single-valued navigation property
                 items = [body]
             else:
-                raise SourceError(f"{self.endpoint + uri[at:]}: not an OData JSON answer (no 'd' member)")
+                raise SourceError(f"{url}: not an OData JSON answer (no 'd' member)")
             resolved = resolved if resolved is not None else dict(row)
             resolved[prop] = {"results": items}
         return resolved if resolved is not None else row

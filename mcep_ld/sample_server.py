@@ -69,6 +69,7 @@ class SampleServer:
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
         self.odata_ignores_expand = False  # navigation collections come as __deferred links, as some send them
         self.odata_serves_navigation = True  # False: Set('id')/property answers 404, as old WCF services do
+        self.odata_link_base = ""  # e.g. "http://internal:8080": the host a proxied provider writes in links
         self.conditional = True  # static files answer If-None-Match with 304
         self.after_request: list = []  # callables(path) run once each answer is made: a source changing meanwhile
         server = self
@@ -305,7 +306,8 @@ class SampleServer:
         for name, value in row.items():
             if isinstance(value, list) or isinstance(value, dict) and "results" in value:
                 key = quote(str(row.get("id")), safe="")
-                out[name] = {"__deferred": {"uri": f"{self.informea_endpoint}/{entity_set}('{key}')/{name}"}}
+                base = f"{self.odata_link_base or self.url}/informea.svc"
+                out[name] = {"__deferred": {"uri": f"{base}/{entity_set}('{key}')/{name}"}}
         return out
 
     def _odata(self, raw_path: str) -> tuple[int, bytes, str]:
@@ -360,5 +362,5 @@ class SampleServer:
             out = {"d": {"results": page}}
             if skip + top < len(rows):
                 nxt = dict(query, **{"$skip": str(skip + top)})
-                out["d"]["__next"] = f"{self.url}{parts.path}?{urlencode(nxt)}"
+                out["d"]["__next"] = f"{self.odata_link_base or self.url}{parts.path}?{urlencode(nxt)}"
         return 200, json.dumps(out, ensure_ascii=False).encode("utf-8"), "application/json;charset=utf-8"

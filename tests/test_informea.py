@@ -152,22 +152,24 @@ def test_a_listing_that_shifts_between_pages_deletes_nothing(tmp_path: Path, sam
 
 
 def test_deferred_navigation_is_followed_when_a_provider_ignores_expand(tmp_path: Path, samples: Path) -> None:
-    """Collections sent as __deferred links are fetched: the records come out as from an expanding provider."""
-    states = {}
-    for ignores in (False, True):
-        settings = make_settings(tmp_path / f"data-{ignores}")
-        settings.sources["informea"] = {"entity_sets": ["Decisions", "Documents"]}
+    """Collections sent as __deferred links are fetched: the records come out as from an expanding provider,
+    also when the provider writes its internal host name in its links (followed on the configured endpoint)."""
+    states = []
+    for ignores, link_base in ((False, ""), (True, ""), (True, "http://internal.example:8080")):
+        settings = make_settings(tmp_path / f"data-{len(states)}")
+        settings.sources["informea"] = {"entity_sets": ["Decisions", "Documents"], "page_size_records": 7}
         with SampleServer(samples) as srv, Hub(settings) as hub:
-            srv.odata_ignores_expand = ignores
+            srv.odata_ignores_expand, srv.odata_link_base = ignores, link_base
             harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
                                           client=HttpClient.from_settings(settings))
             result = Pipeline(hub).harvest(harvester)
             assert result.ok, result.error
             followed = [r for r in srv.requests if re.search(r"\('[^']+'\)/(title|keywords|files)\?", unquote(r))]
             assert bool(followed) == ignores
-            states[ignores] = (result.counters, hub.catalog.db.execute(
-                "SELECT source_key, content_hash, graph_hash, status FROM records ORDER BY source_key").fetchall())
-    assert states[True] == states[False]
+            assert sum("%24skip=7" in r for r in srv.requests) == 2  # the second page of each set, by __next
+            states.append((result.counters, hub.catalog.db.execute(
+                "SELECT source_key, content_hash, graph_hash, status FROM records ORDER BY source_key").fetchall()))
+    assert states[0] == states[1] == states[2]
 
 
 def test_deferred_links_a_provider_does_not_serve_leave_the_record_without_them(
