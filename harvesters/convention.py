@@ -91,6 +91,10 @@ class ConventionHarvester(HarvesterBase):
                 raise
             text = ""  # no robots.txt: everything is allowed
         robots.parse(text.splitlines())
+        rate = robots.request_rate(self.user_agent)
+        delay = robots.crawl_delay(self.user_agent) or (rate.seconds / rate.requests if rate else None)
+        if delay:
+            self.client.slow_down(float(delay))
         return robots
 
     def _get(self, url: str) -> bytes | None:

@@ -79,7 +79,8 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     url = endpoint or conf["endpoint"]
     if not url:
         raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
-    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings), **options)
+    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings, source=name),
+                    **options)
     with Hub(settings) as hub:
         return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full, restart=restart)
 

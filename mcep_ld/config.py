@@ -78,6 +78,7 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("entity_sets", list, ["Treaties", "Decisions", "Meetings", "Contacts", "CountryReports",
                                   "NationalPlans", "Documents"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
+        Key("requests_per_s", float, 0.0, "Most requests per second sent to this source; 0: http_requests_per_s."),
     ]
 }
 

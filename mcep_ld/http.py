@@ -78,10 +78,16 @@ class HttpClient:
         self.requests_sent = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kw: Any) -> HttpClient:
+    def from_settings(cls, settings: Settings, *, source: str | None = None, **kw: Any) -> HttpClient:
+        """A client as configured; for *source*, paced by its own ``requests_per_s`` where it has one."""
+        rate = (settings.source(source)["requests_per_s"] if source else 0.0) or settings.http_requests_per_s
         return cls(timeout_s=settings.http_timeout_s, retries=settings.http_retries,
-                   backoff_s=settings.http_backoff_s, requests_per_s=settings.http_requests_per_s,
+                   backoff_s=settings.http_backoff_s, requests_per_s=rate,
                    user_agent=settings.http_user_agent, **kw)
+
+    def slow_down(self, interval_s: float) -> None:
+        """Send at most one request per *interval_s* (a site's ``Crawl-delay``), never faster than configured."""
+        self.min_interval_s = max(self.min_interval_s, interval_s)
 
     def _pace(self) -> None:
         with self._lock:

@@ -114,3 +114,13 @@ def test_incremental_runs_ask_conditionally(hub: Hub, server: SampleServer, samp
 def _soon(seconds: int = 1) -> str:
     """A lastmod just after now: later than the last run's start, as a CMS save would make it."""
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def test_robots_crawl_delay_slows_the_harvester(hub: Hub, server: SampleServer, samples: Path) -> None:
+    robots = samples / "convention" / "robots.txt"
+    robots.write_text(robots.read_text(encoding="utf-8") + "Crawl-delay: 2\n", encoding="utf-8")
+    h = ConventionHarvester(endpoint=server.file_url("convention"), settings=hub.settings,
+                            client=HttpClient.from_settings(hub.settings))
+    assert h.client.min_interval_s == 1 / 1000  # the tests' pace
+    assert not h._robots().can_fetch(hub.settings.http_user_agent, "/en/documents/private-draft")
+    assert h.client.min_interval_s == 2.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,13 @@ def test_sends_a_descriptive_user_agent(server: SampleServer) -> None:
     c = client([])
     c.get(server.informea_endpoint + "/Decisions")
     assert c.session.headers["User-Agent"] == "mcep-ld-test"
+
+
+def test_a_source_may_have_its_own_pace(tmp_path: Path) -> None:
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, http_requests_per_s=4.0)
+    settings.sources["cbd"] = {"requests_per_s": 0.5}
+    assert HttpClient.from_settings(settings, source="cbd").min_interval_s == 2.0
+    assert HttpClient.from_settings(settings, source="informea").min_interval_s == 0.25
+    assert HttpClient.from_settings(settings).min_interval_s == 0.25
