@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
-from mcep_ld.config import ConfigError, Settings, load_settings
+from mcep_ld.config import ConfigError, Settings, check_source_name, load_settings
 from mcep_ld.store import StoreBusyError
 
 log = logging.getLogger("mcep")
@@ -76,6 +76,7 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
         options["set_spec"] = conf["set_spec"]
     cls = harvester_class(kind)
     name = options.get("name", source)
+    check_source_name(name)
     url = endpoint or conf["endpoint"]
     if not url:
         raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")

@@ -8,6 +8,7 @@ file, environment variables, command-line options (``--data-dir``).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,18 @@ class Settings:
         return base
 
 
+#: Names the hub's own graphs use after ``{base_uri}graph/``: a source of that name would share them.
+RESERVED_SOURCE_NAMES = frozenset({"hub", "restricted", "vocab"})
+
+
+def check_source_name(name: str) -> None:
+    """Raise ConfigError for a source name that cannot name a source's graphs and catalog rows."""
+    if name in RESERVED_SOURCE_NAMES:
+        raise ConfigError(f"sources.{name}: '{name}' is reserved for the hub's own graphs; name the source otherwise")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+        raise ConfigError(f"sources.{name}: a source name is lower-case letters, digits and '-'")
+
+
 def _coerce(where: str, key: Key, value: Any) -> Any:
     """Return *value* as the key's type, or raise ConfigError naming *where*."""
     if key.type is bool:
@@ -205,6 +218,8 @@ def load_settings(
         if value is not None:
             values[name] = _coerce(f"option {name}", KEYS[name], value)
 
+    for name in sources:
+        check_source_name(name)
     if not values["base_uri"].endswith("/"):
         raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
     if not values["base_uri"].startswith(("http://", "https://")):

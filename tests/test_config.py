@@ -42,6 +42,8 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
     ('colour = "blue"', "colour"),
     ('[sources.informea]\npage_size = 3', "sources.informea.page_size"),
     ("harvest_batch_records = 0", "harvest_batch_records"),
+    ('[sources.hub]\nendpoint = "http://x"', "sources.hub"),  # graph/hub/… holds the harvest runs
+    ('[sources.WeDocs]\nharvester = "oai"', "sources.WeDocs"),
 ])
 def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
     conf = tmp_path / "mcep.toml"
@@ -53,6 +55,12 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
 def test_bad_environment_value_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="MCEP_HTTP_RETRIES"):
         load_settings(environ={"MCEP_HTTP_RETRIES": "many"})
+
+
+def test_cli_refuses_a_reserved_source_name(tmp_path: Path) -> None:
+    proc = mcep("harvest", "oai", "--name", "vocab", "--endpoint", "http://127.0.0.1:9/oai",
+                "--data-dir", str(tmp_path / "d"))
+    assert proc.returncode == 2 and "reserved" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_reports_bad_configuration_without_traceback(tmp_path: Path) -> None:
