@@ -341,6 +341,19 @@ class Catalog:
             "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=?, seen_run=? WHERE id=?",
             ((now, run_id, i) for i in ids))
 
+    def touch_graphs(self, graphs: list[str]) -> int:
+        """Move the datestamp of the live records in these graphs to now (what they disseminate changed
+        without their own triples changing: a label of a concept they name). Returns how many moved."""
+        now = utc_now()
+        moved = 0
+        with self._lock:
+            for i in range(0, len(graphs), 500):
+                chunk = graphs[i:i + 500]
+                cur = self.db.execute(f"UPDATE records SET datestamp=? WHERE deleted=0 AND published=1 AND graph IN "
+                                      f"({','.join('?' * len(chunk))})", (now, *chunk))
+                moved += cur.rowcount
+        return moved
+
     def mark_listed(self, run_id: int, *, unchanged: list[int], deleted: list[int],
                     checkpoint: Checkpoint) -> None:
         """What one batch of a listing held: records unchanged (seen) and records the source says it

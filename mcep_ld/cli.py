@@ -17,14 +17,10 @@ from pathlib import Path
 
 from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
-from mcep_ld.config import ConfigError, Settings, check_source_name, load_settings
+from mcep_ld.config import ConfigError, Settings, UsageError, check_source_name, load_settings
 from mcep_ld.store import StoreBusyError
 
 log = logging.getLogger("mcep")
-
-
-class UsageError(Exception):
-    """Bad arguments: reported in one line, exit code 2."""
 
 
 def _settings(args: argparse.Namespace, **extra: object) -> Settings:
@@ -344,6 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", parents=[common], help="copy store, restricted store and catalog to DIR")
     p.add_argument("directory")
     p.set_defaults(func=cmd_backup)
+
+    from mcep_ld.curation.commands import register
+
+    register(sub, common)
     return parser
 
 

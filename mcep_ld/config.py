@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 
+class UsageError(Exception):
+    """Bad command-line arguments: reported in one line, exit code 2 (as a ConfigError)."""
+
+
 class ConfigError(Exception):
     """A configuration value is missing or of the wrong kind; the message names the key."""
 

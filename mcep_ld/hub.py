@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from harvesters.base import MappingContext
-from mcep_ld.catalog import Catalog
+from mcep_ld.catalog import Catalog, utc_now
 from mcep_ld.config import Settings
+from mcep_ld.curation.diff import diff_graphs
 from mcep_ld.mapping.iris import vocab_graph_iri
 from mcep_ld.resources import shapes_dir, vocabularies_dir
 from mcep_ld.store import HubStore, open_hub_store
+from mcep_ld.terms import quads_to_graph
 from mcep_ld.validation import ShaclGate
 from mcep_ld.vocab import Vocabulary
 
@@ -23,6 +26,13 @@ def digest_files(directory: Path) -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class VocabPublication:
+    changed: list[str]  # vocabulary files (re)loaded into their graphs
+    relabelled: list[str]  # concepts whose prefLabels changed
+    records_moved: int  # records whose datestamp moved because they name one of those concepts
 
 
 class Hub:
@@ -58,18 +68,40 @@ class Hub:
     def mapping_context(self) -> MappingContext:
         return MappingContext(base_uri=self.settings.base_uri, vocab=self.vocab)
 
-    def publish_vocabularies(self) -> list[str]:
-        """Load each vocabulary file into its own graph when it changed since it was last published."""
+    def publish_vocabularies(self) -> VocabPublication:
+        """Load each vocabulary file into its own graph when it changed since it was last published.
+
+        A concept whose prefLabels changed moves the datestamp of every live record whose graph names it:
+        what harvesters of our OAI-PMH provider receive carries those labels.
+        """
         changed = []
+        relabelled: set[str] = set()
         for name, quads in self.vocab.graphs().items():
             digest = hashlib.sha256("\n".join(sorted(str(q) for q in quads)).encode()).hexdigest()
             if self.catalog.get_meta(f"vocab:{name}") == digest:
                 continue
             graph = vocab_graph_iri(self.settings.base_uri, name)
+            before = quads_to_graph(self.store.public.quads(graph))
             self.store.public.replace_graphs({graph: [f"{q.subject} {q.predicate} {q.object}" for q in quads]})
+            if len(before):  # a first publication relabels nothing
+                relabelled.update(diff_graphs(before, quads_to_graph(iter(quads))).relabelled)
             self.catalog.set_meta(f"vocab:{name}", digest)
+            self.catalog.set_meta(f"vocab-published:{name}", utc_now())
             changed.append(name)
-        return changed
+        moved = self.catalog.touch_graphs(self._graphs_naming(sorted(relabelled))) if relabelled else 0
+        return VocabPublication(changed, sorted(relabelled), moved)
+
+    def _graphs_naming(self, concepts: list[str]) -> list[str]:
+        """The record graphs (not the vocabularies') in which any of *concepts* appears as an object."""
+        vocab_graphs = f"{self.settings.base_uri}graph/vocab/"
+        found: set[str] = set()
+        for i in range(0, len(concepts), 200):
+            values = " ".join(f"<{c}>" for c in concepts[i:i + 200])
+            for row in self.store.public.query(
+                    f"SELECT DISTINCT ?g WHERE {{ VALUES ?c {{ {values} }} GRAPH ?g {{ ?s ?p ?c }} }}"):
+                if not row[0].value.startswith(vocab_graphs):
+                    found.add(row[0].value)
+        return sorted(found)
 
     def close(self) -> None:
         if "store" in self.__dict__:

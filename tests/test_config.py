@@ -86,4 +86,8 @@ def test_readme_documents_every_command() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     missing = [name for name in sub.choices if f"mcep {name}" not in readme]
+    for name, parser in sub.choices.items():  # and the actions of grouped commands (mcep vocab check…)
+        actions = next((a for a in parser._actions if a.dest == f"{name}_command"), None)
+        missing += [f"{name} {action}" for action in (actions.choices if actions else ())
+                    if f"mcep {name} {action}" not in readme]
     assert not missing, f"commands missing from the README: {missing}"

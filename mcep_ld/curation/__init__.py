@@ -1,0 +1,1 @@
+"""The curator's toolkit behind ``mcep vocab``: check, diff, import and publish SKOS vocabularies."""

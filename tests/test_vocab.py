@@ -1,0 +1,173 @@
+"""The curator's toolkit (`mcep vocab`): checks, coverage, diff, import and publishing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from harvesters.informea import InforMEAHarvester
+from mcep_ld.curation.check import check_files
+from mcep_ld.http import HttpClient
+from mcep_ld.hub import Hub
+from mcep_ld.pipeline import Pipeline
+from mcep_ld.resources import PROJECT_ROOT
+from mcep_ld.sample_server import SampleServer
+from tests.conftest import SHARED, make_settings, mcep
+
+VOCAB = PROJECT_ROOT / "vocabularies"
+BASE = "http://localhost:8000/vocab/"
+LEO_SAMPLE = SHARED / "samples" / "leo" / "informea_leo_skosxl_sample.json"
+
+PLANTED = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<planted> a skos:ConceptScheme ; skos:prefLabel "Planted"@en ; skos:hasTopConcept <planted/top> .
+<planted/top> a skos:Concept ; skos:inScheme <planted> ; skos:topConceptOf <planted> ;
+    skos:prefLabel "Top"@en, "Haut"@fr, "Arriba"@es, "أعلى"@ar, "Верх"@ru, "顶"@zh ; skos:definition "t"@en .
+<planted/cycle-a> a skos:Concept ; skos:inScheme <planted> ; skos:broader <planted/cycle-b> ;
+    skos:prefLabel "A"@en, "A"@fr, "A"@es, "أ"@ar, "А"@ru, "甲"@zh ; skos:definition "a"@en .
+<planted/cycle-b> a skos:Concept ; skos:inScheme <planted> ; skos:broader <planted/cycle-a> ;
+    skos:prefLabel "B"@en, "B"@fr, "B"@es, "ب"@ar, "Б"@ru, "乙"@zh ; skos:definition "b"@en .
+<planted/orphan> a skos:Concept ; skos:inScheme <planted> ;
+    skos:prefLabel "Orphan"@en, "Orphelin"@fr, "Huérfano"@es, "يتيم"@ar, "Сирота"@ru, "孤"@zh ; skos:definition "o"@en .
+<planted/twin> a skos:Concept ; skos:inScheme <planted> ; skos:broader <planted/top> ;
+    skos:prefLabel "top"@en, "Jumeau"@fr, "Gemelo"@es, "توأم"@ar, "Близнец"@ru, "孪"@zh ; skos:definition "d"@en .
+<planted/dangling> a skos:Concept ; skos:inScheme <planted> ; skos:broader <planted/top> ;
+    skos:exactMatch <theme/art-99> ;
+    skos:prefLabel "Dangling"@en, "Pendant"@fr, "Colgante"@es, "متدل"@ar, "Висячий"@ru, "悬"@zh ;
+    skos:definition "x"@en .
+<planted/no-russian> a skos:Concept ; skos:inScheme <planted> ; skos:broader <planted/top> ;
+    skos:prefLabel "No Russian"@en, "Pas de russe"@fr, "Sin ruso"@es, "لا روسية"@ar, "无俄"@zh ;
+    skos:definition "r"@en .
+"""
+
+
+def findings(report, check: str) -> set[str]:  # noqa: ANN001 - a Report
+    return {f.resource for f in report.findings if f.check == check}
+
+
+def test_shipped_vocabularies_pass_with_full_coverage_of_the_convention_schemes() -> None:
+    proc = mcep("vocab", "check", "--json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["errors"] == 0
+    for scheme in ("theme", "product", "process"):
+        coverage = report["coverage"][f"{BASE}{scheme}"]
+        assert {lang: c["percent"] for lang, c in coverage.items()} == dict.fromkeys(
+            ["en", "fr", "es", "ar", "ru", "zh"], 100.0), scheme
+    text = mcep("vocab", "check", "--coverage").stdout
+    assert f"{BASE}theme: en 20/20 (100%)" in text
+
+
+def test_planted_defects_are_reported_with_the_concept_iri(tmp_path: Path) -> None:
+    path = tmp_path / "planted.ttl"
+    path.write_text(PLANTED, encoding="utf-8")
+    report = check_files([path], base_uri="http://localhost:8000/", context=sorted(VOCAB.glob("*.ttl")))
+    assert {f"{BASE}planted/cycle-a", f"{BASE}planted/cycle-b"} <= findings(report, "chr")
+    assert findings(report, "oc") == {f"{BASE}planted/orphan"}
+    assert findings(report, "ol") == {f"{BASE}planted/top", f"{BASE}planted/twin"}  # "Top" and "top"
+    assert findings(report, "dangling") == {f"{BASE}planted/dangling"}
+    missing = [f for f in report.findings if f.check == "ilc"]
+    assert [(f.resource, f.message) for f in missing] == [(f"{BASE}planted/no-russian", "no prefLabel in ru")]
+    assert any("cycle" in f.message.lower() for f in report.findings if f.check == "skosify")
+    proc = mcep("vocab", "check", str(path))
+    assert proc.returncode == 1 and f"{BASE}planted/cycle-a" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("text, check", [
+    ("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<x/a> a skos:Concept ; skos:prefLabel \"A\"@en .\n",
+     "no-scheme"),
+    ("this is not turtle", "parse"),
+])
+def test_a_file_that_is_no_vocabulary_gets_a_report_not_an_exit(tmp_path: Path, text: str, check: str) -> None:
+    path = tmp_path / "odd.ttl"
+    path.write_text(text, encoding="utf-8")
+    report = check_files([path], base_uri="http://localhost:8000/")  # skosify would sys.exit on some of these
+    assert report.errors[0].check == check and report.errors[0].resource == str(path)
+    proc = mcep("vocab", "check", "--json", str(path))
+    assert proc.returncode == 1 and json.loads(proc.stdout)["errors"] == len(report.errors)
+
+
+@pytest.mark.skipif(not LEO_SAMPLE.is_file(), reason=f"{LEO_SAMPLE} is absent (it comes with ../shared)")
+def test_import_of_the_leo_sample(tmp_path: Path) -> None:
+    out = tmp_path / "leo.ttl"
+    proc = mcep("vocab", "import", str(LEO_SAMPLE), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    g = Graph().parse(out)
+    mercury = URIRef("http://www.informea.org/terms/mercury")
+    assert (mercury, RDF.type, SKOS.Concept) in g
+    assert (mercury, SKOS.prefLabel, Literal("mercury", lang="en")) in g
+    definition = next(g.objects(mercury, SKOS.definition))
+    assert definition.language == "en" and definition.startswith("A heavy silvery-white toxic liquid")
+    assert definition.endswith("(Source: GEMET/ CED)")  # the export's trailing "/n" is gone
+    assert not list(g.triples((None, URIRef("http://www.w3.org/2008/05/skos-xl#literalForm"), None)))
+    for concept in g.subjects(RDF.type, SKOS.Concept):
+        assert [lbl for lbl in g.objects(concept, SKOS.prefLabel) if lbl.language == "en"], concept
+        assert [d for d in g.objects(concept, SKOS.definition) if d.language == "en"], concept
+    again = mcep("vocab", "import", str(LEO_SAMPLE), "--output", str(out))
+    assert again.returncode == 2 and "--replace" in again.stderr
+
+
+def test_diff_names_added_removed_relabelled_and_moved(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.ttl", tmp_path / "new.ttl"
+    shutil.copy(VOCAB / "products.ttl", old)
+    text = (VOCAB / "products.ttl").read_text(encoding="utf-8")
+    text = text.replace('"Termómetros"@es', '"Termómetros clínicos"@es')
+    text = text.replace("<product/hygrometers> a skos:Concept ; skos:inScheme <product> ; "
+                        "skos:broader <product/non-electronic-measuring-devices>",
+                        "<product/hygrometers> a skos:Concept ; skos:inScheme <product> ; "
+                        "skos:broader <product/barometers>")
+    start = text.index("<product/mercury-vacuum-pumps> a skos:Concept")
+    text = text[:start] + text[text.index("<product/tire-balancers-wheel-weights> a", start):]
+    text += ('\n<product/new-thing> a skos:Concept ; skos:inScheme <product> ; skos:broader <product/batteries> ;'
+             ' skos:prefLabel "New"@en .\n')
+    new.write_text(text, encoding="utf-8")
+    result = json.loads(mcep("vocab", "diff", str(old), str(new), "--json", check=True).stdout)
+    assert result["added"] == [f"{BASE}product/new-thing"]
+    assert result["removed"] == [f"{BASE}product/mercury-vacuum-pumps"]
+    assert result["relabelled"] == {f"{BASE}product/thermometers": {"es": [["Termómetros"], ["Termómetros clínicos"]]}}
+    assert result["moved"] == {f"{BASE}product/hygrometers": [[f"{BASE}product/non-electronic-measuring-devices"],
+                                                              [f"{BASE}product/barometers"]]}
+
+
+def test_publishing_a_relabelled_concept_moves_the_datestamps_of_its_records_only(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocabularies"
+    shutil.copytree(VOCAB, vocab, ignore=shutil.ignore_patterns("tools"))
+    settings = make_settings(tmp_path / "data", vocabularies_dir=str(vocab))
+    settings.sources["informea"] = {"entity_sets": ["Contacts"]}
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples") as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        assert Pipeline(hub).harvest(harvester).ok
+        hub.catalog.db.execute("UPDATE records SET datestamp='2000-01-01T00:00:00Z'")
+        naming = {r[0].value for r in hub.store.public.query(
+            f"SELECT DISTINCT ?g {{ GRAPH ?g {{ ?s ?p <{BASE}country/BR> }} }}")}
+        assert naming, "the sample has a focal point of Brazil"
+    path = vocab / "countries.ttl"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"Brésil"@fr', '"République fédérative du Brésil"@fr'), encoding="utf-8")
+
+    proc = mcep("vocab", "publish", "--data-dir", str(tmp_path / "data"),
+                env={"MCEP_VOCABULARIES_DIR": str(vocab)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "published countries" in proc.stdout and f"{len(naming)} record(s) get a new datestamp" in proc.stdout
+    with Hub(settings) as hub:
+        rows = hub.catalog.db.execute("SELECT graph, datestamp FROM records").fetchall()
+        moved = {g for g, stamp in rows if stamp != "2000-01-01T00:00:00Z"}
+        assert moved == naming and len(rows) > len(moved)
+        assert bool(hub.store.public.query(
+            f'ASK {{ <{BASE}country/BR> <{SKOS.prefLabel}> "République fédérative du Brésil"@fr }}'))
+    assert "already published" in mcep("vocab", "publish", "--data-dir", str(tmp_path / "data"),
+                                       env={"MCEP_VOCABULARIES_DIR": str(vocab)}, check=True).stdout
+
+
+def test_publish_refuses_vocabularies_with_errors(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocabularies"
+    shutil.copytree(VOCAB, vocab, ignore=shutil.ignore_patterns("tools"))
+    (vocab / "planted.ttl").write_text(PLANTED, encoding="utf-8")
+    proc = mcep("vocab", "publish", "--data-dir", str(tmp_path / "data"), env={"MCEP_VOCABULARIES_DIR": str(vocab)})
+    assert proc.returncode == 1 and "nothing published" in proc.stderr and "chr" in proc.stdout
+    assert not (tmp_path / "data" / "store").exists()
