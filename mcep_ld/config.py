@@ -49,7 +49,7 @@ KEYS: dict[str, Key] = {
         Key("data_dir", str, "./mcep-data", "Directory holding the store, the catalog and dumps."),
         Key("base_uri", str, "http://localhost:8000/", "Prefix of every hub IRI; must end with '/'."),
         Key("language_fallback", list, UN_LANGUAGES,
-            "Order in which languages are tried for display (read by the pages to come)."),
+            "Order in which languages are tried for display (vocabulary lookup and pages)."),
         Key("restricted_predicates", list, DEFAULT_RESTRICTED,
             "Predicates moved to the restricted store, never published."),
         Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),

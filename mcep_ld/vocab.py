@@ -31,6 +31,8 @@ class Vocabulary:
     quads: list[ox.Quad] = field(default_factory=list)
     files: dict[str, list[ox.Quad]] = field(default_factory=dict)
     _index: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+    #: concept IRI → language → prefLabel, for display with a language fallback
+    pref_labels: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
 
     @classmethod
     def load(cls, directory: Path, base_uri: str) -> Vocabulary:
@@ -47,6 +49,8 @@ class Vocabulary:
                 if iri.startswith(prefix) and "/" in iri[len(prefix):]:
                     scheme = iri[len(prefix):].split("/", 1)[0]
                     vocab._index[scheme][fold(q.object.value)].add(iri)
+                if q.predicate.value == f"{SKOS}prefLabel" and q.object.language:
+                    vocab.pref_labels[iri][q.object.language] = q.object.value
         return vocab
 
     def lookup(self, scheme: str, text: str | None) -> str | None:
@@ -56,6 +60,21 @@ class Vocabulary:
         found = self._index.get(scheme, {}).get(fold(text))
         if found and len(found) == 1:
             return next(iter(found))
+        return None
+
+    def find(self, text: str, *, scheme: str | None = None) -> list[str]:
+        """Every concept (of *scheme*, or of any scheme) with this label, in any language, or notation:
+        case- and accent-insensitive. The lookup the web API answers with."""
+        key = fold(text)
+        schemes = [scheme] if scheme else sorted(self._index)
+        return sorted({iri for name in schemes for iri in self._index.get(name, {}).get(key, ())})
+
+    def label(self, iri: str, languages: list[str]) -> tuple[str, str] | None:
+        """The concept's prefLabel in the first of *languages* it has, with that language."""
+        labels = self.pref_labels.get(iri, {})
+        for lang in [*languages, *sorted(labels)]:
+            if lang in labels:
+                return labels[lang], lang
         return None
 
     def country(self, text: str | None) -> str | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from rdflib import Graph
+from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
@@ -137,3 +138,47 @@ def test_the_service_logged_no_error(service: str, web_data: Path) -> None:
     time.sleep(0.5)
     log = (web_data.parent / "serve.log").read_text()
     assert "Traceback" not in log and "unsendable" not in log, log
+
+
+THERMOMETERS = "http://localhost:8000/vocab/product/thermometers"
+
+
+@pytest.mark.parametrize("label", ["Termómetros", "termometros", "ТЕРМОМЕТРЫ", "термометры", "温度计",
+                                   "thermometres", "Mercury thermometers"])
+def test_lookup_finds_an_annex_a_concept_in_any_language_case_and_accents(service: str, label: str) -> None:
+    body = requests.get(f"{service}/api/vocab/lookup", params={"label": label, "lang": "ru"}, timeout=5).json()
+    assert [r["iri"] for r in body["results"]] == [THERMOMETERS]
+    assert body["results"][0]["prefLabel"] == "Термометры" and body["results"][0]["lang"] == "ru"
+    assert set(body["results"][0]["prefLabels"]) == {"en", "fr", "es", "ar", "ru", "zh"}
+
+
+def test_lookup_falls_back_through_the_configured_languages(service: str) -> None:
+    body = requests.get(f"{service}/api/vocab/lookup", params={"label": "BR", "lang": "xx"}, timeout=5).json()
+    assert body["results"][0]["iri"].endswith("/vocab/country/BR") and body["results"][0]["lang"] == "en"
+    assert requests.get(f"{service}/api/vocab/lookup", params={"label": "no such thing"}, timeout=5).json()[
+        "results"] == []
+
+
+@pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                         ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
+def test_concepts_dereference_by_content_negotiation(service: str, accept: str, fmt: str) -> None:
+    resp = requests.get(f"{service}/vocab/product/thermometers", headers={"Accept": accept}, timeout=5)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
+    assert "Accept" in resp.headers["vary"]
+    g = Graph().parse(data=resp.text, format=fmt)
+    labels = {(str(o), o.language) for o in g.objects(predicate=SKOS.prefLabel)}
+    assert ("Термометры", "ru") in labels and ("温度计", "zh") in labels
+
+
+def test_concept_pages_for_browsers_and_suffixes(service: str) -> None:
+    page = requests.get(f"{service}/vocab/product/thermometers", headers={"Accept": "text/html",
+                                                                            "Accept-Language": "es"}, timeout=5)
+    assert page.headers["content-type"].startswith("text/html") and "<title>Termómetros</title>" in page.text
+    assert "<title>Термометры</title>" in requests.get(f"{service}/vocab/product/thermometers?lang=ru",
+                                                       headers={"Accept": "text/html"}, timeout=5).text
+    ttl = requests.get(f"{service}/vocab/product/thermometers.ttl", headers={"Accept": "text/html"}, timeout=5)
+    assert ttl.headers["content-type"].startswith("text/turtle")
+    scheme = requests.get(f"{service}/vocab/theme", headers={"Accept": "text/turtle"}, timeout=5)
+    assert len({s for s in Graph().parse(data=scheme.text, format="turtle").subjects()}) == 21
+    assert requests.get(f"{service}/vocab/product/unicorns", timeout=5).status_code == 404
+    assert requests.get(f"{service}/vocab/nothing", timeout=5).status_code == 404

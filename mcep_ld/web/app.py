@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from mcep_ld import __version__
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
-from mcep_ld.web import sparql
+from mcep_ld.web import sparql, vocab
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok", "version": __version__, "published_records": n}
 
     app.include_router(sparql.router)
+    app.include_router(vocab.router)
     return app
 
 

@@ -1,0 +1,115 @@
+"""The vocabularies on the web: label lookup, scheme listings, and concepts by content negotiation.
+
+``/api/vocab/lookup`` answers with ``Vocabulary.find``, the lookup harvesters map codes and names with, so
+a curator's new spelling works for both at once. Concepts are served from the vocabulary files the hub
+published at start-up; the pages of records come with their own issue.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.vocab import SKOS, Vocabulary
+
+router = APIRouter()
+
+_RDF = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+_SUFFIX = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
+           "rdf": "application/rdf+xml"}
+
+
+def _languages(request: Request, lang: str | None) -> list[str]:
+    """The reader's languages: ``?lang=``, then ``Accept-Language`` in order, then the configured fallback."""
+    wanted = [lang] if lang else []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower().split("-")[0]
+        if tag and tag != "*":
+            wanted.append(tag)
+    fallback = request.app.state.hub.settings.language_fallback or UN_LANGUAGES
+    return list(dict.fromkeys([*wanted, *fallback]))
+
+
+def _media_type(request: Request) -> str:
+    """text/html for browsers, else the first RDF type the client accepts (Turtle by default)."""
+    for part in request.headers.get("accept", "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media == "text/html" or media in _RDF:
+            return media
+    return "text/turtle"
+
+
+def _vocab(request: Request) -> Vocabulary:
+    return request.app.state.hub.vocab
+
+
+@router.get("/api/vocab/lookup")
+def lookup(request: Request, label: str = Query(..., min_length=1), lang: str | None = None,
+           scheme: str | None = None) -> JSONResponse:
+    """Concepts with this label in any of the six languages (or this notation), case- and accent-insensitive."""
+    vocab = _vocab(request)
+    languages = _languages(request, lang)
+    prefix = f"{vocab.base_uri}vocab/"
+    results = []
+    for iri in vocab.find(label, scheme=scheme):
+        shown = vocab.label(iri, languages)
+        results.append({"iri": iri, "scheme": iri[len(prefix):].split("/", 1)[0],
+                        "prefLabel": shown[0] if shown else None, "lang": shown[1] if shown else None,
+                        "prefLabels": vocab.pref_labels.get(iri, {})})
+    return JSONResponse({"label": label, "results": results})
+
+
+def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in vocab.quads
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value in subjects]
+
+
+def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
+             media: str | None = None) -> Response:
+    media = media or _media_type(request)
+    headers = {"Vary": "Accept, Accept-Language"}
+    if media == "text/html":
+        items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in rows)
+        page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+                f'</head><body><main><h1>{html.escape(title)}</h1><ul>{items}</ul></main></body></html>')
+        return HTMLResponse(page, headers=headers)
+    body = ox.serialize(triples, format=_RDF[media], prefixes={"skos": SKOS})
+    return Response(body, media_type=media, headers=headers)
+
+
+@router.get("/vocab/{scheme}")
+def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Response:
+    """A concept scheme and its concepts (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` suffixes for links)."""
+    name, _, suffix = scheme.partition(".")
+    vocab = _vocab(request)
+    iri = f"{vocab.base_uri}vocab/{name}"
+    members = {q.subject.value for q in vocab.quads if q.predicate.value == f"{SKOS}inScheme"
+               and q.object.value == iri}
+    if not members and iri not in vocab.pref_labels:
+        return JSONResponse({"error": f"no concept scheme {name!r}"}, status_code=404)
+    languages = _languages(request, lang)
+    title = (vocab.label(iri, languages) or (name, ""))[0]
+    rows = sorted(((m, (vocab.label(m, languages) or (m, ""))[0]) for m in members), key=lambda r: r[1])
+    return _respond(request, _triples(vocab, {iri, *members}), title, rows, _SUFFIX.get(suffix))
+
+
+@router.get("/vocab/{scheme}/{concept}")
+def concept_page(request: Request, scheme: str, concept: str, lang: str | None = None) -> Response:
+    """One concept by content negotiation: HTML for browsers, Turtle, JSON-LD, N-Triples or RDF/XML."""
+    name, _, suffix = concept.partition(".")
+    vocab = _vocab(request)
+    iri = f"{vocab.base_uri}vocab/{scheme}/{name}"
+    triples = _triples(vocab, {iri})
+    if not triples:
+        return JSONResponse({"error": f"no concept {scheme}/{name}"}, status_code=404)
+    languages = _languages(request, lang)
+    title = (vocab.label(iri, languages) or (iri, ""))[0]
+    rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
+    return _respond(request, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
+                    _SUFFIX.get(suffix))
