@@ -68,12 +68,23 @@ class ShaclGate:
     """The shapes, loaded once, and validation of record graphs against them."""
 
     def __init__(self, shapes_dir: Path) -> None:
-        self.shapes = Graph()
+        shapes = Graph()
         paths = sorted(shapes_dir.glob("*.ttl"))
         if not paths:
             raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
         for path in paths:
-            self.shapes.parse(path, format="turtle")
+            shapes.parse(path, format="turtle")
+        self._use(shapes)
+
+    @classmethod
+    def from_graph(cls, shapes: Graph) -> ShaclGate:
+        """A gate over shapes given as a graph (the W3C test suite keeps shapes and data in one file)."""
+        gate = cls.__new__(cls)
+        gate._use(shapes)
+        return gate
+
+    def _use(self, shapes: Graph) -> None:
+        self.shapes = shapes
         self.relevant = self._relevant_predicates()
 
     def _relevant_predicates(self) -> frozenset[URIRef] | None:
@@ -97,7 +108,9 @@ class ShaclGate:
         _, results, _ = validate(data, shacl_graph=self.shapes, inplace=True, allow_warnings=True,
                                  advanced=False, inference=None, abort_on_first=False)
         out = []
-        for r in results.subjects(RDF.type, SH.ValidationResult):
+        # The report's own results: nested ones (sh:detail, under sh:node) explain them and are not counted.
+        reports = list(results.subjects(RDF.type, SH.ValidationReport))
+        for r in (r for report in reports for r in results.objects(report, SH.result)):
             severity = results.value(r, SH.resultSeverity)
             path = results.value(r, SH.resultPath)
             value = results.value(r, SH.value)
