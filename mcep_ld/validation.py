@@ -30,6 +30,7 @@ class Finding:
     message: str
     constraint: str
     value: str | None = None
+    shape: str = ""  # the shape whose constraint failed (sh:sourceShape)
 
     def line(self, graph: Graph | None = None) -> str:
         def short(term: str) -> str:
@@ -121,6 +122,7 @@ class ShaclGate:
                 message=str(results.value(r, SH.resultMessage) or ""),
                 constraint=str(results.value(r, SH.sourceConstraintComponent) or ""),
                 value=str(value) if value is not None else None,
+                shape=str(results.value(r, SH.sourceShape) or ""),
             ))
         return out
 

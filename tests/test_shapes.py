@@ -1,0 +1,108 @@
+"""Every shape in shapes/ has a failing example here, and fails it with its declared severity.
+
+A shape added without an example fails ``test_every_shape_has_a_failing_example``: the examples are the
+shapes' documentation for curators as much as their tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from mcep_ld.resources import PROJECT_ROOT
+from mcep_ld.validation import ShaclGate
+
+SHAPES = "https://w3id.org/mcep/shapes#"
+PREFIXES = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix schema: <http://schema.org/> . @prefix mcep: <https://w3id.org/mcep/ontology#> .
+@prefix id: <http://localhost:8000/id/> . @prefix vocab: <http://localhost:8000/vocab/> .
+"""
+D = "id:decision\\/mc-1-1 a mcep:Decision"  # a decision record, to which each example adds its fault
+M = "id:meeting\\/cop-1 a mcep:Meeting"
+F = "id:focal-point\\/fp-1 a mcep:FocalPoint"
+P = "id:project\\/gef-1 a mcep:Project"
+R = "id:national-report\\/nr-1 a mcep:NationalReport"
+FILE = "<http://x/file> a dcat:Distribution"
+
+#: shape → (a record breaking it, in Turtle)
+EXAMPLES = {
+    "Decision": "<http://localhost:8000/id/meeting/mc-1-1> a mcep:Decision .",
+    "Meeting": "<http://localhost:8000/id/meeting/COP 1> a mcep:Meeting .",
+    "FocalPoint": "<http://localhost:8000/id/person/x> a mcep:FocalPoint .",
+    "Treaty": "<http://localhost:8000/id/decision/minamata> a mcep:Treaty .",
+    "NationalReport": "<http://localhost:8000/id/national-plan/x> a mcep:NationalReport .",
+    "NationalPlan": "<http://localhost:8000/id/national-report/x> a mcep:NationalPlan .",
+    "Document": "<http://localhost:8000/id/document/UNEP/MC> a mcep:Document .",
+    "Project": "<http://localhost:8000/id/projects/gef-1> a mcep:Project .",
+    "CaseStudy": "<http://localhost:8000/id/case_study/x> a mcep:CaseStudy .",
+    "Resource": "<http://localhost:8000/id/resources/x> a mcep:Resource .",
+    "source": f"{D} .",
+    "modified": f'{D} ; dct:modified "2024-01-01" .',
+    "treaty": f'{D} ; mcep:treaty "minamata" .',
+    "unknownTreaty": f'{D} ; mcep:treatyCode "unheard-of" .',
+    "title": f"{D} .",
+    "titleOnePerLanguage": f'{D} ; dct:title "One"@en, "Two"@en .',
+    "page": f'{D} ; foaf:page "https://example.org/page" .',
+    "decisionTreaty": f"{D} .",
+    "decisionNumber": f'{D} ; dct:identifier "MC-1/1", "MC-1/2" .',
+    "decisionNumberPresent": f"{D} .",
+    "issued": f'{D} ; dct:issued "last spring" .',
+    "decisionSubject": f'{D} ; dct:subject "mercury" .',
+    "decisionMeeting": f"{D} ; mcep:meeting id:meeting\\/cop-1, id:meeting\\/cop-2 .",
+    "decisionDistribution": f'{D} ; dcat:distribution "the PDF" .',
+    "downloadURL": f"{FILE} .",
+    "fileLanguage": f'{FILE} ; dct:language "English" .',
+    "mediaType": f'{FILE} ; dcat:mediaType "application/pdf" .',
+    "country": f'{M} ; mcep:country "FR" .',
+    "unknownCountry": f'{M} ; mcep:countryCode "Atlantis" .',
+    "meetingStart": f"{M} .",
+    "meetingEnd": f'{M} ; schema:endDate "2023-11-03T18:00:00"^^xsd:dateTime .',
+    "latitude": f'{M} ; schema:latitude "46.2"^^xsd:string .',
+    "longitude": f'{M} ; schema:longitude 6.1, 6.2 .',
+    "focalPointName": f"{F} .",
+    "focalPointCountry": f'{F} ; foaf:name "A. Person" .',
+    "primary": f'{F} ; mcep:primaryFocalPoint "yes" .',
+    "projectIdentifier": f"{P} .",
+    "projectPlace": f'{P} ; mcep:country "Brazil" .',
+    "projectRegion": f'{P} ; mcep:region "Africa" .',
+    "projectFocalArea": f'{P} ; mcep:focalArea "Chemicals and Waste" .',
+    "unknownFocalArea": f'{P} ; mcep:focalAreaName "Ozone" .',
+    "grant": f'{P} ; mcep:gefGrantUSD "1,000,000" .',
+    "cofinancing": f'{P} ; mcep:cofinancingUSD 1.5, 2.5 .',
+    "approvalYear": f'{P} ; mcep:approvalFiscalYear "FY2019" .',
+    "minamataRelevant": f"{P} .",
+    "documentLanguage": 'id:document\\/unep-mc-cop-1-1 a mcep:Document ; dct:language "en" .',
+    "submissionCountry": f"{R} .",
+    "submissionTreaty": f"{R} .",
+    "submissionDistribution": f'{R} ; dcat:distribution "report.pdf" .',
+    "documentSubject": 'id:document\\/unep-mc-cop-1-1 a mcep:Document ; dct:subject "waste" .',
+    "caseStudyCountry": 'id:case-study\\/cs-1 a mcep:CaseStudy ; mcep:country "Peru" .',
+}
+
+
+def _shapes() -> Graph:
+    g = Graph()
+    for path in sorted((PROJECT_ROOT / "shapes").glob("*.ttl")):
+        g.parse(path, format="turtle")
+    return g
+
+
+SHAPES_GRAPH = _shapes()
+GATE = ShaclGate.from_graph(SHAPES_GRAPH)
+NAMED = sorted(str(s).removeprefix(SHAPES) for kind in (SH.NodeShape, SH.PropertyShape)
+               for s in SHAPES_GRAPH.subjects(RDF.type, kind) if str(s).startswith(SHAPES))
+
+
+def test_every_shape_has_a_failing_example() -> None:
+    assert sorted(EXAMPLES) == NAMED
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_the_example_fails_its_shape_with_the_declared_severity(name: str) -> None:
+    data = Graph().parse(data=PREFIXES + EXAMPLES[name], format="turtle")
+    found = [f for f in GATE.findings(data) if f.shape == SHAPES + name]
+    assert found, f"{name}: its example does not fail it"
+    declared = SHAPES_GRAPH.value(URIRef(SHAPES + name), SH.severity)
+    assert {f.severity for f in found} == {str(declared).rsplit("#", 1)[-1]}
