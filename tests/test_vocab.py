@@ -54,12 +54,25 @@ def test_shipped_vocabularies_pass_with_full_coverage_of_the_convention_schemes(
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     report = json.loads(proc.stdout)
     assert report["errors"] == 0
+    assert report["warnings"] == 0, [f for f in report["findings"] if f["severity"] == "warning"][:5]
     for scheme in ("theme", "product", "process"):
         coverage = report["coverage"][f"{BASE}{scheme}"]
         assert {lang: c["percent"] for lang, c in coverage.items()} == dict.fromkeys(
             ["en", "fr", "es", "ar", "ru", "zh"], 100.0), scheme
     text = mcep("vocab", "check", "--coverage").stdout
     assert f"{BASE}theme: en 20/20 (100%)" in text
+
+
+def test_countries_sit_in_their_m49_sub_regions() -> None:
+    g = Graph()
+    for name in ("countries.ttl", "regions.ttl"):
+        g.parse(VOCAB / name, publicID=BASE)
+    assert (URIRef(f"{BASE}country/BR"), SKOS.broader, URIRef(f"{BASE}region/005")) in g
+    assert (URIRef(f"{BASE}region/005"), SKOS.broader, URIRef(f"{BASE}region/419")) in g
+    assert (URIRef(f"{BASE}country/KE"), SKOS.broader, URIRef(f"{BASE}region/014")) in g
+    assert (URIRef(f"{BASE}region/014"), SKOS.broader, URIRef(f"{BASE}region/202")) in g
+    without = {c for c in g.subjects(SKOS.inScheme, URIRef(f"{BASE}country")) if not list(g.objects(c, SKOS.broader))}
+    assert without == {URIRef(f"{BASE}country/AQ")}  # Antarctica is in no M49 region
 
 
 def test_planted_defects_are_reported_with_the_concept_iri(tmp_path: Path) -> None:

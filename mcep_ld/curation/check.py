@@ -182,8 +182,9 @@ def _check_graph(g: Graph, file: str, report: Report, *, defined: set, languages
         top = list(g.objects(c, SKOS.topConceptOf)) or list(g.subjects(SKOS.hasTopConcept, c))
         if not linked and not top:
             add("warning", "oc", c, "orphan concept: no broader, narrower or related concept and not a top concept")
-        if top and list(g.objects(c, SKOS.broader)):
-            add("warning", "tchbc", c, "top concept that has a broader concept")
+        own_schemes = set(g.objects(c, SKOS.inScheme))
+        if top and any(own_schemes & set(g.objects(b, SKOS.inScheme)) for b in g.objects(c, SKOS.broader)):
+            add("warning", "tchbc", c, "top concept that has a broader concept in its own scheme")
         exact = set(g.objects(c, SKOS.exactMatch))
         for p in (SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch):
             for o in exact & set(g.objects(c, p)):

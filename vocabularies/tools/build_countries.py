@@ -1,13 +1,18 @@
 """Regenerate ``vocabularies/countries.ttl`` from ISO 3166-1 (pycountry) with labels in the six UN languages.
 
-Run by a curator, not at run time: ``pip install pycountry && python vocabularies/tools/build_countries.py``.
+Run by a curator, not at run time:
+``pip install pycountry && pip install --no-deps country_converter && python vocabularies/tools/build_countries.py``.
 The spellings that sources use (GEF's ``Congo DR``…) are kept in ``SOURCE_SPELLINGS`` and written as
-``skos:altLabel``; harvesters then map any of them through the vocabulary.
+``skos:altLabel``; harvesters then map any of them through the vocabulary. Each country's UN M49 sub-region
+(from country_converter's table, read without importing the package, which would need pandas) becomes its
+``skos:broader`` concept in ``regions.ttl``.
 """
 
 from __future__ import annotations
 
+import csv
 import gettext
+import importlib.util
 from pathlib import Path
 
 import pycountry
@@ -53,11 +58,35 @@ SOURCE_SPELLINGS = {
 }
 
 
+#: UN M49 sub-region names, as country_converter's UNregion column writes them, to their codes.
+M49_SUBREGIONS = {
+    "Northern Africa": "015", "Eastern Africa": "014", "Middle Africa": "017", "Southern Africa": "018",
+    "Western Africa": "011", "Caribbean": "029", "Central America": "013", "South America": "005",
+    "Northern America": "021", "Central Asia": "143", "Eastern Asia": "030", "South-eastern Asia": "035",
+    "Southern Asia": "034", "Western Asia": "145", "Eastern Europe": "151", "Northern Europe": "154",
+    "Southern Europe": "039", "Western Europe": "155", "Australia and New Zealand": "053", "Melanesia": "054",
+    "Micronesia": "057", "Polynesia": "061",
+}
+
+
+def subregions() -> dict[str, str]:
+    """ISO alpha-3 code → M49 sub-region code, from country_converter's data file (its ISO2 column holds
+    patterns such as ``^GB$|^UK$`` for some countries; ISO3 is plain)."""
+    spec = importlib.util.find_spec("country_converter")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pip install --no-deps country_converter (its country table gives the M49 sub-regions)")
+    table = Path(spec.submodule_search_locations[0]) / "country_data.tsv"
+    with table.open(encoding="utf-8") as f:
+        return {row["ISO3"]: M49_SUBREGIONS[row["UNregion"]] for row in csv.DictReader(f, delimiter="\t")
+                if row["UNregion"] in M49_SUBREGIONS}
+
+
 def esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def main() -> None:
+    regions = subregions()
     tr = {tag: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[loc])
           for tag, loc in LANGS.items()}
     lines = [
@@ -83,6 +112,9 @@ def main() -> None:
         alts = {c.name, getattr(c, "official_name", c.name), *SOURCE_SPELLINGS.get(c.alpha_2, [])} - {name}
         lines.append(f"<country/{c.alpha_2}> a skos:Concept ;")
         lines.append("    skos:inScheme <country> ; skos:topConceptOf <country> ;")
+        if c.alpha_3 in regions:
+            lines.append(f"    skos:broader <region/{regions[c.alpha_3]}> ;")
+        lines.append(f'    skos:definition "The country or area with ISO 3166-1 code {c.alpha_2} ({esc(name)})."@en ;')
         lines.append(f"    skos:prefLabel {', '.join(labels)} ;")
         if alts:
             lines.append(f"    skos:altLabel {', '.join(f'{chr(34)}{esc(a)}{chr(34)}@en' for a in sorted(alts))} ;")
