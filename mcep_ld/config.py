@@ -66,6 +66,17 @@ KEYS: dict[str, Key] = {
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),
         Key("http_requests_per_s", float, 4.0, "Most requests per second sent to one source."),
         Key("http_user_agent", str, "mcep-ld/0.1 (+https://mercuryconvention.org)", "User-Agent sent."),
+        Key("oai_page_size", int, 100, "Records (or headers) per page of an OAI-PMH list."),
+        Key("oai_repository_name", str, "Minamata Convention Exchange Platform",
+            "The OAI-PMH repositoryName (Identify)."),
+        Key("oai_admin_email", str, "admin@example.org",
+            "The OAI-PMH adminEmail (Identify): set it to the address harvesters should write to."),
+        Key("oai_repository_identifier", str, "",
+            "The oai-identifier namespace; empty: the host of base_uri (with .localdomain if it has no dot)."),
+        Key("oai_earliest_datestamp", str, "",
+            "A floor for Identify's earliestDatestamp (UTC, YYYY-MM-DDThh:mm:ssZ); empty: the catalog's oldest."),
+        Key("oai_token_secret", str, "",
+            "Key signing resumption tokens; empty: one generated once in the data directory."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
     ]
@@ -228,7 +239,7 @@ def load_settings(
         raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
-    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port"):
+    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from mcep_ld import __version__
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
-from mcep_ld.web import sparql, vocab
+from mcep_ld.oai.provider import Provider
+from mcep_ld.web import oai, sparql, vocab
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -22,6 +23,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
         app.state.hub = hub
+        app.state.oai = Provider(hub)
         try:
             yield
         finally:
@@ -39,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(vocab.router)
+    app.include_router(oai.router)
     return app
 
 

@@ -1,0 +1,267 @@
+"""The six verbs over the catalog (datestamps, sets, tombstones) and the public store (metadata).
+
+Every response is built with lxml. OAI errors are answered with HTTP 200 (the web layer never turns them
+into 4xx). Lists page by keyset on (datestamp, id), the catalog's own change-log index, so a deep page
+costs what the first does; the position travels in a signed, stateless token.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from urllib.parse import quote, unquote, urlsplit
+
+from lxml import etree
+
+from mcep_ld.catalog import utc_now
+from mcep_ld.hub import Hub
+from mcep_ld.oai.arguments import Request, parse, window
+from mcep_ld.oai.errors import (
+    BadResumptionToken,
+    CannotDisseminateFormat,
+    IdDoesNotExist,
+    NoRecordsMatch,
+    NoSetHierarchy,
+    OAIError,
+)
+from mcep_ld.oai.formats import FORMATS, oai_dc, rdf, xml_text
+from mcep_ld.oai.tokens import Position, TokenSigner
+
+OAI = "http://www.openarchives.org/OAI/2.0/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+OAI_ID = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+_ID_SAFE = "-_.!~*'();/?:@&=+$,"  # the oai-identifier local part's characters, besides letters and digits
+_LISTABLE = "(published=1 OR deleted=1)"
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    e = etree.SubElement(parent, f"{{{OAI}}}{tag}", **attrs)
+    if text is not None:
+        e.text = xml_text(text)
+    return e
+
+
+class Provider:
+    """Answers OAI-PMH requests for one hub."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.settings = hub.settings
+        self.base_url = f"{self.settings.base_uri}oai"
+        host = urlsplit(self.settings.base_uri).hostname or "localhost"
+        self.repository_id = self.settings.oai_repository_identifier or (host if "." in host else f"{host}.localdomain")
+        self.signer = TokenSigner.for_data_dir(hub.data_dir, self.settings.oai_token_secret)
+        self.page_size = self.settings.oai_page_size
+
+    # -- the envelope -----------------------------------------------------------------------------
+
+    def handle(self, pairs: list[tuple[str, str]]) -> bytes:
+        """The response to one request, as UTF-8 XML bytes."""
+        root = etree.Element(f"{{{OAI}}}OAI-PMH", nsmap={None: OAI, "xsi": XSI})
+        root.set(f"{{{XSI}}}schemaLocation", f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
+        _sub(root, "responseDate", utc_now())
+        request = _sub(root, "request", self.base_url)
+        try:
+            req = parse(pairs)
+        except OAIError as exc:  # badVerb, badArgument: the request is echoed without attributes
+            _sub(root, "error", exc.message, code=exc.code)
+            return self._bytes(root)
+        for key, value in [("verb", req.verb), *req.args.items()]:
+            request.set(key, xml_text(value))
+        verb: Callable[[Request], etree._Element] = getattr(self, req.verb)
+        try:
+            root.append(verb(req))
+        except OAIError as exc:
+            _sub(root, "error", exc.message, code=exc.code)
+        return self._bytes(root)
+
+    @staticmethod
+    def _bytes(root: etree._Element) -> bytes:
+        return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
+
+    # -- identifiers and rows ---------------------------------------------------------------------
+
+    def identifier(self, row: sqlite3.Row) -> str:
+        return f"oai:{self.repository_id}:{row['source']}/{quote(row['source_key'], safe=_ID_SAFE)}"
+
+    def _row(self, identifier: str) -> sqlite3.Row:
+        prefix = f"oai:{self.repository_id}:"
+        source, _, key = identifier.removeprefix(prefix).partition("/")
+        row = None
+        if identifier.startswith(prefix) and source and key:
+            row = self.hub.catalog.db.execute(
+                f"SELECT * FROM records WHERE source=? AND source_key=? AND {_LISTABLE}",
+                (source, unquote(key))).fetchone()
+        if row is None:
+            raise IdDoesNotExist(f"no item {identifier!r} in this repository")
+        return row
+
+    def _earliest(self) -> str:
+        row = self.hub.catalog.db.execute(f"SELECT MIN(datestamp) FROM records WHERE {_LISTABLE}").fetchone()
+        stamps = [s for s in (self.settings.oai_earliest_datestamp, row[0]) if s]
+        return min(stamps) if stamps else utc_now()
+
+    # -- verbs ------------------------------------------------------------------------------------
+
+    def Identify(self, req: Request) -> etree._Element:  # noqa: N802 - the protocol's verb names
+        e = etree.Element(f"{{{OAI}}}Identify")
+        _sub(e, "repositoryName", self.settings.oai_repository_name)
+        _sub(e, "baseURL", self.base_url)
+        _sub(e, "protocolVersion", "2.0")
+        _sub(e, "adminEmail", self.settings.oai_admin_email)
+        _sub(e, "earliestDatestamp", self._earliest())
+        _sub(e, "deletedRecord", "persistent")
+        _sub(e, "granularity", "YYYY-MM-DDThh:mm:ssZ")
+        description = _sub(e, "description")
+        ident = etree.SubElement(description, f"{{{OAI_ID}}}oai-identifier", nsmap={None: OAI_ID})
+        ident.set(f"{{{XSI}}}schemaLocation", f"{OAI_ID} http://www.openarchives.org/OAI/2.0/oai-identifier.xsd")
+        for tag, text in (("scheme", "oai"), ("repositoryIdentifier", self.repository_id), ("delimiter", ":"),
+                          ("sampleIdentifier", f"oai:{self.repository_id}:informea/Decisions/0001")):
+            etree.SubElement(ident, f"{{{OAI_ID}}}{tag}").text = text
+        return e
+
+    def ListMetadataFormats(self, req: Request) -> etree._Element:  # noqa: N802
+        if "identifier" in req.args:
+            self._row(req.args["identifier"])  # every item is disseminated in every format
+        e = etree.Element(f"{{{OAI}}}ListMetadataFormats")
+        for fmt in FORMATS.values():
+            f = _sub(e, "metadataFormat")
+            _sub(f, "metadataPrefix", fmt.prefix)
+            _sub(f, "schema", fmt.schema)
+            _sub(f, "metadataNamespace", fmt.namespace)
+        return e
+
+    def ListSets(self, req: Request) -> etree._Element:  # noqa: N802
+        if "resumptionToken" in req.args:
+            raise BadResumptionToken("ListSets answers in one response: this repository issued no token for it")
+        specs = self._set_specs()
+        if not specs:
+            raise NoSetHierarchy("this repository has no sets")
+        e = etree.Element(f"{{{OAI}}}ListSets")
+        for spec in specs:
+            s = _sub(e, "set")
+            _sub(s, "setSpec", spec)
+            _sub(s, "setName", self._set_name(spec))
+        return e
+
+    def GetRecord(self, req: Request) -> etree._Element:  # noqa: N802
+        prefix = self._prefix(req.args["metadataPrefix"])
+        row = self._row(req.args["identifier"])
+        e = etree.Element(f"{{{OAI}}}GetRecord")
+        e.append(self._record(row, prefix))
+        return e
+
+    def ListIdentifiers(self, req: Request) -> etree._Element:  # noqa: N802
+        return self._list(req, headers_only=True)
+
+    def ListRecords(self, req: Request) -> etree._Element:  # noqa: N802
+        return self._list(req, headers_only=False)
+
+    # -- lists ------------------------------------------------------------------------------------
+
+    def _list(self, req: Request, *, headers_only: bool) -> etree._Element:
+        if "resumptionToken" in req.args:
+            position = self.signer.decode(req.args["resumptionToken"], req.verb)
+        else:
+            prefix = self._prefix(req.args["metadataPrefix"])
+            spec = req.args.get("set")
+            if spec is not None and not self._set_specs():
+                raise NoSetHierarchy("this repository has no sets")
+            start, until = window(req.args.get("from"), req.args.get("until"))
+            until = until or utc_now()
+            size = self._count(spec, start, until)
+            if not size:
+                raise NoRecordsMatch("no record matches these arguments")
+            position = Position(req.verb, prefix, spec, start, until, ("", 0), 0, size)
+        rows = self._page(position)
+        if not rows:
+            raise NoRecordsMatch("the rest of this list changed since it began: no record remains")
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        e = etree.Element(f"{{{OAI}}}{req.verb}")
+        for row in rows:
+            e.append(self._header(row) if headers_only else self._record(row, position.prefix))
+        if more or "resumptionToken" in req.args:  # a list of one page has no token; the last page an empty one
+            token = ""
+            if more:
+                last = rows[-1]
+                token = self.signer.encode(Position(
+                    position.verb, position.prefix, position.set, position.start, position.until,
+                    (last["datestamp"], last["id"]), position.cursor + len(rows), position.size))
+            _sub(e, "resumptionToken", token, completeListSize=str(max(position.size, position.cursor + len(rows))),
+                 cursor=str(position.cursor))
+        return e
+
+    def _where(self, spec: str | None, start: str | None, until: str) -> tuple[str, list]:
+        sql, params = f"{_LISTABLE} AND datestamp <= ?", [until]
+        if start:
+            sql += " AND datestamp >= ?"
+            params.append(start)
+        if spec:
+            escaped = spec.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql += (" AND ((' ' || sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || sets) LIKE ? ESCAPE '\\')")
+            params += [f"% {escaped} %", f"% {escaped}:%"]
+        return sql, params
+
+    def _count(self, spec: str | None, start: str | None, until: str) -> int:
+        sql, params = self._where(spec, start, until)
+        return self.hub.catalog.db.execute(f"SELECT COUNT(*) FROM records WHERE {sql}", params).fetchone()[0]
+
+    def _page(self, p: Position) -> list[sqlite3.Row]:
+        sql, params = self._where(p.set, p.start, p.until)
+        return self.hub.catalog.db.execute(
+            f"SELECT * FROM records WHERE {sql} AND (datestamp, id) > (?, ?) ORDER BY datestamp, id LIMIT ?",
+            [*params, p.after[0], p.after[1], self.page_size + 1]).fetchall()
+
+    # -- pieces -----------------------------------------------------------------------------------
+
+    def _prefix(self, prefix: str) -> str:
+        if prefix not in FORMATS:
+            raise CannotDisseminateFormat(f"metadataPrefix {prefix!r} is not disseminated: "
+                                          f"{', '.join(FORMATS)} are")
+        return prefix
+
+    def _header(self, row: sqlite3.Row) -> etree._Element:
+        h = etree.Element(f"{{{OAI}}}header")
+        if row["deleted"]:
+            h.set("status", "deleted")
+        _sub(h, "identifier", self.identifier(row))
+        _sub(h, "datestamp", row["datestamp"])
+        for spec in row["sets"].split():
+            _sub(h, "setSpec", spec)
+        return h
+
+    def _record(self, row: sqlite3.Row, prefix: str) -> etree._Element:
+        r = etree.Element(f"{{{OAI}}}record")
+        r.append(self._header(row))
+        if row["deleted"]:
+            return r  # a deleted record has a header only
+        quads = list(self.hub.store.public.quads(row["graph"]))
+        metadata = _sub(r, "metadata")
+        if prefix == "oai_dc":
+            metadata.append(oai_dc(row["iri"], quads, self.hub.vocab, row["kind"]))
+        else:
+            metadata.append(rdf(quads))
+        return r
+
+    def _set_specs(self) -> list[str]:
+        specs: set[str] = set()
+        for (sets,) in self.hub.catalog.db.execute(f"SELECT DISTINCT sets FROM records WHERE {_LISTABLE}"):
+            for spec in sets.split():
+                parts = spec.split(":")
+                specs.update(":".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return sorted(specs)
+
+    def _set_name(self, spec: str) -> str:
+        """A readable name: the English label of the concept a set stands for, where there is one."""
+        family, _, value = spec.partition(":")
+        if not value:
+            return {"kind": "Record kinds", "source": "Sources", "treaty": "Treaties", "country": "Countries",
+                    "region": "Regions", "theme": "Themes", "relevance": "Relevance"}.get(family, spec)
+        scheme = {"kind": "kind", "treaty": "treaty", "country": "country", "region": "region",
+                  "theme": "theme"}.get(family)
+        if scheme:
+            label = self.hub.vocab.label(f"{self.settings.base_uri}vocab/{scheme}/{value}", ["en"])
+            if label:
+                return label[0]
+        return {"source": f"Records from {value}", "relevance": f"Relevant to: {value}"}.get(family, spec)

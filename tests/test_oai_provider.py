@@ -1,0 +1,232 @@
+"""The OAI-PMH provider, in process, over a demo hub: every response through the schema gate."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from mcep_ld.config import Settings
+from mcep_ld.hub import Hub
+from mcep_ld.oai.provider import Provider
+from tests.conftest import make_settings, mcep
+from tests.oai_checks import NS, available, check, schema
+
+BASE_URL = "http://localhost:8000/oai"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("oai") / "data"
+    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+    return data
+
+
+@pytest.fixture
+def data(demo: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo hub, for tests that change it."""
+    copy = tmp_path / "data"
+    shutil.copytree(demo, copy)
+    return copy
+
+
+def open_hub(data: Path, **overrides: object) -> Hub:
+    settings: Settings = make_settings(data, **overrides)
+    return Hub(settings)
+
+
+@pytest.fixture
+def provider(demo: Path) -> Iterator[Provider]:
+    with open_hub(demo) as hub:
+        yield Provider(hub)
+
+
+def ask(provider: Provider, **args: str) -> etree._Element:
+    pairs = list(args.items())
+    return check(provider.handle(pairs), base_url=BASE_URL, request=dict(pairs))
+
+
+def error(root: etree._Element) -> str | None:
+    e = root.find("o:error", NS)
+    return e.get("code") if e is not None else None
+
+
+def test_the_schema_gate_is_real() -> None:
+    if not available():
+        pytest.skip("../shared/conformance/oai-pmh/xsd is absent")
+    bad = etree.fromstring(b'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>now</responseDate>'
+                           b'</OAI-PMH>')
+    assert not schema().validate(etree.ElementTree(bad))
+
+
+def test_identify(provider: Provider) -> None:
+    root = ask(provider, verb="Identify")
+    ident = root.find("o:Identify", NS)
+    assert ident.findtext("o:baseURL", namespaces=NS) == BASE_URL
+    assert ident.findtext("o:deletedRecord", namespaces=NS) == "persistent"
+    assert ident.findtext("o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
+    oldest = provider.hub.catalog.db.execute("SELECT MIN(datestamp) FROM records").fetchone()[0]
+    assert ident.findtext("o:earliestDatestamp", namespaces=NS) == oldest
+
+
+def test_list_metadata_formats_and_sets(provider: Provider) -> None:
+    formats = ask(provider, verb="ListMetadataFormats")
+    assert [f.text for f in formats.iterfind(".//o:metadataPrefix", NS)] == ["oai_dc", "rdf"]
+    sets = [s.text for s in ask(provider, verb="ListSets").iterfind(".//o:setSpec", NS)]
+    assert {"kind", "kind:decision", "source", "source:gef", "country", "country:BR", "treaty:minamata"} <= set(sets)
+    names = {s.findtext("o:setSpec", namespaces=NS): s.findtext("o:setName", namespaces=NS)
+             for s in ask(provider, verb="ListSets").iterfind(".//o:set", NS)}
+    assert names["country:BR"] == "Brazil" and names["kind:decision"] == "Decision"
+
+
+def walk(provider: Provider, verb: str = "ListIdentifiers", **args: str) -> tuple[list[str], list[etree._Element]]:
+    """Every identifier of a list, following tokens; and the pages' resumptionToken elements."""
+    ids: list[str] = []
+    tokens: list[etree._Element] = []
+    root = ask(provider, verb=verb, **args)
+    while True:
+        if error(root) == "noRecordsMatch":
+            return ids, tokens
+        ids += [h.text for h in root.iterfind(".//o:header/o:identifier", NS)]
+        token = root.find(f"o:{verb}/o:resumptionToken", NS)
+        if token is None:
+            return ids, tokens
+        tokens.append(token)
+        if not token.text:
+            return ids, tokens
+        root = ask(provider, verb=verb, resumptionToken=token.text)
+
+
+def test_get_record_in_both_formats(provider: Provider) -> None:
+    ids, _ = walk(provider, metadataPrefix="oai_dc", set="kind:decision")
+    dc = ask(provider, verb="GetRecord", identifier=ids[0], metadataPrefix="oai_dc")
+    titles = {t.get("{http://www.w3.org/XML/1998/namespace}lang") for t in
+              dc.iterfind(".//{http://purl.org/dc/elements/1.1/}title")}
+    assert {"en", "fr", "es", "ar", "ru", "zh"} <= titles
+    rdf = ask(provider, verb="GetRecord", identifier=ids[0], metadataPrefix="rdf")
+    assert rdf.find(".//o:metadata/{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF", NS) is not None
+    assert error(ask(provider, verb="GetRecord", identifier="oai:elsewhere:x/1", metadataPrefix="oai_dc")) == \
+        "idDoesNotExist"
+    assert error(ask(provider, verb="GetRecord", identifier=ids[0], metadataPrefix="marc21")) == \
+        "cannotDisseminateFormat"
+
+
+@pytest.mark.parametrize("args, code", [
+    ({}, "badVerb"), ({"verb": "identify"}, "badVerb"), ({"verb": "Identify", "test": "x"}, "badArgument"),
+    ({"verb": "ListRecords"}, "badArgument"), ({"verb": "ListRecords", "metadataPrefix": ""}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2001"}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2001-01-01", "until": "2002-01-01T00:00:00Z"},
+     "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2002-01-02", "until": "2002-01-01"}, "badArgument"),
+    ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
+    ({"verb": "ListRecords", "resumptionToken": "junk"}, "badResumptionToken"),
+    ({"verb": "ListSets", "resumptionToken": "junk"}, "badResumptionToken"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "1990-01-01"}, "noRecordsMatch"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "kind:unicorn"}, "noRecordsMatch"),
+    ({"verb": "ListMetadataFormats", "identifier": "oai:nowhere:1"}, "idDoesNotExist"),
+    ({"verb": "GetRecord", "identifier": 'invalid"id', "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+])
+def test_errors(provider: Provider, args: dict[str, str], code: str) -> None:
+    assert error(ask(provider, **args)) == code
+
+
+def test_repeated_arguments_are_seen(provider: Provider) -> None:
+    pairs = [("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("metadataPrefix", "oai_dc")]
+    root = check(provider.handle(pairs), base_url=BASE_URL)
+    assert error(root) == "badArgument"
+    assert error(check(provider.handle([("verb", "Identify"), ("verb", "Identify")]), base_url=BASE_URL)) == "badVerb"
+
+
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_walks_of_n_minus_1_n_and_n_plus_1(demo: Path, offset: int) -> None:
+    """A set of N records walked with pages of N+1, N and N-1: nothing missing, nothing twice, right counts."""
+    with open_hub(demo) as hub:
+        count = hub.catalog.db.execute("SELECT COUNT(*) FROM records WHERE sets LIKE '%kind:decision%' "
+                                       "AND (published=1 OR deleted=1)").fetchone()[0]
+    with open_hub(demo, oai_page_size=count - offset) as hub:
+        ids, tokens = walk(Provider(hub), metadataPrefix="oai_dc", set="kind:decision")
+    assert len(ids) == len(set(ids)) == count
+    if offset <= 0:  # one page holds it all: no token
+        assert tokens == []
+    else:
+        assert [t.get("cursor") for t in tokens] == [str(i * (count - offset)) for i in range(len(tokens))]
+        assert {t.get("completeListSize") for t in tokens} == {str(count)}
+        assert tokens[-1].text is None and all(t.text for t in tokens[:-1])
+
+
+@pytest.mark.parametrize("page", [1, 7, 100])
+def test_walks_of_k_pages_agree_with_the_catalog(demo: Path, page: int) -> None:
+    with open_hub(demo, oai_page_size=page) as hub:
+        provider = Provider(hub)
+        ids, _ = walk(provider, metadataPrefix="oai_dc")
+        rows = hub.catalog.db.execute("SELECT * FROM records WHERE published=1 OR deleted=1").fetchall()
+        assert sorted(ids) == sorted(provider.identifier(r) for r in rows)
+    assert len(ids) == len(set(ids))
+
+
+def test_a_walk_survives_records_added_changed_and_deleted_between_pages(data: Path) -> None:
+    with open_hub(data, oai_page_size=10) as hub:
+        provider = Provider(hub)
+        before = hub.catalog.db.execute("SELECT * FROM records WHERE published=1 ORDER BY datestamp, id").fetchall()
+        root = ask(provider, verb="ListIdentifiers", metadataPrefix="oai_dc")
+        seen = [h.text for h in root.iterfind(".//o:header/o:identifier", NS)]
+        token = root.findtext(".//o:resumptionToken", namespaces=NS)
+        # Meanwhile: a record not yet listed is deleted, another changes, one is added (a new datestamp each).
+        gone, changed = before[-1], before[-2]
+        hub.catalog.tombstone([gone["id"]], run_id=0)
+        hub.catalog.touch_graphs([changed["graph"]])
+        again = ask(provider, verb="ListIdentifiers", resumptionToken=token)
+        assert etree.tostring(again.find("o:ListIdentifiers", NS)) == etree.tostring(
+            ask(provider, verb="ListIdentifiers", resumptionToken=token).find("o:ListIdentifiers", NS))
+        while token:
+            root = ask(provider, verb="ListIdentifiers", resumptionToken=token)
+            seen += [h.text for h in root.iterfind(".//o:header/o:identifier", NS)]
+            token = root.findtext(".//o:resumptionToken", namespaces=NS)
+        assert len(seen) == len(set(seen))
+        # What did not change is all there; what changed comes in the next harvest, from this one's start.
+        unchanged = {provider.identifier(r) for r in before} - {provider.identifier(gone), provider.identifier(changed)}
+        assert unchanged <= set(seen)
+        later = walk(provider, metadataPrefix="oai_dc", **{"from": root.findtext("o:responseDate", namespaces=NS)})[0]
+        assert {provider.identifier(gone), provider.identifier(changed)} <= set(later) | set(seen)
+
+
+def test_deleted_records_have_deleted_headers(data: Path) -> None:
+    with open_hub(data) as hub:
+        provider = Provider(hub)
+        row = hub.catalog.db.execute("SELECT * FROM records WHERE published=1 LIMIT 1").fetchone()
+        hub.catalog.tombstone([row["id"]], run_id=0)
+        root = ask(provider, verb="GetRecord", identifier=provider.identifier(row), metadataPrefix="oai_dc")
+        header = root.find(".//o:header", NS)
+        assert header.get("status") == "deleted" and root.find(".//o:metadata", NS) is None
+        assert [s.text for s in header.iterfind("o:setSpec", NS)] == row["sets"].split()
+        listed = ask(provider, verb="ListRecords", metadataPrefix="rdf", set=row["sets"].split()[0])
+        deleted = [h for h in listed.iterfind(".//o:header", NS) if h.get("status") == "deleted"]
+        assert [h.findtext("o:identifier", namespaces=NS) for h in deleted] == [provider.identifier(row)]
+
+
+def test_tokens_are_signed_and_bound_to_their_verb(demo: Path) -> None:
+    with open_hub(demo, oai_page_size=5) as hub:
+        provider = Provider(hub)
+        token = ask(provider, verb="ListIdentifiers", metadataPrefix="oai_dc").findtext(".//o:resumptionToken",
+                                                                                     namespaces=NS)
+        body, mac = token.split(".")
+        assert error(ask(provider, verb="ListIdentifiers", resumptionToken=f"{body}x.{mac}")) == "badResumptionToken"
+        assert error(ask(provider, verb="ListRecords", resumptionToken=token)) == "badResumptionToken"
+        assert error(ask(provider, verb="ListIdentifiers", resumptionToken=token)) is None
+
+
+def test_awkward_characters_give_valid_xml(data: Path) -> None:
+    with open_hub(data) as hub:
+        provider = Provider(hub)
+        row = hub.catalog.db.execute("SELECT * FROM records WHERE kind='decision' AND published=1 LIMIT 1").fetchone()
+        # N-Triples escapes for the control characters and the quotes; the rest as it is.
+        title = r'Ctrl\u0001\u001F astral 𝔐𝔢𝔯𝔠𝔲𝔯𝔶 🜍 RTL زئبق & <b> ]]> \"quoted\"'
+        statement = f'<{row["iri"]}> <http://purl.org/dc/terms/title> "{title}"@en'
+        hub.store.public.replace_graphs({row["graph"]: [statement]})
+        for prefix in ("oai_dc", "rdf"):
+            root = ask(provider, verb="GetRecord", identifier=provider.identifier(row), metadataPrefix=prefix)
+            text = etree.tostring(root, encoding="unicode")
+            assert "astral 𝔐𝔢𝔯𝔠𝔲𝔯𝔶 🜍 RTL زئبق" in text and "]]&gt;" in text
