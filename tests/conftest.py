@@ -7,10 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from mcep_ld.config import Settings, load_settings
 from mcep_ld.hub import Hub
@@ -69,3 +72,31 @@ def mcep(*args: str, env: dict[str, str] | None = None, check: bool = False,
     if check and proc.returncode != 0:
         raise AssertionError(f"mcep {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+@contextmanager
+def running_service(data: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`mcep serve` on a free port of 127.0.0.1 over *data*, its log in ``serve.log`` beside it; the URL."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | (env or {})
+    log = (data.parent / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
+                             "--data-dir", str(data)], cwd=PROJECT_ROOT, env=full_env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mcep serve did not start: {(data.parent / 'serve.log').read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

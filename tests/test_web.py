@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +13,7 @@ from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from mcep_ld.resources import PROJECT_ROOT
-from tests.conftest import free_port, mcep
+from tests.conftest import mcep, running_service
 
 
 @pytest.fixture(scope="module")
@@ -29,30 +25,8 @@ def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(web_data: Path) -> Iterator[str]:
-    data = web_data
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
-    log = (data.parent / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
-                             "--data-dir", str(data)], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mcep serve did not start: {(data.parent / 'serve.log').read_text()}")
-            time.sleep(0.1)
+    with running_service(web_data) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def test_health(service: str) -> None:
