@@ -20,7 +20,7 @@ from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
-from mcep_ld.mapping.iris import record_iri, slug
+from mcep_ld.mapping.iris import distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, SCHEMA
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
@@ -162,9 +162,9 @@ class CBDHarvester(HarvesterBase):
             links = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
             raise MappingError(f"documentLinks_s is not JSON: {str(raw)[:80]!r}") from None
-        for n, link in enumerate(links if isinstance(links, list) else [], start=1):
+        for link in links if isinstance(links, list) else []:
             if isinstance(link, dict) and (url := str(link.get("url") or "").strip()):
-                dist = URIRef(f"{iri}#file-{n}")
+                dist = distribution_iri(iri, url)
                 g.add((iri, DCAT.distribution, dist))
                 g.add((dist, RDF.type, DCAT.Distribution))
                 g.add((dist, DCAT.downloadURL, URIRef(url)))

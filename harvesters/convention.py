@@ -30,7 +30,7 @@ from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_treaty
 from mcep_ld.mapping.dates import as_utc
-from mcep_ld.mapping.iris import concept_iri, record_iri, slug
+from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
@@ -207,8 +207,8 @@ class ConventionHarvester(HarvesterBase):
                 href = a.get("href")
                 if urlsplit(href).path.lower().endswith(FILE_SUFFIXES):
                     files.setdefault(urljoin(record.url, href), normalise_language(a.get("hreflang") or lang))
-        for n, (url, file_lang) in enumerate(files.items(), start=1):
-            dist = URIRef(f"{iri}#file-{n}")
+        for url, file_lang in files.items():
+            dist = distribution_iri(iri, url)
             g.add((iri, DCAT.distribution, dist))
             g.add((dist, RDF.type, DCAT.Distribution))
             g.add((dist, DCAT.downloadURL, URIRef(url)))

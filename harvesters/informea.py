@@ -28,7 +28,7 @@ from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
-from mcep_ld.mapping.iris import concept_iri, record_iri, slug
+from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA, SKOS
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
@@ -391,10 +391,10 @@ class InforMEAHarvester(HarvesterBase):
         return iri, add_treaty(g, iri, treaty, ctx.vocab)
 
     def _files(self, g: Triples, iri: URIRef, e: dict, ctx: MappingContext) -> None:
-        for n, f in enumerate(_collection(e.get("files")), start=1):
+        for f in _collection(e.get("files")):
             if not isinstance(f, dict) or not _scalar(f, "url"):
                 continue
-            dist = URIRef(f"{iri}#file-{n}")
+            dist = distribution_iri(iri, _scalar(f, "url"))
             g.add((iri, DCAT.distribution, dist))
             g.add((dist, RDF.type, DCAT.Distribution))
             g.add((dist, DCAT.downloadURL, URIRef(_scalar(f, "url"))))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from lxml import etree
 from rdflib import Literal, URIRef
 from rdflib.namespace import DC
@@ -31,12 +32,14 @@ from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.terms import to_rdflib
 
 log = logging.getLogger(__name__)
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -86,11 +89,13 @@ class OAIHarvester(HarvesterBase):
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None,
                  metadata_prefix: str = "oai_dc", set_spec: str | None = None) -> None:
-        if metadata_prefix != "oai_dc":
-            raise ValueError(f"metadata prefix {metadata_prefix!r}: only oai_dc is mapped so far")
+        if metadata_prefix not in ("oai_dc", "rdf"):
+            raise ValueError(f"metadata prefix {metadata_prefix!r}: oai_dc and rdf are mapped")
         super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
         self.metadata_prefix = metadata_prefix
         self.set_spec = set_spec
+        if metadata_prefix == "rdf":  # another hub's record graphs, taken as they are
+            self.mapping_version = "oai-rdf-1"
 
     def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
         """The repository's records (``from`` *since*); each record's position is the resumption token of
@@ -111,7 +116,8 @@ class OAIHarvester(HarvesterBase):
                 identifier = rec.header.identifier
                 url = f"{self.endpoint}?" + urlencode({"verb": "GetRecord", "metadataPrefix": self.metadata_prefix,
                                                        "identifier": identifier})
-                yield SourceRecord(source=self.name, key=identifier, kind="document",
+                kinds = [spec.removeprefix("kind:") for spec in rec.header.setSpecs if spec.startswith("kind:")]
+                yield SourceRecord(source=self.name, key=identifier, kind=kinds[0] if kinds else "document",
                                    payload=rec.raw.encode("utf-8"), url=url, fetched_at=fetched,
                                    deleted=rec.deleted, position=listing.page_token)
         except NoRecordsMatch:
@@ -132,6 +138,8 @@ class OAIHarvester(HarvesterBase):
         return sickle.ListRecords(ignore_deleted=False, **params)
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
+        if self.metadata_prefix == "rdf":
+            return self._map_rdf(record)
         if REPLACEMENT.encode() in record.payload:
             raise MappingError("the record holds characters XML 1.0 does not allow (control characters); "
                                "they were replaced by U+FFFD to read its page: correct the record at the source")
@@ -177,6 +185,30 @@ class OAIHarvester(HarvesterBase):
                 g.add((iri, DCT.identifier, Literal(text)))
         for lang in languages:
             g.add((iri, DCT.language, concept_iri(ctx.base_uri, "language", lang)))
+        return MappedRecord(iri=iri, triples=g, sets=self._sets(root, record))
+
+    def _sets(self, root: etree._Element, record: SourceRecord) -> list[str]:
         specs = [s.text for s in root.iter(f"{{{OAI}}}setSpec") if s.text]
-        sets = [f"kind:{record.kind}", f"source:{self.name}", *(f"{self.name}:{spec}" for spec in specs)]
-        return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
+        return sorted({f"kind:{record.kind}", f"source:{self.name}", *(f"{self.name}:{spec}" for spec in specs)})
+
+    def _map_rdf(self, record: SourceRecord) -> MappedRecord:
+        """The ``rdf`` format of another hub (or any repository sending RDF/XML): its triples as they are; the
+        record is the subject minted under its kind's path (``…/id/{kind}/…``), else the first typed subject."""
+        try:
+            root = etree.fromstring(record.payload)
+        except etree.XMLSyntaxError as exc:
+            raise MappingError(f"record is not well-formed XML: {exc}") from None
+        payload = root.find(f"{{{OAI}}}metadata/{{{RDF_NS}}}RDF")
+        if payload is None:
+            raise MappingError("record has no rdf:RDF metadata")
+        try:
+            triples = list(ox.parse(etree.tostring(payload), format=ox.RdfFormat.RDF_XML))
+        except SyntaxError as exc:
+            raise MappingError(f"the RDF/XML cannot be read: {exc}") from None
+        typed = [t.subject.value for t in triples if t.predicate.value == str(RDF.type)
+                 and isinstance(t.subject, ox.NamedNode)]
+        if not typed:
+            raise MappingError("no typed resource in the record's RDF")
+        iri = next((s for s in typed if f"/id/{record.kind}/" in s), typed[0])
+        g = Triples((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in triples)
+        return MappedRecord(iri=URIRef(iri), triples=g, sets=self._sets(root, record))

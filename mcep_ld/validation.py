@@ -127,25 +127,36 @@ class ShaclGate:
         return out
 
     def validate_batch(self, graphs: Mapping[Hashable, Iterable[Triple]]) -> dict[Hashable, Outcome]:
-        """Validate the triples of many records in one call; return each record's own findings."""
-        owner: dict[str, Hashable] = {}
-        data = Graph()
+        """Validate the triples of many records, as few pyshacl calls as possible; return each record's own
+        findings.
+
+        Records are validated together when no two of them describe the same subject; records that do (two
+        sources describing one document) go to separate calls, so each is judged on its own triples, as it
+        is published in its own graph.
+        """
+        layers: list[tuple[Graph, dict[str, Hashable]]] = []
         relevant = self.relevant
         for key, triples in graphs.items():
             triples = list(triples)
-            for s, _, _ in triples:
-                owner[str(s)] = key
+            subjects = {str(s) for s, _, _ in triples}
+            layer = next((layer for layer in layers if not subjects & layer[1].keys()), None)
+            if layer is None:
+                layer = (Graph(), {})
+                layers.append(layer)
+            data, owner = layer
+            owner.update(dict.fromkeys(subjects, key))
             if relevant is not None:
                 triples = [t for t in triples if t[1] in relevant]
             data.addN((s, p, o, data) for s, p, o in triples)
         outcomes: dict[Hashable, Outcome] = defaultdict(Outcome)
-        for finding in self.findings(data):
-            key = owner.get(finding.focus)
-            if key is None:  # a focus node no record claims: blame every record (never lose a violation)
-                for k in graphs:
-                    outcomes[k].findings.append(finding)
-            else:
-                outcomes[key].findings.append(finding)
+        for data, owner in layers:
+            for finding in self.findings(data):
+                key = owner.get(finding.focus)
+                if key is None:  # a focus node no record claims: blame the layer's records (lose no violation)
+                    for k in set(owner.values()):
+                        outcomes[k].findings.append(finding)
+                else:
+                    outcomes[key].findings.append(finding)
         return {k: outcomes[k] for k in graphs}
 
 

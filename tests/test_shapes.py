@@ -106,3 +106,23 @@ def test_the_example_fails_its_shape_with_the_declared_severity(name: str) -> No
     assert found, f"{name}: its example does not fail it"
     declared = SHAPES_GRAPH.value(URIRef(SHAPES + name), SH.severity)
     assert {f.severity for f in found} == {str(declared).rsplit("#", 1)[-1]}
+
+
+def test_records_describing_one_subject_are_judged_apart() -> None:
+    """Two sources may describe one document, each with its own dct:modified: valid each in its own graph,
+    so valid in one batch too (a batch graph would otherwise hold two values for maxCount 1)."""
+    from rdflib import Literal
+    from rdflib.namespace import DCTERMS, XSD
+
+    doc = URIRef("http://localhost:8000/id/document/unep-mc-cop-5-19")
+    records = {
+        source: [(doc, RDF.type, URIRef("https://w3id.org/mcep/ontology#Document")),
+                 (doc, DCTERMS.modified, Literal(stamp, datatype=XSD.dateTime))]
+        for source, stamp in (("informea", "2024-01-01T00:00:00Z"), ("convention", "2024-02-01T00:00:00Z"))}
+    outcomes = GATE.validate_batch(records)
+    for source in records:
+        assert not [f for f in outcomes[source].findings if f.shape == SHAPES + "modified"], source
+    merged = GATE.findings(Graph().parse(data=PREFIXES + """
+        id:document\\/unep-mc-cop-5-19 a mcep:Document ;
+        dct:modified "2024-01-01T00:00:00Z"^^xsd:dateTime, "2024-02-01T00:00:00Z"^^xsd:dateTime .""", format="turtle"))
+    assert [f for f in merged if f.shape == SHAPES + "modified"], "the shape does see two values in one graph"

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote
@@ -26,6 +27,12 @@ def slug(text: str) -> str:
 
 def record_iri(base_uri: str, kind: str, key: str) -> URIRef:
     return URIRef(f"{base_uri}id/{kind}/{key}")
+
+
+def distribution_iri(record: URIRef, download_url: str) -> URIRef:
+    """A file of a record, named by its download URL: the same file listed by two sources is one
+    distribution, and two different files never share a name (a position in a list would)."""
+    return URIRef(f"{record}#file-{hashlib.sha1(download_url.encode()).hexdigest()[:12]}")
 
 
 def concept_iri(base_uri: str, scheme: str, concept: str) -> URIRef:
