@@ -26,7 +26,7 @@ from rdflib.namespace import DC, XSD
 from harvesters.base import HarvesterBase, MappingContext
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
-from mcep_ld.mapping.concepts import add_country, add_treaty
+from mcep_ld.mapping.concepts import add_country, add_subject, add_treaty
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
@@ -382,13 +382,25 @@ class InforMEAHarvester(HarvesterBase):
             g.add((iri, FOAF.page, URIRef(link)))
         if meeting := _scalar(e, "meetingId"):
             g.add((iri, MCEP.meeting, record_iri(ctx.base_uri, "meeting", slug(meeting))))
-        for kw in _collection(e.get("keywords")):
-            if isinstance(kw, dict) and (kw.get("uri") or kw.get("termURI")):
-                g.add((iri, DCT.subject, URIRef(str(kw.get("uri") or kw.get("termURI")))))
-            elif isinstance(kw, dict) and isinstance(kw.get("term"), str) and kw["term"].strip():
-                g.add((iri, DCT.subject, LEO[slug(kw["term"])]))
+        sets = self._keywords(g, iri, e, ctx)
         self._files(g, iri, e, ctx)
-        return iri, add_treaty(g, iri, treaty, ctx.vocab)
+        return iri, sets + add_treaty(g, iri, treaty, ctx.vocab)
+
+    def _keywords(self, g: Triples, iri: URIRef, e: dict, ctx: MappingContext) -> list[str]:
+        """Keywords as LEO concepts (a ``termURI``, else the term's label made a LEO IRI), with the themes
+        aligned to them; returns the theme sets."""
+        sets: list[str] = []
+        for kw in _collection(e.get("keywords")):
+            if not isinstance(kw, dict):
+                continue
+            if uri := kw.get("termURI") or kw.get("uri"):
+                concept = URIRef(str(uri))
+            elif form := str(kw.get("literalForm") or kw.get("term") or "").strip():
+                concept = LEO[slug(form)]
+            else:
+                continue
+            sets += add_subject(g, iri, concept, ctx.vocab)
+        return sets
 
     def _files(self, g: Triples, iri: URIRef, e: dict, ctx: MappingContext) -> None:
         for f in _collection(e.get("files")):
@@ -529,13 +541,9 @@ class InforMEAHarvester(HarvesterBase):
         for t in _collection(e.get("types")):
             if isinstance(t, dict) and (value := str(t.get("value") or "").strip()):
                 g.add((iri, DC.type, Literal(value)))
-        for kw in _collection(e.get("keywords")):
-            if isinstance(kw, dict) and (kw.get("termURI") or kw.get("uri")):
-                g.add((iri, DCT.subject, URIRef(str(kw.get("termURI") or kw.get("uri")))))
-            elif isinstance(kw, dict) and (form := str(kw.get("literalForm") or kw.get("term") or "").strip()):
-                g.add((iri, DCT.subject, LEO[slug(form)]))
+        sets = self._keywords(g, iri, e, ctx)
         self._files(g, iri, e, ctx)
-        sets = add_country(g, iri, _scalar(e, "country"), ctx.vocab)
+        sets += add_country(g, iri, _scalar(e, "country"), ctx.vocab)
         codes = {_scalar(e, "treaty")} | {t.get("value") for t in _collection(e.get("treaties")) if isinstance(t, dict)}
         for code in sorted(c for c in codes if isinstance(c, str) and c.strip()):
             sets += add_treaty(g, iri, code.strip(), ctx.vocab)

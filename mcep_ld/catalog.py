@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS records (
     source_modified TEXT,
     datestamp       TEXT NOT NULL,     -- UTC, seconds; moves whenever what is published changes
     sets            TEXT NOT NULL DEFAULT '',  -- space-separated setSpecs
+    left_sets       TEXT NOT NULL DEFAULT '',  -- sets it was in and left: deleted in those sets' OAI views
     deleted         INTEGER NOT NULL DEFAULT 0,
     published       INTEGER NOT NULL DEFAULT 0,  -- its graph is in the store
     status          TEXT NOT NULL,     -- valid | warning | quarantined | failed | deleted
@@ -81,7 +82,8 @@ CREATE TABLE IF NOT EXISTS reports (
 """
 
 #: Columns added after the first release, with their definitions: added to older catalogs on opening.
-_ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"}}
+_ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"},
+                  "records": {"left_sets": "TEXT NOT NULL DEFAULT ''"}}
 
 COUNTERS = ("seen", "added", "updated", "unchanged", "deleted", "quarantined", "failed")
 
@@ -290,17 +292,20 @@ class Catalog:
 
         def statements() -> None:
             for r in rows:
+                left = self._left_sets(r)
                 cur = self.db.execute(
                     """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
                            raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
-                           graph_hash)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)
+                           graph_hash, left_sets)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
                        ON CONFLICT (source, source_key) DO UPDATE SET
                            kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
                            graph=excluded.graph, content_hash=excluded.content_hash,
                            raw=excluded.raw, raw_url=excluded.raw_url,
                            source_modified=excluded.source_modified,
-                           datestamp=CASE WHEN ? THEN excluded.datestamp ELSE records.datestamp END,
+                           datestamp=CASE WHEN ? OR (excluded.published AND excluded.sets <> records.sets)
+                                          THEN excluded.datestamp ELSE records.datestamp END,
+                           left_sets=CASE WHEN excluded.published THEN excluded.left_sets ELSE records.left_sets END,
                            sets=CASE WHEN excluded.published THEN excluded.sets ELSE records.sets END,
                            deleted=CASE WHEN excluded.published THEN 0 ELSE records.deleted END,
                            published=MAX(records.published, excluded.published),
@@ -310,7 +315,7 @@ class Catalog:
                        RETURNING id""",
                     (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
                      r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
-                     r.graph_hash, int(r.datestamp_moves)))
+                     r.graph_hash, left, int(r.datestamp_moves)))
                 record_id = cur.fetchone()[0]
                 self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
                 self.db.executemany(
@@ -319,6 +324,15 @@ class Catalog:
                     [(record_id, sev, stage, run_id, now, text) for sev, stage, text in r.reports])
 
         self._write(statements, run_id, checkpoint)
+
+    def _left_sets(self, r: RecordRow) -> str:
+        """The sets a record leaves (or left before and has not come back to) when *r* is published."""
+        old = self.db.execute("SELECT sets, left_sets FROM records WHERE source=? AND source_key=?",
+                              (r.source, r.source_key)).fetchone()
+        if old is None:
+            return ""
+        left = (set(old["sets"].split()) | set(old["left_sets"].split())) - set(r.sets)
+        return " ".join(sorted(left)) if r.published else old["left_sets"]
 
     def unseen(self, source: str, run_id: int) -> list[KnownRecord]:
         """Live records of *source* that the listing of *run_id* did not contain."""

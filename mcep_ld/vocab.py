@@ -15,6 +15,8 @@ import pyoxigraph as ox
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 _LABELS = {f"{SKOS}prefLabel", f"{SKOS}altLabel", f"{SKOS}hiddenLabel", f"{SKOS}notation"}
+#: Alignments that carry a record's subject over to our concept (relatedMatch is too loose for that).
+_ALIGNMENTS = {f"{SKOS}{m}" for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")}
 
 
 def fold(text: str) -> str:
@@ -33,6 +35,8 @@ class Vocabulary:
     _index: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     #: concept IRI → language → prefLabel, for display with a language fallback
     pref_labels: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: outside concept IRI (a LEO term) → our concepts aligned to it
+    _aligned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
     def load(cls, directory: Path, base_uri: str) -> Vocabulary:
@@ -51,6 +55,8 @@ class Vocabulary:
                     vocab._index[scheme][fold(q.object.value)].add(iri)
                 if q.predicate.value == f"{SKOS}prefLabel" and q.object.language:
                     vocab.pref_labels[iri][q.object.language] = q.object.value
+            elif q.predicate.value in _ALIGNMENTS and isinstance(q.object, ox.NamedNode):
+                vocab._aligned[q.object.value].add(q.subject.value)
         return vocab
 
     def lookup(self, scheme: str, text: str | None) -> str | None:
@@ -68,6 +74,11 @@ class Vocabulary:
         key = fold(text)
         schemes = [scheme] if scheme else sorted(self._index)
         return sorted({iri for name in schemes for iri in self._index.get(name, {}).get(key, ())})
+
+    def aligned(self, outside: str, scheme: str) -> list[str]:
+        """Our concepts of *scheme* aligned (exact, close, broad or narrow match) to an outside concept."""
+        prefix = f"{self.base_uri}vocab/{scheme}/"
+        return sorted(c for c in self._aligned.get(outside, ()) if c.startswith(prefix))
 
     def label(self, iri: str, languages: list[str]) -> tuple[str, str] | None:
         """The concept's prefLabel in the first of *languages* it has, with that language."""

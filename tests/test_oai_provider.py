@@ -230,3 +230,53 @@ def test_awkward_characters_give_valid_xml(data: Path) -> None:
             root = ask(provider, verb="GetRecord", identifier=provider.identifier(row), metadataPrefix=prefix)
             text = etree.tostring(root, encoding="unicode")
             assert "astral 𝔐𝔢𝔯𝔠𝔲𝔯𝔶 🜍 RTL زئبق" in text and "]]&gt;" in text
+
+
+def test_theme_sets_come_from_keywords_aligned_to_the_themes(provider: Provider) -> None:
+    names = {s.findtext("o:setSpec", namespaces=NS): s.findtext("o:setName", namespaces=NS)
+             for s in ask(provider, verb="ListSets").iterfind(".//o:set", NS)}
+    assert names["theme:art-7"] == "Artisanal and small-scale gold mining" and names["theme"] == "Themes"
+    root = ask(provider, verb="ListRecords", metadataPrefix="oai_dc", set="theme:art-7")
+    subjects = {s.text for s in root.iterfind(".//{http://purl.org/dc/elements/1.1/}subject")}
+    assert "Extracción de oro artesanal y en pequeña escala" in subjects  # the theme's labels, every language
+
+
+def test_a_record_that_leaves_a_set_is_deleted_in_that_sets_view(tmp_path: Path, samples: Path) -> None:
+    import json
+
+    from harvesters.informea import InforMEAHarvester
+    from mcep_ld.http import HttpClient
+    from mcep_ld.pipeline import Pipeline
+    from mcep_ld.sample_server import SampleServer
+
+    settings = make_settings(tmp_path / "data")
+    settings.sources["informea"] = {"entity_sets": ["Contacts"]}
+    path = samples / "informea" / "Contacts.json"
+    with SampleServer(samples) as srv, Hub(settings) as hub:
+        harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                      client=HttpClient.from_settings(settings))
+        assert Pipeline(hub).harvest(harvester).ok
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        rows = doc["d"] if isinstance(doc["d"], list) else doc["d"]["results"]
+        moved = next(r for r in rows if r.get("country") == "FR")
+        moved["country"] = "ES"  # the source corrects the focal point's country
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        assert Pipeline(hub).harvest(harvester, full=True).counters.updated == 1
+        provider = Provider(hub)
+        key = f"Contacts/{moved['id']}"
+        identifier = provider.identifier(hub.catalog.db.execute(
+            "SELECT * FROM records WHERE source_key=?", (key,)).fetchone())
+
+        def status_in(spec: str) -> str | None:
+            root = ask(provider, verb="ListIdentifiers", metadataPrefix="oai_dc", set=spec)
+            headers = [h for h in root.iterfind(".//o:header", NS) if h.findtext("o:identifier", namespaces=NS)
+                       == identifier]
+            return headers[0].get("status", "live") if headers else None
+
+        assert status_in("country:FR") == "deleted"
+        assert status_in("country:ES") == "live"
+        assert status_in("country") == "live"
+        listed = ask(provider, verb="ListRecords", metadataPrefix="oai_dc", set="country:FR")
+        (record,) = [r for r in listed.iterfind(".//o:record", NS)
+                     if r.findtext("o:header/o:identifier", namespaces=NS) == identifier]
+        assert record.find("o:header", NS).get("status") == "deleted" and record.find("o:metadata", NS) is None

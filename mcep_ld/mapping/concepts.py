@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import Literal, URIRef
 
 from mcep_ld.mapping.iris import slug
-from mcep_ld.mapping.namespaces import MCEP
+from mcep_ld.mapping.namespaces import DCT, MCEP
 from mcep_ld.records import Triples
 from mcep_ld.vocab import Vocabulary
 
@@ -36,3 +36,14 @@ def add_treaty(g: Triples, iri: URIRef, code: str | None, vocab: Vocabulary) -> 
         return [f"treaty:{slug(code)}"]
     g.add((iri, MCEP.treaty, URIRef(concept)))
     return [f"treaty:{concept.rsplit('/', 1)[-1]}"]
+
+
+def add_subject(g: Triples, iri: URIRef, concept: URIRef, vocab: Vocabulary) -> list[str]:
+    """``dct:subject`` *concept* (a LEO term, say), and the Convention themes aligned to it; returns the
+    theme sets (``theme:art-7``) it puts the record in."""
+    g.add((iri, DCT.subject, concept))
+    sets = []
+    for theme in vocab.aligned(str(concept), "theme"):
+        g.add((iri, DCT.subject, URIRef(theme)))
+        sets.append(f"theme:{theme.rsplit('/', 1)[-1]}")
+    return sets

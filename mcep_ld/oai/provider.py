@@ -41,6 +41,11 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return e
 
 
+def _in_set(sets: str, spec: str) -> bool:
+    """Whether a record with these setSpecs is in *spec* or in a set below it (``country`` holds ``country:BR``)."""
+    return any(s == spec or s.startswith(f"{spec}:") for s in sets.split())
+
+
 class Provider:
     """Answers OAI-PMH requests for one hub."""
 
@@ -180,7 +185,8 @@ class Provider:
         rows = rows[: self.page_size]
         e = etree.Element(f"{{{OAI}}}{req.verb}")
         for row in rows:
-            e.append(self._header(row) if headers_only else self._record(row, position.prefix))
+            gone = bool(position.set) and not _in_set(row["sets"], position.set)  # it left the set
+            e.append(self._header(row, gone) if headers_only else self._record(row, position.prefix, gone))
         if more or "resumptionToken" in req.args:  # a list of one page has no token; the last page an empty one
             token = ""
             if more:
@@ -197,10 +203,11 @@ class Provider:
         if start:
             sql += " AND datestamp >= ?"
             params.append(start)
-        if spec:
+        if spec:  # members of the set or of a set below it, and those that left it (deleted in its view)
             escaped = spec.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql += (" AND ((' ' || sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || sets) LIKE ? ESCAPE '\\')")
-            params += [f"% {escaped} %", f"% {escaped}:%"]
+            sql += (" AND ((' ' || sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || sets) LIKE ? ESCAPE '\\'"
+                    " OR (' ' || left_sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || left_sets) LIKE ? ESCAPE '\\')")
+            params += [f"% {escaped} %", f"% {escaped}:%"] * 2
         return sql, params
 
     def _count(self, spec: str | None, start: str | None, until: str) -> int:
@@ -221,9 +228,9 @@ class Provider:
                                           f"{', '.join(FORMATS)} are")
         return prefix
 
-    def _header(self, row: sqlite3.Row) -> etree._Element:
+    def _header(self, row: sqlite3.Row, gone: bool = False) -> etree._Element:
         h = etree.Element(f"{{{OAI}}}header")
-        if row["deleted"]:
+        if row["deleted"] or gone:
             h.set("status", "deleted")
         _sub(h, "identifier", self.identifier(row))
         _sub(h, "datestamp", row["datestamp"])
@@ -231,17 +238,18 @@ class Provider:
             _sub(h, "setSpec", spec)
         return h
 
-    def _record(self, row: sqlite3.Row, prefix: str) -> etree._Element:
+    def _record(self, row: sqlite3.Row, prefix: str, gone: bool = False) -> etree._Element:
+        """One record; *gone*: it left the set the list is filtered on, so in that list it is deleted."""
         r = etree.Element(f"{{{OAI}}}record")
-        r.append(self._header(row))
-        if row["deleted"]:
+        r.append(self._header(row, gone))
+        if row["deleted"] or gone:
             return r  # a deleted record has a header only
-        quads = list(self.hub.store.public.quads(row["graph"]))
         metadata = _sub(r, "metadata")
-        if prefix == "oai_dc":
+        if prefix == "oai_dc":  # the record's own statements are all oai_dc reads
+            quads = self.hub.store.public.quads(row["graph"], subject=row["iri"])
             metadata.append(oai_dc(row["iri"], quads, self.hub.vocab, row["kind"]))
         else:
-            metadata.append(rdf(quads))
+            metadata.append(rdf(self.hub.store.public.quads(row["graph"])))
         return r
 
     def _set_specs(self) -> list[str]:

@@ -70,9 +70,9 @@ class EmbeddedStore:
     def update(self, sparql: str) -> None:
         self.store.update(sparql)
 
-    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+    def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None
-        return self.store.quads_for_pattern(None, None, None, g)
+        return self.store.quads_for_pattern(ox.NamedNode(subject) if subject else None, None, None, g)
 
     def graph_names(self) -> Iterator[str]:
         for g in self.store.named_graphs():
