@@ -7,8 +7,10 @@ costs what the first does; the position travels in a signed, stateless token.
 
 from __future__ import annotations
 
+import io
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
@@ -41,6 +43,13 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return e
 
 
+@dataclass(frozen=True)
+class _Page:
+    position: Position
+    rows: list[sqlite3.Row]
+    token: etree._Element | None
+
+
 def _in_set(sets: str, spec: str) -> bool:
     """Whether a record with these setSpecs is in *spec* or in a set below it (``country`` holds ``country:BR``)."""
     return any(s == spec or s.startswith(f"{spec}:") for s in sets.split())
@@ -62,6 +71,14 @@ class Provider:
 
     def handle(self, pairs: list[tuple[str, str]]) -> bytes:
         """The response to one request, as UTF-8 XML bytes."""
+        return b"".join(self.stream(pairs))
+
+    def stream(self, pairs: list[tuple[str, str]]) -> Iterator[bytes]:
+        """The response in pieces: a list is written a record at a time, so a large page is never held whole.
+
+        Everything that can fail (arguments, token, the page's rows) is settled before the first piece, so an
+        error is always a complete error response.
+        """
         root = etree.Element(f"{{{OAI}}}OAI-PMH", nsmap={None: OAI, "xsi": XSI})
         root.set(f"{{{XSI}}}schemaLocation", f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
         _sub(root, "responseDate", utc_now())
@@ -70,15 +87,38 @@ class Provider:
             req = parse(pairs)
         except OAIError as exc:  # badVerb, badArgument: the request is echoed without attributes
             _sub(root, "error", exc.message, code=exc.code)
-            return self._bytes(root)
+            return iter([self._bytes(root)])
         for key, value in [("verb", req.verb), *req.args.items()]:
             request.set(key, xml_text(value))
-        verb: Callable[[Request], etree._Element] = getattr(self, req.verb)
         try:
+            if req.verb in ("ListIdentifiers", "ListRecords"):
+                return self._write_list(root, req, self._list(req))
+            verb: Callable[[Request], etree._Element] = getattr(self, req.verb)
             root.append(verb(req))
         except OAIError as exc:
             _sub(root, "error", exc.message, code=exc.code)
-        return self._bytes(root)
+        return iter([self._bytes(root)])
+
+    def _write_list(self, root: etree._Element, req: Request, page: _Page) -> Iterator[bytes]:
+        buffer = io.BytesIO()
+        headers_only = req.verb == "ListIdentifiers"
+        with etree.xmlfile(buffer, encoding="UTF-8") as xf:
+            buffer.write(b'<?xml version="1.0" encoding="UTF-8"?>\n')
+            with xf.element(root.tag, attrib=dict(root.attrib), nsmap=root.nsmap):
+                for child in root:
+                    xf.write(child)
+                with xf.element(f"{{{OAI}}}{req.verb}"):
+                    for row in page.rows:
+                        gone = bool(page.position.set) and not _in_set(row["sets"], page.position.set)
+                        xf.write(self._header(row, gone) if headers_only
+                                 else self._record(row, page.position.prefix, gone))
+                        xf.flush()
+                        yield buffer.getvalue()
+                        buffer.seek(0)
+                        buffer.truncate()
+                    if page.token is not None:
+                        xf.write(page.token)
+        yield buffer.getvalue()
 
     @staticmethod
     def _bytes(root: etree._Element) -> bytes:
@@ -156,15 +196,10 @@ class Provider:
         e.append(self._record(row, prefix))
         return e
 
-    def ListIdentifiers(self, req: Request) -> etree._Element:  # noqa: N802
-        return self._list(req, headers_only=True)
-
-    def ListRecords(self, req: Request) -> etree._Element:  # noqa: N802
-        return self._list(req, headers_only=False)
-
     # -- lists ------------------------------------------------------------------------------------
 
-    def _list(self, req: Request, *, headers_only: bool) -> etree._Element:
+    def _list(self, req: Request) -> _Page:
+        """The page a list request asks for: its rows and its resumptionToken element (None: no token)."""
         if "resumptionToken" in req.args:
             position = self.signer.decode(req.args["resumptionToken"], req.verb)
         else:
@@ -183,20 +218,18 @@ class Provider:
             raise NoRecordsMatch("the rest of this list changed since it began: no record remains")
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
-        e = etree.Element(f"{{{OAI}}}{req.verb}")
-        for row in rows:
-            gone = bool(position.set) and not _in_set(row["sets"], position.set)  # it left the set
-            e.append(self._header(row, gone) if headers_only else self._record(row, position.prefix, gone))
+        token = None
         if more or "resumptionToken" in req.args:  # a list of one page has no token; the last page an empty one
-            token = ""
+            text = ""
             if more:
                 last = rows[-1]
-                token = self.signer.encode(Position(
+                text = self.signer.encode(Position(
                     position.verb, position.prefix, position.set, position.start, position.until,
                     (last["datestamp"], last["id"]), position.cursor + len(rows), position.size))
-            _sub(e, "resumptionToken", token, completeListSize=str(max(position.size, position.cursor + len(rows))),
-                 cursor=str(position.cursor))
-        return e
+            token = etree.Element(f"{{{OAI}}}resumptionToken", completeListSize=str(
+                max(position.size, position.cursor + len(rows))), cursor=str(position.cursor))
+            token.text = text
+        return _Page(position, rows, token)
 
     def _where(self, spec: str | None, start: str | None, until: str) -> tuple[str, list]:
         sql, params = f"{_LISTABLE} AND datestamp <= ?", [until]

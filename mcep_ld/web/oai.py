@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from mcep_ld.oai.provider import Provider
 
@@ -27,5 +27,7 @@ async def oai(request: Request) -> Response:
                             media_type="text/plain")
         pairs += parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
     provider: Provider = request.app.state.oai
-    body = await run_in_threadpool(provider.handle, pairs)  # store reads stay on one thread per request
-    return Response(body, media_type="text/xml; charset=UTF-8")
+    # Settled in a worker thread (arguments, token, rows); then written a record at a time, each piece made
+    # and sent whole in one step, so no store iterator crosses threads.
+    pieces = await run_in_threadpool(provider.stream, pairs)
+    return StreamingResponse(pieces, media_type="text/xml; charset=UTF-8")
