@@ -101,6 +101,17 @@ def test_get_and_post_answer_alike(service: str, hub_data: Path, verb: str) -> N
     assert not get.findall("o:error", NS)
 
 
+@pytest.mark.parametrize("prefix", ["oai_dc", "rdf"])
+def test_every_page_a_harvester_gets_passes_the_gate(service: str, hub_data: Path, prefix: str) -> None:
+    """The pages sickle and pyoai walk below, each through the schemas and the protocol checks."""
+    root = oai(service, "GET", [("verb", "ListRecords"), ("metadataPrefix", prefix)])
+    pages, seen = 1, len(root.findall(".//o:record", NS))
+    while token := root.findtext(".//o:resumptionToken", namespaces=NS):
+        root = oai(service, "GET", [("verb", "ListRecords"), ("resumptionToken", token)])
+        pages, seen = pages + 1, seen + len(root.findall(".//o:record", NS))
+    assert pages > 5 and seen == len(catalog_identifiers(hub_data))
+
+
 def test_sickle_harvests_everything(service: str, hub_data: Path) -> None:
     client = Sickle(f"{service}/oai")
     headers = [r.header for r in client.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False)]

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from mcep_ld.catalog import RecordRow
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
 from tests.conftest import make_settings, mcep
 from tests.oai_checks import NS, available, check, schema
 
-BASE_URL = "http://localhost:8000/oai"
+BASE = "http://localhost:8000/"
+BASE_URL = f"{BASE}oai"
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +159,21 @@ def test_walks_of_n_minus_1_n_and_n_plus_1(demo: Path, offset: int) -> None:
         assert tokens[-1].text is None and all(t.text for t in tokens[:-1])
 
 
+def test_a_walk_of_one_record_and_day_granularity_bounds(provider: Provider) -> None:
+    rows = provider.hub.catalog.db.execute("SELECT * FROM records WHERE published=1 OR deleted=1").fetchall()
+    members: dict[str, list] = {}
+    for r in rows:
+        for spec in r["sets"].split():
+            members.setdefault(spec, []).append(r)
+    spec, (row,) = next((spec, found) for spec, found in sorted(members.items()) if len(found) == 1)
+    ids, tokens = walk(provider, metadataPrefix="oai_dc", set=spec)
+    assert ids == [provider.identifier(row)] and tokens == []
+    day = row["datestamp"][:10]  # until a day includes the whole of it; from a day, from its start
+    assert provider.identifier(row) in walk(provider, metadataPrefix="oai_dc", until=day, **{"from": day})[0]
+    second = row["datestamp"]
+    assert provider.identifier(row) in walk(provider, metadataPrefix="oai_dc", until=second, **{"from": second})[0]
+
+
 @pytest.mark.parametrize("page", [1, 7, 100])
 def test_walks_of_k_pages_agree_with_the_catalog(demo: Path, page: int) -> None:
     with open_hub(demo, oai_page_size=page) as hub:
@@ -178,6 +195,10 @@ def test_a_walk_survives_records_added_changed_and_deleted_between_pages(data: P
         gone, changed = before[-1], before[-2]
         hub.catalog.tombstone([gone["id"]], run_id=0)
         hub.catalog.touch_graphs([changed["graph"]])
+        hub.catalog.save([RecordRow(
+            source="files", source_key="added-during-the-walk", kind="resource", iri=f"{BASE}id/resource/x",
+            graph=f"{BASE}graph/files/added", content_hash="x", raw=b"{}", raw_url="file:///x", source_modified=None,
+            sets=["kind:resource"], published=True, status="valid", datestamp_moves=True)], run_id=0)
         again = ask(provider, verb="ListIdentifiers", resumptionToken=token)
         assert etree.tostring(again.find("o:ListIdentifiers", NS)) == etree.tostring(
             ask(provider, verb="ListIdentifiers", resumptionToken=token).find("o:ListIdentifiers", NS))
@@ -191,6 +212,7 @@ def test_a_walk_survives_records_added_changed_and_deleted_between_pages(data: P
         assert unchanged <= set(seen)
         later = walk(provider, metadataPrefix="oai_dc", **{"from": root.findtext("o:responseDate", namespaces=NS)})[0]
         assert {provider.identifier(gone), provider.identifier(changed)} <= set(later) | set(seen)
+        assert "oai:localhost.localdomain:files/added-during-the-walk" in later
 
 
 def test_deleted_records_have_deleted_headers(data: Path) -> None:
@@ -280,3 +302,16 @@ def test_a_record_that_leaves_a_set_is_deleted_in_that_sets_view(tmp_path: Path,
         (record,) = [r for r in listed.iterfind(".//o:record", NS)
                      if r.findtext("o:header/o:identifier", namespaces=NS) == identifier]
         assert record.find("o:header", NS).get("status") == "deleted" and record.find("o:metadata", NS) is None
+
+
+def test_restricted_fields_appear_in_no_format(provider: Provider) -> None:
+    emails = [str(r[0].value) for r in provider.hub.store.restricted.query(
+        "SELECT ?o { ?s <http://schema.org/email> ?o }")]
+    assert emails, "the sample's focal points have e-mail addresses (kept in the restricted store)"
+    for prefix in ("oai_dc", "rdf"):
+        ids, _ = walk(provider, metadataPrefix=prefix, set="kind:focal-point")
+        assert ids
+        body = provider.handle([("verb", "ListRecords"), ("metadataPrefix", prefix), ("set", "kind:focal-point")])
+        text = body.decode("utf-8")
+        assert "schema.org/email" not in text and "schema.org/telephone" not in text
+        assert not [e for e in emails if e in text]
