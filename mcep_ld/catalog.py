@@ -70,6 +70,14 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS disseminations (  -- metadata formats as the OAI-PMH provider last wrote them
+    record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    prefix    TEXT NOT NULL,
+    version   TEXT NOT NULL,                 -- what it was made from: graph hash, vocabularies, crosswalk
+    xml       BLOB NOT NULL,
+    PRIMARY KEY (record_id, prefix)
+);
+
 CREATE TABLE IF NOT EXISTS reports (
     record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
     severity  TEXT NOT NULL,          -- Violation | Warning | Error
@@ -354,6 +362,21 @@ class Catalog:
         self.db.executemany(
             "UPDATE records SET deleted=1, published=0, status='deleted', datestamp=?, seen_run=? WHERE id=?",
             ((now, run_id, i) for i in ids))
+
+    def disseminations(self, ids: list[int], prefix: str) -> dict[int, tuple[str, bytes]]:
+        """The metadata XML last written for these records in *prefix*, with the version it was made from."""
+        if not ids:
+            return {}
+        rows = self.db.execute(f"SELECT record_id, version, xml FROM disseminations WHERE prefix=? AND record_id IN "
+                               f"({','.join('?' * len(ids))})", (prefix, *ids))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def keep_disseminations(self, items: list[tuple[int, str, str, bytes]]) -> None:
+        """Remember (record id, prefix, version, xml): a full re-harvest then reads instead of rendering."""
+        if items:
+            self._write(lambda: self.db.executemany(
+                "INSERT OR REPLACE INTO disseminations (record_id, prefix, version, xml) VALUES (?,?,?,?)", items),
+                None, None)
 
     def touch_graphs(self, graphs: list[str]) -> int:
         """Move the datestamp of the live records in these graphs to now (what they disseminate changed

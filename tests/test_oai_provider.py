@@ -315,3 +315,20 @@ def test_restricted_fields_appear_in_no_format(provider: Provider) -> None:
         text = body.decode("utf-8")
         assert "schema.org/email" not in text and "schema.org/telephone" not in text
         assert not [e for e in emails if e in text]
+
+
+def test_kept_metadata_is_reused_only_while_it_is_current(data: Path) -> None:
+    with open_hub(data, oai_page_size=10) as hub:
+        provider = Provider(hub)
+        ask(provider, verb="ListRecords", metadataPrefix="oai_dc")  # the first page's metadata is kept
+        record_id, = hub.catalog.db.execute("SELECT record_id FROM disseminations WHERE prefix='oai_dc' "
+                                            "ORDER BY record_id LIMIT 1").fetchone()
+        marker = (b'<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+                  b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                  b'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai_dc/ '
+                  b'http://www.openarchives.org/OAI/2.0/oai_dc.xsd"><dc:title>kept copy</dc:title></oai_dc:dc>')
+        hub.catalog.db.execute("UPDATE disseminations SET xml=? WHERE record_id=?", (marker, record_id))
+        assert b"kept copy" in provider.handle([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")])
+        # The record's triples change (a new graph hash): the kept copy is stale and made again.
+        hub.catalog.db.execute("UPDATE records SET graph_hash='changed' WHERE id=?", (record_id,))
+        assert b"kept copy" not in provider.handle([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")])

@@ -34,6 +34,8 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_ID = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 _ID_SAFE = "-_.!~*'();/?:@&=+$,"  # the oai-identifier local part's characters, besides letters and digits
 _LISTABLE = "(published=1 OR deleted=1)"
+#: Bumped whenever formats.py would write a record's metadata differently: the kept copies are then remade.
+CROSSWALK = "1"
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -43,11 +45,13 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return e
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Page:
     position: Position
     rows: list[sqlite3.Row]
     token: etree._Element | None
+    known: dict[int, tuple[str, bytes]]  # metadata written before, by record id: used if still current
+    made: list[tuple[int, str, str, bytes]]  # metadata written for this page, to keep
 
 
 def _in_set(sets: str, spec: str) -> bool:
@@ -66,6 +70,7 @@ class Provider:
         self.repository_id = self.settings.oai_repository_identifier or (host if "." in host else f"{host}.localdomain")
         self.signer = TokenSigner.for_data_dir(hub.data_dir, self.settings.oai_token_secret)
         self.page_size = self.settings.oai_page_size
+        self.rules = hub.rules_digest  # the vocabularies (and shapes) the metadata is made with
 
     # -- the envelope -----------------------------------------------------------------------------
 
@@ -111,7 +116,7 @@ class Provider:
                     for row in page.rows:
                         gone = bool(page.position.set) and not _in_set(row["sets"], page.position.set)
                         xf.write(self._header(row, gone) if headers_only
-                                 else self._record(row, page.position.prefix, gone))
+                                 else self._record(row, page.position.prefix, gone, page))
                         xf.flush()
                         yield buffer.getvalue()
                         buffer.seek(0)
@@ -119,6 +124,7 @@ class Provider:
                     if page.token is not None:
                         xf.write(page.token)
         yield buffer.getvalue()
+        self.hub.catalog.keep_disseminations(page.made)
 
     @staticmethod
     def _bytes(root: etree._Element) -> bytes:
@@ -229,7 +235,8 @@ class Provider:
             token = etree.Element(f"{{{OAI}}}resumptionToken", completeListSize=str(
                 max(position.size, position.cursor + len(rows))), cursor=str(position.cursor))
             token.text = text
-        return _Page(position, rows, token)
+        known = self.hub.catalog.disseminations([r["id"] for r in rows], position.prefix)
+        return _Page(position, rows, token, known, [])
 
     def _where(self, spec: str | None, start: str | None, until: str) -> tuple[str, list]:
         sql, params = f"{_LISTABLE} AND datestamp <= ?", [until]
@@ -271,18 +278,30 @@ class Provider:
             _sub(h, "setSpec", spec)
         return h
 
-    def _record(self, row: sqlite3.Row, prefix: str, gone: bool = False) -> etree._Element:
-        """One record; *gone*: it left the set the list is filtered on, so in that list it is deleted."""
+    def _record(self, row: sqlite3.Row, prefix: str, gone: bool = False,
+                page: _Page | None = None) -> etree._Element:
+        """One record; *gone*: it left the set the list is filtered on, so in that list it is deleted.
+
+        Its metadata is what the page's cache holds when that was made from the same graph, vocabularies and
+        crosswalk, else it is made from the store (and kept for the next harvester)."""
         r = etree.Element(f"{{{OAI}}}record")
         r.append(self._header(row, gone))
         if row["deleted"] or gone:
             return r  # a deleted record has a header only
         metadata = _sub(r, "metadata")
+        version = f"{row['graph_hash']}/{self.rules}/{CROSSWALK}"
+        known = page.known.get(row["id"]) if page is not None else None
+        if known is not None and known[0] == version:
+            metadata.append(etree.fromstring(known[1]))
+            return r
         if prefix == "oai_dc":  # the record's own statements are all oai_dc reads
             quads = self.hub.store.public.quads(row["graph"], subject=row["iri"])
-            metadata.append(oai_dc(row["iri"], quads, self.hub.vocab, row["kind"]))
+            payload = oai_dc(row["iri"], quads, self.hub.vocab, row["kind"])
         else:
-            metadata.append(rdf(self.hub.store.public.quads(row["graph"])))
+            payload = rdf(self.hub.store.public.quads(row["graph"]))
+        metadata.append(payload)
+        if page is not None:
+            page.made.append((row["id"], prefix, version, etree.tostring(payload)))
         return r
 
     def _set_specs(self) -> list[str]:
