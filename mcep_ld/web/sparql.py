@@ -1,6 +1,7 @@
 """``/sparql``: queries over the public dataset (GET, POST form, POST direct), results by content negotiation.
 
-Minimal for now: protocol conformance, limits and updates come with their own issue.
+The SPARQL 1.1 Protocol's query operation, with a request's dataset (``default-graph-uri``,
+``named-graph-uri``); limits and updates come next.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from mcep_ld.queries import FORMATS, QueryError, answer
+from mcep_ld.queries import FORMATS, Dataset, QueryError, answer
 
 router = APIRouter()
 
@@ -36,31 +37,73 @@ def _negotiate(request: Request, graph: bool) -> str:
     return "ttl" if graph else "json"
 
 
-async def _query_text(request: Request) -> str | None:
+class ProtocolError(Exception):
+    """A request the SPARQL 1.1 Protocol refuses, with the HTTP status it deserves."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _operation(request: Request) -> tuple[str | None, Dataset]:
+    """The query text and the dataset of a request: GET ``query=``, POST form, or POST direct.
+
+    The protocol's choices made here: only UTF-8 bodies (415 otherwise, as for any other media type), a
+    POST without a media type is refused (415) rather than guessed, updates are not taken here (405 for
+    GET with ``update=``, 403 by POST: this endpoint answers queries only for now).
+    """
+    params = parse_qs(request.url.query, keep_blank_values=True)
     if request.method == "GET":
-        queries = request.query_params.getlist("query")
+        if "update" in params:
+            raise ProtocolError(405, "updates are POSTed, never sent with GET")
+        fields = params
     else:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype, _, rest = request.headers.get("content-type", "").partition(";")
+        ctype = ctype.strip().lower()
+        charset = rest.lower().split("charset=")[-1].strip(' "') if "charset=" in rest.lower() else "utf-8"
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+        body = await request.body()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(415, "the body is not UTF-8") from None
         if ctype == "application/sparql-query":
-            return (await request.body()).decode("utf-8")
-        if ctype != "application/x-www-form-urlencoded":
-            raise QueryError(f"unsupported content type {ctype!r}")
-        # Parsed here rather than with request.form(), which needs python-multipart for nothing more.
-        form = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True)
-        queries = form.get("query", [])
+            fields = {**params, "query": [text]}
+        elif ctype == "application/x-www-form-urlencoded":
+            # Parsed here rather than with request.form(), which needs python-multipart for nothing more.
+            fields = {**params}
+            for key, values in parse_qs(text, keep_blank_values=True).items():
+                fields.setdefault(key, []).extend(values)
+        elif ctype == "application/sparql-update":
+            raise ProtocolError(403, "this endpoint does not take updates")
+        else:
+            raise ProtocolError(415, f"unsupported media type {ctype or '(none)'}: use "
+                                     "application/sparql-query or application/x-www-form-urlencoded")
+        if "update" in fields:
+            raise ProtocolError(403, "this endpoint does not take updates")
+    queries = fields.get("query", [])
     if len(queries) > 1:
-        raise QueryError("more than one query in the request")
-    return queries[0] if queries else None
+        raise ProtocolError(400, "more than one query in the request")
+    dataset = Dataset(tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])),
+                      base_iri=f"{request.app.state.hub.settings.base_uri}sparql")
+    return (queries[0] if queries else None), dataset
 
 
-@router.api_route("/sparql", methods=["GET", "POST"])
+@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 async def sparql(request: Request) -> Response:
+    if request.method not in ("GET", "POST"):  # 405 rather than 404: the resource exists, the method does not
+        return PlainTextResponse(f"{request.method} is not a SPARQL protocol operation: use GET or POST",
+                                 status_code=405, headers={"Allow": "GET, POST"})
     try:
-        text = await _query_text(request)
+        text, dataset = await _operation(request)
         if text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
         hub = request.app.state.hub
-        body, fmt = await run_in_threadpool(answer, hub.store.public, text, lambda graph: _negotiate(request, graph))
+        body, fmt = await run_in_threadpool(answer, hub.store.public, text, lambda graph: _negotiate(request, graph),
+                                            dataset)
+    except ProtocolError as exc:
+        return PlainTextResponse(str(exc), status_code=exc.status)
     except QueryError as exc:
         return PlainTextResponse(str(exc), status_code=400)
     return Response(body, media_type=fmt.media_type)
