@@ -77,6 +77,8 @@ KEYS: dict[str, Key] = {
             "A floor for Identify's earliestDatestamp (UTC, YYYY-MM-DDThh:mm:ssZ); empty: the catalog's oldest."),
         Key("oai_token_secret", str, "",
             "Key signing resumption tokens; empty: one generated once in the data directory."),
+        Key("sparql_update_token", str, "",
+            "Bearer token that allows SPARQL updates on /sparql; empty: no updates are taken."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
     ]

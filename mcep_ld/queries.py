@@ -5,6 +5,7 @@ Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -97,3 +98,42 @@ def serialize(result: object, fmt: ResultFormat) -> bytes:
     if fmt.results is None:
         raise QueryError(f"format {fmt.name!r} is for graphs; SELECT/ASK give results (try json)")
     return result.serialize(format=fmt.results)
+
+
+# -- updates ------------------------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"""
+    (?P<skip> "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | <[^<>"{}|^`\\\s]*> | \#[^\n]* )
+  | (?P<word> [A-Za-z_][A-Za-z0-9_]* )
+""", re.VERBOSE | re.DOTALL)
+
+
+def with_using(update: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+    """*update* with the protocol's ``using-graph-uri``/``using-named-graph-uri`` made ``USING`` clauses
+    before each ``WHERE`` of a DELETE/INSERT operation (pyoxigraph takes no dataset for updates).
+
+    Strings, IRIs and comments are skipped when looking for keywords. An update that has its own USING or
+    WITH clause cannot be given a dataset as well (SPARQL 1.1 Protocol §2.2.3): QueryError.
+    """
+    if not default_graphs and not named_graphs:
+        return update
+    clauses = " ".join([*(f"USING <{g}>" for g in default_graphs), *(f"USING NAMED <{g}>" for g in named_graphs)])
+    words = [(m.start("word"), m.group("word").upper()) for m in _TOKENS.finditer(update) if m.group("word")]
+    if any(w in ("USING", "WITH") for _, w in words):
+        raise QueryError("the update has USING or WITH clauses and the request names a dataset: one or the other")
+    out, last = [], 0
+    for i, (at, word) in enumerate(words):
+        if word == "WHERE" and not (i and words[i - 1][1] == "DELETE"):  # DELETE WHERE takes no USING
+            out.append(update[last:at])
+            out.append(f"{clauses} ")
+            last = at
+    out.append(update[last:])
+    return "".join(out)
+
+
+def run_update(store: GraphStore, update: str, dataset: Dataset = Dataset()) -> None:
+    """Apply a SPARQL update to *store*; a syntax error becomes QueryError."""
+    try:
+        store.update(with_using(update, dataset.default_graphs, dataset.named_graphs), base_iri=dataset.base_iri)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed update: {exc}") from None

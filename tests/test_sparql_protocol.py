@@ -1,8 +1,8 @@
 """The W3C SPARQL 1.1 Protocol manifest (shared/conformance/sparql11/protocol) run against `mcep serve`.
 
 Every request of each case is sent as the manifest writes it (method, path, headers, body in its encoding);
-the status class, result format and boolean are checked. The update cases are skipped for now: the endpoint
-takes no updates yet (the bearer-token update operation is the next part of the SPARQL issue).
+the status class, result format and boolean are checked. Every request carries the update token the service
+is given (queries ignore it); tests of their own check updates without it.
 Choices the protocol leaves open, as the endpoint makes them: PUT and other methods get 405 (the resource
 exists, the method does not); a POST with no or another media type, or a body not in UTF-8, gets 415.
 """
@@ -28,6 +28,7 @@ MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
 HT = "http://www.w3.org/2011/http#"
 CNT = "http://www.w3.org/2011/content#"
 UT = "http://www.w3.org/2009/sparql/tests/test-update#"
+TOKEN = "protocol-suite-token"
 
 
 def _cases() -> list[tuple[str, list[dict]]]:
@@ -73,7 +74,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         hub.store.public.replace_graphs({
             name: [str(t).removesuffix(" .") for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
             for name, path in graphs.items()})
-    with running_service(data) as url:
+    with running_service(data, env={"MCEP_SPARQL_UPDATE_TOKEN": TOKEN}) as url:
         yield url
 
 
@@ -87,14 +88,13 @@ def _boolean(resp: requests.Response) -> bool:
 @pytest.mark.skipif(not CASES, reason=f"{SUITE} is absent (it comes with ../shared)")
 @pytest.mark.parametrize("name, steps", CASES or [("none", [])], ids=[c[0] for c in CASES] or ["none"])
 def test_protocol_case(endpoint: str, name: str, steps: list[dict]) -> None:
-    if name.startswith(("update_", "bad_update_", "bad_multiple_updates")):
-        pytest.skip("updates are not taken yet (the SPARQL issue's next part: updates with a bearer token)")
     for step in steps:
         path = step["path"].replace("/sparql/", "/sparql", 1)
         body = step["body"].encode(step["encoding"].lower()) if step["body"] is not None else None
-        resp = requests.request(step["method"], endpoint + path, data=body, headers=step["headers"], timeout=10)
+        headers = {**step["headers"], "Authorization": f"Bearer {TOKEN}"}
+        resp = requests.request(step["method"], endpoint + path, data=body, headers=headers, timeout=10)
         assert f"{str(resp.status_code)[0]}xx" in step["status"], (resp.status_code, resp.text[:300])
-        if resp.status_code >= 400:
+        if resp.status_code >= 400 or not step["format"]:  # an error, or an update's 204: nothing to read
             continue
         ctype = resp.headers["content-type"]
         if step["format"] == "boolean":
@@ -105,3 +105,34 @@ def test_protocol_case(endpoint: str, name: str, steps: list[dict]) -> None:
             assert any(t in ctype for t in ("turtle", "n-triples", "rdf+xml"))
         if step["boolean"] is not None:
             assert _boolean(resp) is step["boolean"].toPython()
+
+
+@pytest.mark.skipif(not CASES, reason=f"{SUITE} is absent (it comes with ../shared)")
+def test_updates_need_the_token_and_change_nothing_without_it(endpoint: str) -> None:
+    insert = "INSERT DATA { GRAPH <http://example.org/token-test> { <http://example.org/s> <http://example.org/p> 1 } }"
+    ask = {"query": "ASK { GRAPH <http://example.org/token-test> { ?s ?p ?o } }"}
+    sent = {"data": insert.encode(), "timeout": 10}
+    none = requests.post(f"{endpoint}/sparql", headers={"Content-Type": "application/sparql-update"}, **sent)
+    assert none.status_code == 401 and none.headers["www-authenticate"] == "Bearer"
+    wrong = requests.post(f"{endpoint}/sparql", headers={"Content-Type": "application/sparql-update",
+                                                         "Authorization": "Bearer guess"}, **sent)
+    assert wrong.status_code == 403
+    form = requests.post(f"{endpoint}/sparql", data={"update": insert}, timeout=10)
+    assert form.status_code == 401
+    assert requests.get(f"{endpoint}/sparql", params=ask, timeout=10).json()["boolean"] is False
+    right = requests.post(f"{endpoint}/sparql", headers={"Content-Type": "application/sparql-update",
+                                                         "Authorization": f"Bearer {TOKEN}"}, **sent)
+    assert right.status_code == 204
+    assert requests.get(f"{endpoint}/sparql", params=ask, timeout=10).json()["boolean"] is True
+
+
+def test_using_clauses_are_added_where_the_protocol_puts_them() -> None:
+    from mcep_ld.queries import QueryError, with_using
+
+    update = ('DELETE { ?s <p> "WHERE" } INSERT { ?s <p> 2 } WHERE { ?s <p> 1 } ; '
+              'DELETE WHERE { ?s <q> ?o } ; INSERT { ?s <r> 1 } # WHERE in a comment\n WHERE { ?s <p> 2 }')
+    out = with_using(update, ("http://g/1",), ("http://g/2",))
+    assert out.count("USING <http://g/1> USING NAMED <http://g/2> WHERE") == 2
+    assert "DELETE WHERE { ?s <q> ?o }" in out and '"WHERE"' in out
+    with pytest.raises(QueryError):
+        with_using("WITH <http://g/1> INSERT { ?s <p> 1 } WHERE { ?s <p> 2 }", ("http://g/3",), ())

@@ -35,6 +35,9 @@ class GraphStore(Protocol):
     def add_quads(self, quads: Sequence[ox.Quad]) -> None:
         """Add quads, atomically, keeping what the graphs hold already."""
 
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Apply a SPARQL 1.1 update."""
+
     def query(self, sparql: str, **options: object) -> object:
         """Run a SPARQL query; the default graph is the union of the named graphs."""
 

@@ -67,8 +67,8 @@ class EmbeddedStore:
         options.setdefault("use_default_graph_as_union", True)
         return self.store.query(sparql, **options)
 
-    def update(self, sparql: str) -> None:
-        self.store.update(sparql)
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self.store.update(sparql, base_iri=base_iri)
 
     def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None

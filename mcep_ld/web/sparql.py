@@ -1,18 +1,22 @@
 """``/sparql``: queries over the public dataset (GET, POST form, POST direct), results by content negotiation.
 
-The SPARQL 1.1 Protocol's query operation, with a request's dataset (``default-graph-uri``,
-``named-graph-uri``); limits and updates come next.
+The SPARQL 1.1 Protocol's query and update operations, with a request's dataset (``default-graph-uri``,
+``named-graph-uri``, ``using-graph-uri``, ``using-named-graph-uri``). Updates need the configured bearer
+token; they change the public store only (never the restricted one), and bypass the catalog: an operator's
+repair tool, not a way to publish records. Limits come next.
 """
 
 from __future__ import annotations
 
+import hmac
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
-from mcep_ld.queries import FORMATS, Dataset, QueryError, answer
+from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, run_update
 
 router = APIRouter()
 
@@ -45,12 +49,19 @@ class ProtocolError(Exception):
         self.status = status
 
 
-async def _operation(request: Request) -> tuple[str | None, Dataset]:
-    """The query text and the dataset of a request: GET ``query=``, POST form, or POST direct.
+@dataclass(frozen=True)
+class Operation:
+    kind: str  # query | update
+    text: str | None
+    dataset: Dataset
+
+
+async def _operation(request: Request) -> Operation:
+    """The operation of a request: a query (GET ``query=``, POST form or POST direct) or an update (POST form
+    ``update=`` or POST direct), with its dataset.
 
     The protocol's choices made here: only UTF-8 bodies (415 otherwise, as for any other media type), a
-    POST without a media type is refused (415) rather than guessed, updates are not taken here (405 for
-    GET with ``update=``, 403 by POST: this endpoint answers queries only for now).
+    POST without a media type is refused (415) rather than guessed, GET with ``update=`` gets 405.
     """
     params = parse_qs(request.url.query, keep_blank_values=True)
     if request.method == "GET":
@@ -70,24 +81,37 @@ async def _operation(request: Request) -> tuple[str | None, Dataset]:
             raise ProtocolError(415, "the body is not UTF-8") from None
         if ctype == "application/sparql-query":
             fields = {**params, "query": [text]}
+        elif ctype == "application/sparql-update":
+            fields = {**params, "update": [text]}
         elif ctype == "application/x-www-form-urlencoded":
             # Parsed here rather than with request.form(), which needs python-multipart for nothing more.
             fields = {**params}
             for key, values in parse_qs(text, keep_blank_values=True).items():
                 fields.setdefault(key, []).extend(values)
-        elif ctype == "application/sparql-update":
-            raise ProtocolError(403, "this endpoint does not take updates")
         else:
-            raise ProtocolError(415, f"unsupported media type {ctype or '(none)'}: use "
-                                     "application/sparql-query or application/x-www-form-urlencoded")
-        if "update" in fields:
-            raise ProtocolError(403, "this endpoint does not take updates")
-    queries = fields.get("query", [])
-    if len(queries) > 1:
-        raise ProtocolError(400, "more than one query in the request")
-    dataset = Dataset(tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])),
-                      base_iri=f"{request.app.state.hub.settings.base_uri}sparql")
-    return (queries[0] if queries else None), dataset
+            raise ProtocolError(415, f"unsupported media type {ctype or '(none)'}: use application/sparql-query, "
+                                     "application/sparql-update or application/x-www-form-urlencoded")
+    queries, updates = fields.get("query", []), fields.get("update", [])
+    if len(queries) + len(updates) > 1:
+        raise ProtocolError(400, "more than one operation in the request")
+    base = f"{request.app.state.hub.settings.base_uri}sparql"
+    if updates:
+        using = Dataset(tuple(fields.get("using-graph-uri", [])), tuple(fields.get("using-named-graph-uri", [])), base)
+        return Operation("update", updates[0], using)
+    dataset = Dataset(tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])), base)
+    return Operation("query", queries[0] if queries else None, dataset)
+
+
+def _authorise(request: Request) -> None:
+    """Updates need the configured bearer token: none configured, 403; none sent, 401; another, 403."""
+    token = request.app.state.hub.settings.sparql_update_token
+    if not token:
+        raise ProtocolError(403, "this endpoint takes no updates (sparql_update_token is not set)")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise ProtocolError(401, "updates need an Authorization: Bearer token")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ProtocolError(403, "this token may not update")
 
 
 @router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
@@ -95,15 +119,20 @@ async def sparql(request: Request) -> Response:
     if request.method not in ("GET", "POST"):  # 405 rather than 404: the resource exists, the method does not
         return PlainTextResponse(f"{request.method} is not a SPARQL protocol operation: use GET or POST",
                                  status_code=405, headers={"Allow": "GET, POST"})
+    hub = request.app.state.hub
     try:
-        text, dataset = await _operation(request)
-        if text is None:
+        op = await _operation(request)
+        if op.text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
-        hub = request.app.state.hub
-        body, fmt = await run_in_threadpool(answer, hub.store.public, text, lambda graph: _negotiate(request, graph),
-                                            dataset)
+        if op.kind == "update":
+            _authorise(request)
+            await run_in_threadpool(run_update, hub.store.public, op.text, op.dataset)
+            return Response(status_code=204)
+        body, fmt = await run_in_threadpool(answer, hub.store.public, op.text,
+                                            lambda graph: _negotiate(request, graph), op.dataset)
     except ProtocolError as exc:
-        return PlainTextResponse(str(exc), status_code=exc.status)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
     except QueryError as exc:
         return PlainTextResponse(str(exc), status_code=400)
     return Response(body, media_type=fmt.media_type)
