@@ -77,6 +77,11 @@ KEYS: dict[str, Key] = {
             "A floor for Identify's earliestDatestamp (UTC, YYYY-MM-DDThh:mm:ssZ); empty: the catalog's oldest."),
         Key("oai_token_secret", str, "",
             "Key signing resumption tokens; empty: one generated once in the data directory."),
+        Key("sparql_timeout_s", float, 30.0,
+            "A query not answered within this many seconds gets 503; its slot stays taken until Oxigraph stops."),
+        Key("sparql_max_concurrent", int, 4,
+            "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
+        Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
         Key("sparql_update_token", str, "",
             "Bearer token that allows SPARQL updates on /sparql; empty: no updates are taken."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
@@ -241,7 +246,8 @@ def load_settings(
         raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
-    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size"):
+    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
+                 "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

@@ -156,3 +156,13 @@ def test_concept_pages_for_browsers_and_suffixes(service: str) -> None:
     assert len({s for s in Graph().parse(data=scheme.text, format="turtle").subjects()}) == 21
     assert requests.get(f"{service}/vocab/product/unicorns", timeout=5).status_code == 404
     assert requests.get(f"{service}/vocab/nothing", timeout=5).status_code == 404
+
+
+def test_cors_for_browser_clients(service: str) -> None:
+    pre = requests.options(f"{service}/sparql", headers={"Origin": "https://partner.example",
+                                                          "Access-Control-Request-Method": "POST",
+                                                          "Access-Control-Request-Headers": "content-type"}, timeout=5)
+    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "*"
+    got = requests.get(f"{service}/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://partner.example"},
+                       timeout=5)
+    assert got.headers["access-control-allow-origin"] == "*"

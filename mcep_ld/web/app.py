@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from mcep_ld import __version__
 from mcep_ld.config import Settings
@@ -39,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         n = catalog.db.execute("SELECT COUNT(*) FROM records WHERE published=1").fetchone()[0]
         return {"status": "ok", "version": __version__, "published_records": n}
 
+    # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                       allow_headers=["Accept", "Content-Type", "Authorization"], allow_credentials=False)
     app.include_router(sparql.router)
     app.include_router(vocab.router)
     app.include_router(oai.router)

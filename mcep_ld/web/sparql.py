@@ -8,17 +8,22 @@ repair tool, not a way to publish records. Limits come next.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, run_update
 
 router = APIRouter()
+T = TypeVar("T")
 
 _BY_MEDIA_TYPE = {
     "application/sparql-results+json": "json", "application/json": "json",
@@ -74,7 +79,12 @@ async def _operation(request: Request) -> Operation:
         charset = rest.lower().split("charset=")[-1].strip(' "') if "charset=" in rest.lower() else "utf-8"
         if charset not in ("utf-8", "utf8"):
             raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+        limit = request.app.state.hub.settings.sparql_max_body_bytes
+        if int(request.headers.get("content-length") or 0) > limit:
+            raise ProtocolError(413, f"the body is larger than sparql_max_body_bytes ({limit})")
         body = await request.body()
+        if len(body) > limit:
+            raise ProtocolError(413, f"the body is larger than sparql_max_body_bytes ({limit})")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -102,6 +112,37 @@ async def _operation(request: Request) -> Operation:
     return Operation("query", queries[0] if queries else None, dataset)
 
 
+async def _within_limits(request: Request, work: Callable[..., T], *args: object) -> T:
+    """*work* in a worker thread (Oxigraph releases the GIL: other requests go on), at most
+    ``sparql_max_concurrent`` at once, answered within ``sparql_timeout_s`` or not at all (503).
+
+    Oxigraph cannot stop a query once started: after a timeout its thread runs to the end and keeps its slot,
+    so runaway queries can delay others but never take more than the configured slots.
+    """
+    settings = request.app.state.hub.settings
+    state = request.app.state
+    if getattr(state, "sparql_slots", None) is None:
+        state.sparql_slots = threading.BoundedSemaphore(settings.sparql_max_concurrent)
+    slots: threading.BoundedSemaphore = state.sparql_slots
+    deadline = time.monotonic() + settings.sparql_timeout_s
+
+    def bounded() -> T:
+        if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise ProtocolError(503, "every query slot is busy "
+                                     f"(sparql_max_concurrent={settings.sparql_max_concurrent})")
+        try:
+            return work(*args)
+        finally:
+            slots.release()
+
+    future = asyncio.get_running_loop().run_in_executor(None, bounded)
+    try:
+        return await asyncio.wait_for(asyncio.shield(future), timeout=settings.sparql_timeout_s)
+    except TimeoutError:
+        raise ProtocolError(503, f"the query was not answered within sparql_timeout_s ({settings.sparql_timeout_s} s): "
+                                 "narrow it (a LIMIT, fewer joins) or ask the operators") from None
+
+
 def _authorise(request: Request) -> None:
     """Updates need the configured bearer token: none configured, 403; none sent, 401; another, 403."""
     token = request.app.state.hub.settings.sparql_update_token
@@ -126,10 +167,10 @@ async def sparql(request: Request) -> Response:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
         if op.kind == "update":
             _authorise(request)
-            await run_in_threadpool(run_update, hub.store.public, op.text, op.dataset)
+            await _within_limits(request, run_update, hub.store.public, op.text, op.dataset)
             return Response(status_code=204)
-        body, fmt = await run_in_threadpool(answer, hub.store.public, op.text,
-                                            lambda graph: _negotiate(request, graph), op.dataset)
+        body, fmt = await _within_limits(request, answer, hub.store.public, op.text,
+                                         lambda graph: _negotiate(request, graph), op.dataset)
     except ProtocolError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
