@@ -24,6 +24,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from harvesters.base import Harvester
+from mcep_ld import void
 from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
@@ -223,6 +224,10 @@ class Pipeline:
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
                                duration_s=duration, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
+            try:
+                void.publish(self.hub)
+            except Exception:  # noqa: BLE001 - the description is remade at the next run or start-up
+                log.exception("could not refresh the VoID description after run %d", run_id)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
                          resumed=resume is not None)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
 import requests
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
@@ -77,7 +78,7 @@ def test_post_form(service: str) -> None:
     assert r.json()["boolean"] is True
 
 
-@pytest.mark.parametrize("params", [{"query": "SELEKT nothing"}, {}, {"query": ["ASK {}", "ASK {}"]}])
+@pytest.mark.parametrize("params", [{"query": "SELEKT nothing"}, {"query": ["ASK {}", "ASK {}"]}])
 def test_bad_requests_get_400_not_a_trace(service: str, params: dict) -> None:
     r = requests.get(f"{service}/sparql", params=params, timeout=5)
     assert r.status_code == 400
@@ -166,3 +167,40 @@ def test_cors_for_browser_clients(service: str) -> None:
     got = requests.get(f"{service}/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://partner.example"},
                        timeout=5)
     assert got.headers["access-control-allow-origin"] == "*"
+
+
+
+def test_service_description_and_void(service: str) -> None:
+    sd = requests.get(f"{service}/sparql", headers={"Accept": "text/turtle"}, timeout=5)
+    assert sd.status_code == 200 and sd.headers["content-type"].startswith("text/turtle")
+    g = Graph().parse(data=sd.text, format="turtle")
+    SD = "http://www.w3.org/ns/sparql-service-description#"
+    assert (None, URIRef(f"{SD}endpoint"), URIRef("http://localhost:8000/sparql")) in g
+    assert (None, URIRef(f"{SD}feature"), URIRef(f"{SD}UnionDefaultGraph")) in g
+    void = Graph().parse(data=requests.get(f"{service}/void", timeout=5).text, format="turtle")
+    VOID = "http://rdfs.org/ns/void#"
+    dataset = URIRef("http://localhost:8000/void#dataset")
+    assert int(void.value(dataset, URIRef(f"{VOID}entities"))) == 107 + 27 + 14 + 11 + 7 + 6
+    gef = URIRef("http://localhost:8000/void#source-gef")
+    assert int(void.value(gef, URIRef(f"{VOID}entities"))) == 27
+    # The same description is in the store, for SPARQL.
+    rows = requests.get(f"{service}/sparql", params={"query": f"SELECT ?n {{ <{gef}> <{VOID}entities> ?n }}"},
+                        timeout=5).json()["results"]["bindings"]
+    assert [r["n"]["value"] for r in rows] == ["27"]
+
+
+def test_the_query_page_runs_every_example(service: str) -> None:
+    from mcep_ld.web.query_page import examples
+
+    page = requests.get(f"{service}/sparql", headers={"Accept": "text/html"}, timeout=5)
+    assert page.status_code == 200 and "<textarea" in page.text and "cdn" not in page.text.lower()
+    assert len(examples()) >= 5
+    for example in examples():
+        assert html_escape(example.title) in page.text
+        prefilled = requests.get(f"{service}/sparql", params={"example": example.name},
+                                 headers={"Accept": "text/html"}, timeout=5)
+        assert html_escape(example.query.splitlines()[1]) in prefilled.text
+        rows = requests.get(f"{service}/sparql", params={"query": example.query}, timeout=10).json()
+        assert rows["results"]["bindings"], f"{example.name} finds nothing in the demo hub"
+        table = requests.get(f"{service}/sparql", params={"query": example.query, "format": "html"}, timeout=10)
+        assert table.headers["content-type"].startswith("text/html") and "<table>" in table.text

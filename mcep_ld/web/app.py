@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import pyoxigraph as ox
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
 
-from mcep_ld import __version__
+from mcep_ld import __version__, void
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
@@ -23,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub = Hub(settings)
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
+        void.publish(hub)
         app.state.hub = hub
         app.state.oai = Provider(hub)
         try:
@@ -46,6 +49,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(vocab.router)
     app.include_router(oai.router)
+
+    @app.get("/void")
+    def void_description(request: Request) -> Response:
+        """The VoID description of the dataset (Turtle, or N-Triples, JSON-LD, RDF/XML by Accept)."""
+        hub = app.state.hub
+        accept = [p.split(";")[0].strip().lower() for p in request.headers.get("accept", "").split(",")]
+        formats = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+                   "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+        media = next((m for m in accept if m in formats), "text/turtle")
+        quads = hub.store.public.quads(void.void_graph_iri(hub.settings.base_uri))
+        body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=formats[media],
+                            prefixes={"void": void.VOID, "dct": "http://purl.org/dc/terms/"})
+        return Response(body, media_type=media)
     return app
 
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, run_update
+from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
 
 router = APIRouter()
 T = TypeVar("T")
@@ -143,6 +145,26 @@ async def _within_limits(request: Request, work: Callable[..., T], *args: object
                                  "narrow it (a LIMIT, fewer joins) or ask the operators") from None
 
 
+_RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+              "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+
+
+def _describe(request: Request) -> Response:
+    """GET without a query: the query page for browsers (``?example=`` prefills it), else the SPARQL 1.1
+    service description, in Turtle unless another RDF type is asked for."""
+    settings = request.app.state.hub.settings
+    endpoint = f"{settings.base_uri}sparql"
+    accept = [part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")]
+    if "text/html" in accept:
+        chosen = next((e.query for e in examples() if e.name == request.query_params.get("example")), "")
+        return HTMLResponse(page(endpoint, chosen))
+    media = next((m for m in accept if m in _RDF_TYPES), "text/turtle")
+    triples = service_description(endpoint, f"{settings.base_uri}void#dataset",
+                                  updates=bool(settings.sparql_update_token))
+    body = ox.serialize(triples, format=_RDF_TYPES[media], prefixes={"sd": SD, "void": VOID})
+    return Response(body, media_type=media)
+
+
 def _authorise(request: Request) -> None:
     """Updates need the configured bearer token: none configured, 403; none sent, 401; another, 403."""
     token = request.app.state.hub.settings.sparql_update_token
@@ -163,14 +185,19 @@ async def sparql(request: Request) -> Response:
     hub = request.app.state.hub
     try:
         op = await _operation(request)
+        if op.text is None and request.method == "GET":  # a visit: the query page, or the service description
+            return _describe(request)
         if op.text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
         if op.kind == "update":
             _authorise(request)
             await _within_limits(request, run_update, hub.store.public, op.text, op.dataset)
             return Response(status_code=204)
-        body, fmt = await _within_limits(request, answer, hub.store.public, op.text,
-                                         lambda graph: _negotiate(request, graph), op.dataset)
+        as_table = request.query_params.get("format") == "html"
+        choose = (lambda graph: "ttl" if graph else "json") if as_table else (lambda graph: _negotiate(request, graph))
+        body, fmt = await _within_limits(request, answer, hub.store.public, op.text, choose, op.dataset)
+        if as_table and fmt.name == "json":
+            return HTMLResponse(results_table(body, op.text))
     except ProtocolError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
