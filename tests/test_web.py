@@ -86,13 +86,22 @@ def test_bad_requests_get_400_not_a_trace(service: str, params: dict) -> None:
 
 
 def test_no_restricted_field_through_any_query_form(service: str) -> None:
-    for query in ["SELECT ?o { ?s <http://schema.org/email> ?o }",
-                  "SELECT ?o { GRAPH ?g { ?s <http://schema.org/telephone> ?o } }",
-                  "SELECT ?o { ?s ?p ?o FILTER(CONTAINS(STR(?o), '@example.org')) }"]:
-        r = requests.get(f"{service}/sparql", params={"query": query},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=10)
-        assert r.status_code == 200
-        assert r.json()["results"]["bindings"] == [], query
+    restricted = "http://localhost:8000/graph/restricted/informea/"
+    for query, extra in [
+        ("SELECT ?o { ?s <http://schema.org/email> ?o }", {}),
+        ("SELECT ?o { GRAPH ?g { ?s <http://schema.org/telephone> ?o } }", {}),
+        ("SELECT ?o { ?s ?p ?o FILTER(CONTAINS(STR(?o), '@example.org')) }", {}),
+        (f"SELECT ?o FROM NAMED <{restricted}> {{ GRAPH ?g {{ ?s ?p ?o }} }}", {}),
+        ("SELECT ?o { GRAPH ?g { ?s <http://schema.org/email> ?o } }", {"named-graph-uri": restricted}),
+        ("SELECT ?o { ?s <http://schema.org/email> ?o }", {"default-graph-uri": restricted}),
+        ("DESCRIBE ?s { ?s a <https://w3id.org/mcep/ontology#FocalPoint> }", {}),
+    ]:
+        r = requests.get(f"{service}/sparql", params={"query": query, **extra},
+                         headers={"Accept": "application/sparql-results+json, application/n-triples"}, timeout=10)
+        assert r.status_code == 200, r.text
+        assert "schema.org/email" not in r.text and "schema.org/telephone" not in r.text, query
+        if "json" in r.headers["content-type"]:
+            assert r.json()["results"]["bindings"] == [], query
 
 
 def test_harvest_while_serving_says_the_store_is_busy(service: str, web_data: Path) -> None:
