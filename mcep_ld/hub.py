@@ -49,7 +49,14 @@ class Hub:
 
     @cached_property
     def store(self) -> HubStore:
-        return open_hub_store(self.data_dir)
+        remote = None
+        if self.settings.store:
+            from mcep_ld.store.remote import RemoteStore
+
+            remote = RemoteStore.from_url(self.settings.store, query_url=self.settings.store_query_url,
+                                          update_url=self.settings.store_update_url,
+                                          graph_store_url=self.settings.store_graph_store_url)
+        return open_hub_store(self.data_dir, remote=remote)
 
     @cached_property
     def vocab(self) -> Vocabulary:

@@ -69,11 +69,12 @@ class HubStore:
         self.restricted.close()
 
 
-def open_hub_store(data_dir: Path) -> HubStore:
-    """Open (creating if needed) the embedded stores under *data_dir*."""
+def open_hub_store(data_dir: Path, *, remote: GraphStore | None = None) -> HubStore:
+    """The public store (the embedded one under *data_dir*, or *remote*) and the restricted store, always
+    embedded under *data_dir*: restricted data never leaves the hub's machine."""
     from mcep_ld.store.embedded import EmbeddedStore
 
-    public = EmbeddedStore(data_dir / "store")
+    public = remote or EmbeddedStore(data_dir / "store")
     try:
         restricted = EmbeddedStore(data_dir / "restricted-store")
     except Exception:

@@ -1,0 +1,155 @@
+"""A store behind the SPARQL 1.1 Protocol (queries, updates) and the Graph Store Protocol (whole graphs):
+Oxigraph's server, Fuseki, GraphDB or Virtuoso, for when one machine is no longer enough.
+
+Every response is read to its end and checked before it is believed: Oxigraph's server, for one, can answer
+200 with a truncated body when its own timeout strikes. A check that fails raises RemoteStoreError; the
+pipeline then fails the run (nothing is half-believed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+import requests
+
+
+class RemoteStoreError(RuntimeError):
+    """The remote store refused a request or answered something incomplete."""
+
+
+class RemoteTriples:
+    """A CONSTRUCT or DESCRIBE answer, serialisable like pyoxigraph's own."""
+
+    def __init__(self, triples: list[ox.Triple]) -> None:
+        self.triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self.triples)
+
+    def serialize(self, output: IO[bytes] | None = None, *, format: ox.RdfFormat) -> bytes | None:  # noqa: A002
+        return ox.serialize(self.triples, output, format=format)
+
+
+class RemoteStore:
+    def __init__(self, *, query_url: str, update_url: str, graph_store_url: str, timeout_s: float = 60.0,
+                 session: requests.Session | None = None) -> None:
+        self.query_url, self.update_url, self.graph_store_url = query_url, update_url, graph_store_url
+        self.timeout_s = timeout_s
+        self.session = session or requests.Session()
+
+    @classmethod
+    def from_url(cls, url: str, *, query_url: str = "", update_url: str = "", graph_store_url: str = "",
+                 timeout_s: float = 60.0) -> RemoteStore:
+        """``sparql+http://host:port[/prefix]`` with Oxigraph's layout (``/query``, ``/update``, ``/store``),
+        each URL overridable (Fuseki: ``/ds/query``, ``/ds/update``, ``/ds/data``)."""
+        if not url.startswith(("sparql+http://", "sparql+https://")):
+            raise ValueError(f"store {url!r}: a remote store is sparql+http://host:port")
+        root = url.removeprefix("sparql+").rstrip("/")
+        return cls(query_url=query_url or f"{root}/query", update_url=update_url or f"{root}/update",
+                   graph_store_url=graph_store_url or f"{root}/store", timeout_s=timeout_s)
+
+    # -- the wire ---------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, **kw: object) -> requests.Response:
+        try:
+            resp = self.session.request(method, url, timeout=self.timeout_s, **kw)
+        except requests.RequestException as exc:
+            raise RemoteStoreError(f"{method} {url}: {exc}") from None
+        expected = resp.headers.get("Content-Length")
+        if expected is not None and int(expected) != len(resp.content):
+            raise RemoteStoreError(f"{method} {url}: {len(resp.content)} bytes of the {expected} announced")
+        return resp
+
+    def _check(self, resp: requests.Response, *allowed: int) -> None:
+        if resp.status_code not in allowed and not (200 <= resp.status_code < 300):
+            raise RemoteStoreError(f"{resp.request.method} {resp.url}: HTTP {resp.status_code}: {resp.text[:300]}")
+
+    # -- the GraphStore interface -----------------------------------------------------------------
+
+    def replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
+        for name, statements in graphs.items():
+            if not statements:
+                self.drop_graphs([name])
+                continue
+            body = "".join(f"{s} .\n" for s in statements).encode("utf-8")
+            resp = self._send("PUT", self.graph_store_url, params={"graph": name}, data=body,
+                              headers={"Content-Type": "application/n-triples"})
+            self._check(resp)
+
+    def drop_graphs(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._check(self._send("DELETE", self.graph_store_url, params={"graph": name}), 404)
+
+    def add_quads(self, quads: Sequence[ox.Quad]) -> None:
+        if quads:
+            body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+            self.update(f"INSERT DATA {{ {body} }}")
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        resp = self._send("POST", self.update_url, data=sparql.encode("utf-8"),
+                          headers={"Content-Type": "application/sparql-update"})
+        if resp.status_code == 400:
+            raise SyntaxError(resp.text[:500])
+        self._check(resp)
+
+    def query(self, sparql: str, **options: object) -> object:
+        """The answer as pyoxigraph objects; the server must use the union of its graphs as default graph
+        (Oxigraph: ``serve --union-default-graph``; Fuseki: ``tdb2:unionDefaultGraph true``)."""
+        params: list[tuple[str, str]] = []
+        for graph in _as_list(options.get("default_graph")):
+            params.append(("default-graph-uri", graph.value))
+        for graph in _as_list(options.get("named_graphs")):
+            params.append(("named-graph-uri", graph.value))
+        if options.get("base_iri"):
+            sparql = f"BASE <{options['base_iri']}>\n{sparql}"
+        resp = self._send("POST", self.query_url, params=params, data=sparql.encode("utf-8"), headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+        if resp.status_code == 400:
+            raise SyntaxError(resp.text[:500])
+        self._check(resp)
+        ctype = resp.headers.get("Content-Type", "")
+        if "n-triples" in ctype or "turtle" in ctype:
+            fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in ctype else ox.RdfFormat.TURTLE
+            try:
+                return RemoteTriples(list(ox.parse(resp.content, format=fmt)))
+            except SyntaxError as exc:
+                raise RemoteStoreError(f"{self.query_url}: an incomplete or broken graph: {exc}") from None
+        try:
+            json.loads(resp.content)  # the whole document, before any of it is believed
+        except ValueError as exc:
+            raise RemoteStoreError(f"{self.query_url}: an incomplete or broken answer: {exc}") from None
+        return ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON)
+
+    def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
+        s = f"<{subject}>" if subject else "?s"
+        where = f"GRAPH <{graph}> {{ {s} ?p ?o }}" if graph else f"GRAPH ?g {{ {s} ?p ?o }}"
+        for row in self.query(f"SELECT * WHERE {{ {where} }}"):
+            g = ox.NamedNode(graph) if graph else row["g"]
+            yield ox.Quad(ox.NamedNode(subject) if subject else row["s"], row["p"], row["o"], g)
+
+    def graph_names(self) -> Iterator[str]:
+        for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
+            yield row["g"].value
+
+    def dump(self, output: IO[bytes] | str | Path, *, format: ox.RdfFormat) -> None:  # noqa: A002
+        ox.serialize(self.quads(), output, format=format)
+
+    def backup(self, directory: Path) -> None:
+        raise RemoteStoreError("a remote store is backed up with its own server's tools (Oxigraph: `oxigraph "
+                               "backup`; Fuseki: its backup endpoint), not by `mcep backup`")
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
