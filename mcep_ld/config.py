@@ -84,7 +84,7 @@ KEYS: dict[str, Key] = {
             "Key signing resumption tokens; empty: one generated once in the data directory."),
         Key("sparql_timeout_s", float, 30.0,
             "A query not answered within this many seconds gets 503; its slot stays taken until Oxigraph stops."),
-        Key("sparql_max_concurrent", int, 4,
+        Key("sparql_max_concurrent", int, 8,
             "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
         Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
         Key("sparql_update_token", str, "",
