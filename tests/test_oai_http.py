@@ -95,8 +95,10 @@ def test_get_and_post_answer_alike(service: str, hub_data: Path, verb: str) -> N
             "ListMetadataFormats": [("identifier", ident)]}.get(verb, [])
     pairs = [("verb", verb), *args]
     get, post = oai(service, "GET", pairs), oai(service, "POST", pairs)
-    for root in (get, post):
+    for root in (get, post):  # the time of the answer, and the token's "until" fixed to it, may differ by a second
         root.remove(root.find("o:responseDate", NS))
+        for token in root.iterfind(".//o:resumptionToken", NS):
+            token.text = "…" if token.text else token.text
     assert etree.tostring(get) == etree.tostring(post)
     assert not get.findall("o:error", NS)
 
