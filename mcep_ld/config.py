@@ -86,6 +86,7 @@ KEYS: dict[str, Key] = {
             "A query not answered within this many seconds gets 503; its slot stays taken until Oxigraph stops."),
         Key("sparql_max_concurrent", int, 8,
             "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
+        Key("sparql_max_rows", int, 100_000, "A SELECT answering more rows gets 400 (add a LIMIT): never cut."),
         Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
         Key("sparql_update_token", str, "",
             "Bearer token that allows SPARQL updates on /sparql; empty: no updates are taken."),
@@ -252,7 +253,7 @@ def load_settings(
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
     for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
-                 "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes"):
+                 "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

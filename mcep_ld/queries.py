@@ -5,6 +5,7 @@ Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same wa
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,3 +138,16 @@ def run_update(store: GraphStore, update: str, dataset: Dataset = Dataset()) -> 
         store.update(with_using(update, dataset.default_graphs, dataset.named_graphs), base_iri=dataset.base_iri)
     except SyntaxError as exc:
         raise QueryError(f"malformed update: {exc}") from None
+
+
+def count_rows(body: bytes, fmt: ResultFormat) -> int | None:
+    """Rows of a serialised SELECT answer (None for ASK and graphs): exact for JSON, XML and TSV, whose
+    values cannot hold a row separator; CSV quotes values that do, so its count may run high."""
+    if fmt.name == "json":
+        data = json.loads(body)
+        return len(data["results"]["bindings"]) if "results" in data else None
+    if fmt.name == "xml":
+        return body.count(b"<result>") if b"<results" in body else None
+    if fmt.name in ("csv", "tsv"):
+        return max(0, body.count(b"\n") - 1)
+    return None

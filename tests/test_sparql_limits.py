@@ -21,7 +21,8 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data: Path = tmp_path_factory.mktemp("limits") / "data"
     mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
-    env = {"MCEP_SPARQL_TIMEOUT_S": str(TIMEOUT_S), "MCEP_SPARQL_MAX_BODY_BYTES": "2000"}
+    env = {"MCEP_SPARQL_TIMEOUT_S": str(TIMEOUT_S), "MCEP_SPARQL_MAX_BODY_BYTES": "2000",
+           "MCEP_SPARQL_MAX_ROWS": "50"}
     with running_service(data, env=env) as url:
         yield url
 
@@ -52,3 +53,14 @@ def test_oversized_bodies_get_413(service: str) -> None:
     resp = requests.post(f"{service}/sparql", data=query.encode(),
                          headers={"Content-Type": "application/sparql-query"}, timeout=10)
     assert resp.status_code == 413 and "sparql_max_body_bytes" in resp.text
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
+                                    "text/tab-separated-values", "text/csv"])
+def test_answers_over_sparql_max_rows_are_refused_not_cut(service: str, accept: str) -> None:
+    many = "SELECT ?s WHERE { ?s a ?class } LIMIT 51"
+    resp = requests.get(f"{service}/sparql", params={"query": many}, headers={"Accept": accept}, timeout=10)
+    assert resp.status_code == 400 and "51 rows" in resp.text and "sparql_max_rows (50)" in resp.text
+    enough = requests.get(f"{service}/sparql", params={"query": many.replace("51", "50")}, headers={"Accept": accept},
+                          timeout=10)
+    assert enough.status_code == 200

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, run_update
+from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, count_rows, run_update
 from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
 
 router = APIRouter()
@@ -196,6 +196,10 @@ async def sparql(request: Request) -> Response:
         as_table = request.query_params.get("format") == "html"
         choose = (lambda graph: "ttl" if graph else "json") if as_table else (lambda graph: _negotiate(request, graph))
         body, fmt = await _within_limits(request, answer, hub.store.public, op.text, choose, op.dataset)
+        limit = hub.settings.sparql_max_rows
+        if fmt.results is not None and (rows := count_rows(body, fmt)) is not None and rows > limit:
+            raise ProtocolError(400, f"the answer has {rows} rows, more than sparql_max_rows ({limit}): "
+                                     "add a LIMIT (and page with OFFSET)")
         if as_table and fmt.name == "json":
             return HTMLResponse(results_table(body, op.text))
     except ProtocolError as exc:
