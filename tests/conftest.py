@@ -100,3 +100,18 @@ def running_service(data: Path, env: dict[str, str] | None = None) -> Iterator[s
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One hub filled by `mcep demo --no-serve` for the whole session; modules take copies (`demo_copy`)."""
+    data = tmp_path_factory.mktemp("demo-template") / "data"
+    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+    return data
+
+
+def demo_copy(template: Path, factory: pytest.TempPathFactory, name: str) -> Path:
+    """A private copy of the demo hub (a service holds its store: each module serves its own)."""
+    data = factory.mktemp(name) / "data"
+    shutil.copytree(template, data)
+    return data

@@ -12,7 +12,7 @@ import requests
 from lxml import etree
 from sickle import Sickle
 
-from tests.conftest import mcep, running_service
+from tests.conftest import demo_copy, running_service
 from tests.oai_checks import NS, check
 
 BASE_URL = "http://localhost:8000/oai"
@@ -20,10 +20,8 @@ VERBS = ["Identify", "ListMetadataFormats", "ListSets", "GetRecord", "ListIdenti
 
 
 @pytest.fixture(scope="module")
-def hub_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("oai-http") / "data"
-    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
-    return data
+def hub_data(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    return demo_copy(demo_template, tmp_path_factory, "oai-http")
 
 
 @pytest.fixture(scope="module")

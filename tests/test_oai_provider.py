@@ -13,7 +13,7 @@ from mcep_ld.catalog import RecordRow
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
-from tests.conftest import make_settings, mcep
+from tests.conftest import demo_copy, make_settings
 from tests.oai_checks import NS, available, check, schema
 
 BASE = "http://localhost:8000/"
@@ -21,10 +21,8 @@ BASE_URL = f"{BASE}oai"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("oai") / "data"
-    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
-    return data
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    return demo_copy(demo_template, tmp_path_factory, "oai")
 
 
 @pytest.fixture

@@ -11,16 +11,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import mcep, running_service
+from tests.conftest import demo_copy, running_service
 
 TIMEOUT_S = 2.0
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # a cross join of everything, cubed
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data: Path = tmp_path_factory.mktemp("limits") / "data"
-    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
+def service(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
+    data = demo_copy(demo_template, tmp_path_factory, "limits")
     env = {"MCEP_SPARQL_TIMEOUT_S": str(TIMEOUT_S), "MCEP_SPARQL_MAX_BODY_BYTES": "2000",
            "MCEP_SPARQL_MAX_ROWS": "50"}
     with running_service(data, env=env) as url:

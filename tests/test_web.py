@@ -14,14 +14,12 @@ from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.conftest import mcep, running_service
+from tests.conftest import demo_copy, mcep, running_service
 
 
 @pytest.fixture(scope="module")
-def web_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("web") / "data"
-    mcep("demo", "--no-serve", "--data-dir", str(data), check=True)
-    return data
+def web_data(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    return demo_copy(demo_template, tmp_path_factory, "web")
 
 
 @pytest.fixture(scope="module")
