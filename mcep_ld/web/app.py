@@ -14,7 +14,7 @@ from mcep_ld import __version__, void
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
-from mcep_ld.web import oai, sparql, vocab
+from mcep_ld.web import oai, records, sparql, vocab
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -49,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(vocab.router)
     app.include_router(oai.router)
+    app.include_router(records.router)
 
     @app.get("/void")
     def void_description(request: Request) -> Response:

@@ -1,0 +1,76 @@
+"""Record IRIs dereference over HTTP: content negotiation, suffix URLs, conditional requests, 404 and 410."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from rdflib import Graph, Literal, URIRef
+
+from mcep_ld.hub import Hub
+from tests.conftest import demo_copy, make_settings, running_service
+
+DECISION = "http://localhost:8000/id/decision/mc-5-2"
+TITLE = URIRef("http://purl.org/dc/terms/title")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, demo_template) -> Iterator[tuple[str, str]]:  # noqa: ANN001
+    """The demo hub served, after one GEF project was deleted at its source (tombstoned)."""
+    data = demo_copy(demo_template, tmp_path_factory, "linked-data")
+    with Hub(make_settings(data)) as hub:
+        gone = hub.catalog.db.execute("SELECT * FROM records WHERE kind='project' AND published=1 LIMIT 1").fetchone()
+        hub.store.public.drop_graphs([gone["graph"]])
+        hub.catalog.tombstone([gone["id"]], run_id=0)
+    with running_service(data) as url:
+        yield url, gone["iri"]
+
+
+def local(url: str, iri: str) -> str:
+    return iri.replace("http://localhost:8000", url)
+
+
+@pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                         ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
+def test_content_negotiation(site: tuple[str, str], accept: str, fmt: str) -> None:
+    url, _ = site
+    resp = requests.get(local(url, DECISION), headers={"Accept": accept}, timeout=5)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
+    assert "Accept" in resp.headers["vary"] and resp.headers["etag"] and resp.headers["last-modified"]
+    assert 'rel="alternate"' in resp.headers["link"]
+    g = Graph().parse(data=resp.text, format=fmt)
+    titles = {o for o in g.objects(URIRef(DECISION), TITLE)}
+    assert len({o.language for o in titles}) == 6 and all(isinstance(o, Literal) for o in titles)
+
+
+def test_suffix_urls_and_html(site: tuple[str, str]) -> None:
+    url, _ = site
+    ttl = requests.get(local(url, DECISION) + ".ttl", headers={"Accept": "text/html"}, timeout=5)
+    assert ttl.headers["content-type"].startswith("text/turtle")
+    page = requests.get(local(url, DECISION), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=5)
+    assert page.headers["content-type"].startswith("text/html") and '<html lang="fr">' in page.text
+    assert "informea" in page.text  # where it came from
+    ru = requests.get(local(url, DECISION) + "?lang=ru", headers={"Accept": "text/html"}, timeout=5)
+    assert '<html lang="ru">' in ru.text
+    assert requests.get(local(url, DECISION) + ".xyz", timeout=5).status_code == 404
+
+
+def test_conditional_requests(site: tuple[str, str]) -> None:
+    url, _ = site
+    first = requests.get(local(url, DECISION), headers={"Accept": "text/turtle"}, timeout=5)
+    tag = first.headers["etag"]
+    again = requests.get(local(url, DECISION), headers={"Accept": "text/turtle", "If-None-Match": tag}, timeout=5)
+    assert again.status_code == 304 and not again.content
+    since = requests.get(local(url, DECISION), headers={"Accept": "text/turtle",
+                                                        "If-Modified-Since": first.headers["last-modified"]}, timeout=5)
+    assert since.status_code == 304
+    other = requests.get(local(url, DECISION), headers={"Accept": "application/n-triples",
+                                                        "If-None-Match": first.headers["etag"]}, timeout=5)
+    assert other.status_code == 200  # another representation, another tag
+
+
+def test_unknown_is_404_and_deleted_is_410(site: tuple[str, str]) -> None:
+    url, gone = site
+    assert requests.get(f"{url}/id/decision/no-such-thing", timeout=5).status_code == 404
+    assert requests.get(local(url, gone), timeout=5).status_code == 410
