@@ -74,3 +74,17 @@ def test_unknown_is_404_and_deleted_is_410(site: tuple[str, str]) -> None:
     url, gone = site
     assert requests.get(f"{url}/id/decision/no-such-thing", timeout=5).status_code == 404
     assert requests.get(local(url, gone), timeout=5).status_code == 410
+
+
+def test_sitemap_lists_live_record_pages_with_lastmod(site: tuple[str, str]) -> None:
+    from lxml import etree
+
+    url, gone = site
+    resp = requests.get(f"{url}/sitemap.xml", timeout=5)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/xml")
+    root = etree.fromstring(resp.content)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in root.iterfind("s:url/s:loc", ns)]
+    assert DECISION in locs and gone not in locs and len(locs) == len(set(locs))
+    stamps = [e.text for e in root.iterfind("s:url/s:lastmod", ns)]
+    assert len(stamps) == len(locs) and all(s.endswith("Z") for s in stamps)

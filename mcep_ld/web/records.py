@@ -131,3 +131,36 @@ def _page(hub, iri: str, triples: list[ox.Triple], live: list, languages: list[s
             f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>"
             f"<p>{other}</p><p><code>{html.escape(iri)}</code></p><table>{rows}</table>"
             f"<h2>Sources</h2><ul>{sources}</ul></main></body></html>")
+
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request, page: int = 1) -> Response:
+    """The record pages, each with the newest datestamp of its sources as ``lastmod``; past 50,000 URLs a
+    sitemap index of pages (``?page=N``), as the sitemap protocol requires."""
+    from lxml import etree
+
+    hub = request.app.state.hub
+    total = hub.catalog.db.execute("SELECT COUNT(DISTINCT iri) FROM records WHERE published=1 AND deleted=0 "
+                                   "AND iri IS NOT NULL").fetchone()[0]
+    pages = max(1, -(-total // SITEMAP_MAX_URLS))
+    base = hub.settings.base_uri
+    if pages > 1 and "page" not in request.query_params:
+        root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+        for n in range(1, pages + 1):
+            etree.SubElement(etree.SubElement(root, f"{{{SITEMAP}}}sitemap"), f"{{{SITEMAP}}}loc").text = \
+                f"{base}sitemap.xml?page={n}"
+    else:
+        root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
+        rows = hub.catalog.db.execute(
+            "SELECT iri, MAX(datestamp) FROM records WHERE published=1 AND deleted=0 AND iri IS NOT NULL "
+            "GROUP BY iri ORDER BY iri LIMIT ? OFFSET ?", (SITEMAP_MAX_URLS, (page - 1) * SITEMAP_MAX_URLS))
+        for iri, stamp in rows:
+            url = etree.SubElement(root, f"{{{SITEMAP}}}url")
+            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = iri
+            etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = stamp
+    body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
+    return Response(body, media_type="application/xml")
