@@ -78,6 +78,13 @@ def _texts(entity: dict, field: str) -> list[Literal]:
     return out
 
 
+def _add_texts(g: Triples, iri: URIRef, entity: dict, *fields: tuple[str, URIRef]) -> None:
+    """Each multilingual *field* of the entity as its property, one literal per language value."""
+    for field, prop in fields:
+        for lit in _texts(entity, field):
+            g.add((iri, prop, lit))
+
+
 def _scalar(entity: dict, field: str) -> str | None:
     value = entity.get(field)
     if value is None or isinstance(value, dict | list):
@@ -363,14 +370,8 @@ class InforMEAHarvester(HarvesterBase):
         g.add((iri, RDF.type, MCEP.Decision))
         if number:
             g.add((iri, DCT.identifier, Literal(number)))
-        for lit in _texts(e, "title"):
-            g.add((iri, DCT.title, lit))
-        for lit in _texts(e, "longTitle"):
-            g.add((iri, DCT.alternative, lit))
-        for lit in _texts(e, "summary"):
-            g.add((iri, DCT.abstract, lit))
-        for lit in _texts(e, "content"):
-            g.add((iri, DCT.description, lit))
+        _add_texts(g, iri, e, ("title", DCT.title), ("longTitle", DCT.alternative), ("summary", DCT.abstract),
+                   ("content", DCT.description))
         for field, prop in (("published", DCT.issued), ("updated", DCT.modified)):
             lit = date_literal(_scalar(e, field))
             if lit is not None:
@@ -423,10 +424,7 @@ class InforMEAHarvester(HarvesterBase):
     def _meeting(self, g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
         iri = record_iri(ctx.base_uri, "meeting", slug(_scalar(e, "id") or ""))
         g.add((iri, RDF.type, MCEP.Meeting))
-        for lit in _texts(e, "title"):
-            g.add((iri, DCT.title, lit))
-        for lit in _texts(e, "description"):
-            g.add((iri, DCT.description, lit))
+        _add_texts(g, iri, e, ("title", DCT.title), ("description", DCT.description))
         for field, prop in (("start", SCHEMA.startDate), ("end", SCHEMA.endDate)):
             lit = day_literal(_scalar(e, field))
             if lit is not None:
@@ -481,8 +479,7 @@ class InforMEAHarvester(HarvesterBase):
         titles = _texts(e, "title") or [lit for lit in [text_literal(_scalar(e, "titleEnglish"), "en")] if lit]
         for lit in titles:
             g.add((iri, DCT.title, lit))
-        for lit in _texts(e, "description"):
-            g.add((iri, DCT.description, lit))
+        _add_texts(g, iri, e, ("description", DCT.description))
         for field in ("url", "treatyWebsiteURL"):
             if url := _scalar(e, field):
                 g.add((iri, FOAF.page, URIRef(url)))
@@ -494,8 +491,7 @@ class InforMEAHarvester(HarvesterBase):
         """National reports and national plans: a country's submission under a treaty, with files."""
         iri = record_iri(ctx.base_uri, kind, slug(_scalar(e, "id") or ""))
         g.add((iri, RDF.type, cls))
-        for lit in _texts(e, "title"):
-            g.add((iri, DCT.title, lit))
+        _add_texts(g, iri, e, ("title", DCT.title))
         if lit := date_literal(_scalar(e, "submission")):
             g.add((iri, DCT.issued, lit))
         if lit := date_literal(_scalar(e, "updated")):
@@ -528,10 +524,7 @@ class InforMEAHarvester(HarvesterBase):
         for _, value in identifiers:
             if value:
                 g.add((iri, DCT.identifier, Literal(value)))
-        for lit in _texts(e, "title"):
-            g.add((iri, DCT.title, lit))
-        for lit in _texts(e, "description"):
-            g.add((iri, DCT.description, lit))
+        _add_texts(g, iri, e, ("title", DCT.title), ("description", DCT.description))
         for field, prop in (("published", DCT.issued), ("updated", DCT.modified)):
             if lit := date_literal(_scalar(e, field)):
                 g.add((iri, prop, lit))

@@ -33,6 +33,7 @@ from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.terms import to_rdflib
+from mcep_ld.xmlchars import INVALID_XML_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 #: Characters XML 1.0 forbids, raw or as character references; repositories do send them.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INVALID_XML_REF = re.compile(r"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));", re.IGNORECASE)
 REPLACEMENT = "\ufffd"
 
@@ -74,8 +74,8 @@ class _Sickle(Sickle):
         (its mapping then quarantines it with a report)."""
         resp = self.client.get(self.endpoint, params=kwargs)
         text = resp.content.decode(resp.encoding or "utf-8", errors="replace")
-        if _INVALID_XML.search(text) or _INVALID_XML_REF.search(text):
-            text = _INVALID_XML_REF.sub(REPLACEMENT, _INVALID_XML.sub(REPLACEMENT, text))
+        if INVALID_XML_CHARS.search(text) or _INVALID_XML_REF.search(text):
+            text = _INVALID_XML_REF.sub(REPLACEMENT, INVALID_XML_CHARS.sub(REPLACEMENT, text))
             resp._content = text.encode("utf-8")
             resp.encoding = "utf-8"
         return resp

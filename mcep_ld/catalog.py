@@ -299,8 +299,9 @@ class Catalog:
         now = utc_now()
 
         def statements() -> None:
+            before = self._sets_before(rows)
             for r in rows:
-                left = self._left_sets(r)
+                left = self._left_sets(r, before.get((r.source, r.source_key)))
                 cur = self.db.execute(
                     """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
                            raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
@@ -333,14 +334,28 @@ class Catalog:
 
         self._write(statements, run_id, checkpoint)
 
-    def _left_sets(self, r: RecordRow) -> str:
+    def _sets_before(self, rows: list[RecordRow]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(sets, left_sets) of the rows already in the catalog: one query per 500, not one per record."""
+        out: dict[tuple[str, str], tuple[str, str]] = {}
+        for source in {r.source for r in rows}:
+            keys = [r.source_key for r in rows if r.source == source]
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                for key, sets, left in self.db.execute(
+                        f"SELECT source_key, sets, left_sets FROM records WHERE source=? AND source_key IN "
+                        f"({','.join('?' * len(chunk))})", (source, *chunk)):
+                    out[(source, key)] = (sets, left)
+        return out
+
+    @staticmethod
+    def _left_sets(r: RecordRow, before: tuple[str, str] | None) -> str:
         """The sets a record leaves (or left before and has not come back to) when *r* is published."""
-        old = self.db.execute("SELECT sets, left_sets FROM records WHERE source=? AND source_key=?",
-                              (r.source, r.source_key)).fetchone()
-        if old is None:
+        if before is None:
             return ""
-        left = (set(old["sets"].split()) | set(old["left_sets"].split())) - set(r.sets)
-        return " ".join(sorted(left)) if r.published else old["left_sets"]
+        sets, left = before
+        if not r.published:
+            return left
+        return " ".join(sorted((set(sets.split()) | set(left.split())) - set(r.sets)))
 
     def unseen(self, source: str, run_id: int) -> list[KnownRecord]:
         """Live records of *source* that the listing of *run_id* did not contain."""

@@ -17,9 +17,6 @@ from mcep_ld.terms import ntriples
 VOID = "http://rdfs.org/ns/void#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 MCEP = "https://w3id.org/mcep/ontology#"
-KIND_CLASSES = {"decision": "Decision", "meeting": "Meeting", "focal-point": "FocalPoint", "treaty": "Treaty",
-                "national-report": "NationalReport", "national-plan": "NationalPlan", "document": "Document",
-                "project": "Project", "case-study": "CaseStudy", "resource": "Resource"}
 
 
 def void_graph_iri(base_uri: str) -> str:
@@ -53,10 +50,13 @@ def statements(hub: Hub) -> list[str]:
         triples += [(dataset, v("subset"), subset), (subset, RDF.type, v("Dataset")),
                     (subset, DCTERMS.title, Literal(f"Records harvested from {source}", lang="en")),
                     (subset, v("entities"), count(n))]
+    # A kind's class, as the record-kinds vocabulary says (mcep:recordClass).
+    classes = {q.subject.value.rsplit("/", 1)[-1]: q.object.value for q in hub.vocab.quads
+               if q.predicate.value == f"{MCEP}recordClass"}
     for kind, n in sorted(by_kind.items()):
         partition = URIRef(f"{base}void#kind-{kind}")
         triples += [(dataset, v("classPartition"), partition),
-                    (partition, v("class"), URIRef(f"{MCEP}{KIND_CLASSES.get(kind, 'Record')}")),
+                    (partition, v("class"), URIRef(classes.get(kind, f"{MCEP}Record"))),
                     (partition, v("entities"), count(n))]
     concepts: Counter[str] = Counter()
     for name, quads in hub.vocab.graphs().items():

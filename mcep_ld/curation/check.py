@@ -189,10 +189,9 @@ def _check_graph(g: Graph, file: str, report: Report, *, defined: set, languages
         for p in (SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch):
             for o in exact & set(g.objects(c, p)):
                 add("error", "mc", c, f"skos:exactMatch and skos:{_local(p)} to the same concept <{o}>")
-        own = set(g.objects(c, SKOS.inScheme))
         for p in _MAPPINGS:
             for o in g.objects(c, p):
-                if own & set(known_schemes(g, o)):
+                if own_schemes & set(g.objects(o, SKOS.inScheme)):
                     add("warning", "mri", c, f"{_local(p)} to <{o}> of the same scheme (use a semantic relation)")
 
     for scheme in sorted(schemes):
@@ -207,10 +206,6 @@ def _check_graph(g: Graph, file: str, report: Report, *, defined: set, languages
                 status[_local(s)] += 1
         for name, n in sorted(status.items()):
             add("note", "labelStatus", scheme, f"{n} of {len(members)} concepts marked {name}: for a curator to review")
-
-
-def known_schemes(g: Graph, concept: object) -> list:
-    return list(g.objects(concept, SKOS.inScheme))
 
 
 def _check_hierarchy(g: Graph, concepts: set, add) -> None:  # noqa: ANN001 - the reporting callable

@@ -6,7 +6,6 @@ with ``xml:lang``: that is why a relabelled concept moves the datestamps of its 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from mcep_ld.vocab import Vocabulary
+from mcep_ld.xmlchars import INVALID_XML_CHARS
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -24,12 +24,9 @@ DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 MCEP = "https://w3id.org/mcep/ontology#"
 
-#: Characters XML 1.0 forbids: dropped from text before it is serialised (one would spoil a whole page).
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def xml_text(text: str) -> str:
-    return _INVALID.sub("", text)
+    """*text* without the characters XML 1.0 forbids (one would spoil a whole page)."""
+    return INVALID_XML_CHARS.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def rdf(quads: Iterable[ox.Quad]) -> etree._Element:
 
 
 def _clean(term: ox.Term) -> ox.Term:
-    if isinstance(term, ox.Literal) and _INVALID.search(term.value):
+    if isinstance(term, ox.Literal) and INVALID_XML_CHARS.search(term.value):
         value = xml_text(term.value)
         return ox.Literal(value, language=term.language) if term.language else ox.Literal(value, datatype=term.datatype)
     return term

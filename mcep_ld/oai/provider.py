@@ -211,7 +211,7 @@ class Provider:
         else:
             prefix = self._prefix(req.args["metadataPrefix"])
             spec = req.args.get("set")
-            if spec is not None and not self._set_specs():
+            if spec is not None and not self._has_sets():
                 raise NoSetHierarchy("this repository has no sets")
             start, until = window(req.args.get("from"), req.args.get("until"))
             until = until or utc_now()
@@ -303,6 +303,11 @@ class Provider:
         if page is not None:
             page.made.append((row["id"], prefix, version, etree.tostring(payload)))
         return r
+
+    def _has_sets(self) -> bool:
+        """Whether any item is in a set (one indexed probe, not the scan ListSets makes)."""
+        return self.hub.catalog.db.execute(
+            f"SELECT 1 FROM records WHERE sets <> '' AND {_LISTABLE} LIMIT 1").fetchone() is not None
 
     def _set_specs(self) -> list[str]:
         specs: set[str] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
 from mcep_ld.web import oai, records, sparql, vocab
+from mcep_ld.web.negotiation import media_type, serialize
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -28,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         void.publish(hub)
         app.state.hub = hub
         app.state.oai = Provider(hub)
+        app.state.sparql_slots = threading.BoundedSemaphore(settings.sparql_max_concurrent)
         try:
             yield
         finally:
@@ -55,13 +58,10 @@ def create_app(settings: Settings) -> FastAPI:
     def void_description(request: Request) -> Response:
         """The VoID description of the dataset (Turtle, or N-Triples, JSON-LD, RDF/XML by Accept)."""
         hub = app.state.hub
-        accept = [p.split(";")[0].strip().lower() for p in request.headers.get("accept", "").split(",")]
-        formats = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-                   "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
-        media = next((m for m in accept if m in formats), "text/turtle")
+        media = media_type(request, html=False)
         quads = hub.store.public.quads(void.void_graph_iri(hub.settings.base_uri))
-        body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=formats[media],
-                            prefixes={"void": void.VOID, "dct": "http://purl.org/dc/terms/"})
+        body = serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media,
+                         {"void": void.VOID, "dct": "http://purl.org/dc/terms/"})
         return Response(body, media_type=media)
     return app
 

@@ -17,28 +17,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, serialize
 
 router = APIRouter()
 
-_RDF = {"text/turtle": (ox.RdfFormat.TURTLE, "ttl"), "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
-        "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"), "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf")}
-_BY_SUFFIX = {suffix: media for media, (_, suffix) in _RDF.items()}
 _PREFIXES = {"dct": "http://purl.org/dc/terms/", "mcep": "https://w3id.org/mcep/ontology#",
              "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
              "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#"}
 DCAT_DISTRIBUTION = "http://www.w3.org/ns/dcat#distribution"
 TITLE = "http://purl.org/dc/terms/title"
-
-
-def _media(request: Request, suffix: str) -> str:
-    if suffix:
-        return _BY_SUFFIX.get(suffix, "")
-    for part in request.headers.get("accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media == "text/html" or media in _RDF:
-            return media
-    return "text/turtle"
 
 
 def _triples(hub, iri: str) -> list[ox.Triple]:  # noqa: ANN001 - the Hub
@@ -67,7 +54,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return PlainTextResponse(f"no record {iri}", status_code=404)
     if not live:
         return PlainTextResponse(f"{iri} was deleted at its source", status_code=410)
-    media = _media(request, suffix)
+    media = media_type(request, suffix)
     if not media:
         return PlainTextResponse(f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf", status_code=404)
     modified = max(r["datestamp"] for r in live)
@@ -76,13 +63,13 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     headers = {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
                "Last-Modified": format_datetime(datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ")
                                                 .replace(tzinfo=UTC), usegmt=True),
-               "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in _RDF.items())}
+               "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
     if _not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(_triples, hub, iri)
     if media == "text/html":
-        return HTMLResponse(_page(hub, iri, triples, live, _languages(request, lang)), headers=headers)
-    body = ox.serialize(triples, format=_RDF[media][0], prefixes=_PREFIXES)
+        return HTMLResponse(_page(hub, iri, triples, live, languages(request, lang)), headers=headers)
+    body = serialize(triples, media, _PREFIXES)
     return Response(body, media_type=media, headers=headers)
 
 
@@ -95,15 +82,6 @@ def _not_modified(request: Request, tag: str, modified: str) -> bool:
         except (TypeError, ValueError):
             return False
     return False
-
-
-def _languages(request: Request, lang: str | None) -> list[str]:
-    wanted = [lang] if lang else []
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower().split("-")[0]
-        if tag and tag != "*":
-            wanted.append(tag)
-    return list(dict.fromkeys([*wanted, *(request.app.state.hub.settings.language_fallback or UN_LANGUAGES)]))
 
 
 def _page(hub, iri: str, triples: list[ox.Triple], live: list, languages: list[str]) -> str:  # noqa: ANN001

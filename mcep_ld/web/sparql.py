@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, count_rows, run_update
+from mcep_ld.web.negotiation import media_type, serialize
 from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
 
 router = APIRouter()
@@ -122,10 +122,7 @@ async def _within_limits(request: Request, work: Callable[..., T], *args: object
     so runaway queries can delay others but never take more than the configured slots.
     """
     settings = request.app.state.hub.settings
-    state = request.app.state
-    if getattr(state, "sparql_slots", None) is None:
-        state.sparql_slots = threading.BoundedSemaphore(settings.sparql_max_concurrent)
-    slots: threading.BoundedSemaphore = state.sparql_slots
+    slots: threading.BoundedSemaphore = request.app.state.sparql_slots
     deadline = time.monotonic() + settings.sparql_timeout_s
 
     def bounded() -> T:
@@ -145,23 +142,18 @@ async def _within_limits(request: Request, work: Callable[..., T], *args: object
                                  "narrow it (a LIMIT, fewer joins) or ask the operators") from None
 
 
-_RDF_TYPES = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-              "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
-
-
 def _describe(request: Request) -> Response:
     """GET without a query: the query page for browsers (``?example=`` prefills it), else the SPARQL 1.1
     service description, in Turtle unless another RDF type is asked for."""
     settings = request.app.state.hub.settings
     endpoint = f"{settings.base_uri}sparql"
-    accept = [part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")]
-    if "text/html" in accept:
+    media = media_type(request)
+    if media == "text/html":
         chosen = next((e.query for e in examples() if e.name == request.query_params.get("example")), "")
         return HTMLResponse(page(endpoint, chosen))
-    media = next((m for m in accept if m in _RDF_TYPES), "text/turtle")
     triples = service_description(endpoint, f"{settings.base_uri}void#dataset",
                                   updates=bool(settings.sparql_update_token))
-    body = ox.serialize(triples, format=_RDF_TYPES[media], prefixes={"sd": SD, "void": VOID})
+    body = serialize(triples, media, {"sd": SD, "void": VOID})
     return Response(body, media_type=media)
 
 
@@ -197,7 +189,9 @@ async def sparql(request: Request) -> Response:
         choose = (lambda graph: "ttl" if graph else "json") if as_table else (lambda graph: _negotiate(request, graph))
         body, fmt = await _within_limits(request, answer, hub.store.public, op.text, choose, op.dataset)
         limit = hub.settings.sparql_max_rows
-        if fmt.results is not None and (rows := count_rows(body, fmt)) is not None and rows > limit:
+        # Every row takes a byte at least: a smaller answer cannot be over the limit, and is not parsed again.
+        if fmt.results is not None and len(body) > limit and (rows := count_rows(body, fmt)) is not None \
+                and rows > limit:
             raise ProtocolError(400, f"the answer has {rows} rows, more than sparql_max_rows ({limit}): "
                                      "add a LIMIT (and page with OFFSET)")
         if as_table and fmt.name == "json":

@@ -14,35 +14,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from mcep_ld.config import UN_LANGUAGES
 from mcep_ld.vocab import SKOS, Vocabulary
+from mcep_ld.web.negotiation import BY_SUFFIX, languages, media_type, serialize
 
 router = APIRouter()
 
-_RDF = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/n-triples": ox.RdfFormat.N_TRIPLES, "application/rdf+xml": ox.RdfFormat.RDF_XML}
-_SUFFIX = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
-           "rdf": "application/rdf+xml"}
-
-
-def _languages(request: Request, lang: str | None) -> list[str]:
-    """The reader's languages: ``?lang=``, then ``Accept-Language`` in order, then the configured fallback."""
-    wanted = [lang] if lang else []
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower().split("-")[0]
-        if tag and tag != "*":
-            wanted.append(tag)
-    fallback = request.app.state.hub.settings.language_fallback or UN_LANGUAGES
-    return list(dict.fromkeys([*wanted, *fallback]))
-
-
-def _media_type(request: Request) -> str:
-    """text/html for browsers, else the first RDF type the client accepts (Turtle by default)."""
-    for part in request.headers.get("accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media == "text/html" or media in _RDF:
-            return media
-    return "text/turtle"
 
 
 def _vocab(request: Request) -> Vocabulary:
@@ -54,11 +30,11 @@ def lookup(request: Request, label: str = Query(..., min_length=1), lang: str | 
            scheme: str | None = None) -> JSONResponse:
     """Concepts with this label in any of the six languages (or this notation), case- and accent-insensitive."""
     vocab = _vocab(request)
-    languages = _languages(request, lang)
+    langs = languages(request, lang)
     prefix = f"{vocab.base_uri}vocab/"
     results = []
     for iri in vocab.find(label, scheme=scheme):
-        shown = vocab.label(iri, languages)
+        shown = vocab.label(iri, langs)
         results.append({"iri": iri, "scheme": iri[len(prefix):].split("/", 1)[0],
                         "prefLabel": shown[0] if shown else None, "lang": shown[1] if shown else None,
                         "prefLabels": vocab.pref_labels.get(iri, {})})
@@ -72,14 +48,14 @@ def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
 
 def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
              media: str | None = None) -> Response:
-    media = media or _media_type(request)
+    media = media or media_type(request)
     headers = {"Vary": "Accept, Accept-Language"}
     if media == "text/html":
         items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in rows)
         page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
                 f'</head><body><main><h1>{html.escape(title)}</h1><ul>{items}</ul></main></body></html>')
         return HTMLResponse(page, headers=headers)
-    body = ox.serialize(triples, format=_RDF[media], prefixes={"skos": SKOS})
+    body = serialize(triples, media, {"skos": SKOS})
     return Response(body, media_type=media, headers=headers)
 
 
@@ -93,10 +69,10 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
                and q.object.value == iri}
     if not members and iri not in vocab.pref_labels:
         return JSONResponse({"error": f"no concept scheme {name!r}"}, status_code=404)
-    languages = _languages(request, lang)
-    title = (vocab.label(iri, languages) or (name, ""))[0]
-    rows = sorted(((m, (vocab.label(m, languages) or (m, ""))[0]) for m in members), key=lambda r: r[1])
-    return _respond(request, _triples(vocab, {iri, *members}), title, rows, _SUFFIX.get(suffix))
+    langs = languages(request, lang)
+    title = (vocab.label(iri, langs) or (name, ""))[0]
+    rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members), key=lambda r: r[1])
+    return _respond(request, _triples(vocab, {iri, *members}), title, rows, BY_SUFFIX.get(suffix))
 
 
 @router.get("/vocab/{scheme}/{concept}")
@@ -108,8 +84,8 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     triples = _triples(vocab, {iri})
     if not triples:
         return JSONResponse({"error": f"no concept {scheme}/{name}"}, status_code=404)
-    languages = _languages(request, lang)
-    title = (vocab.label(iri, languages) or (iri, ""))[0]
+    langs = languages(request, lang)
+    title = (vocab.label(iri, langs) or (iri, ""))[0]
     rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
     return _respond(request, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
-                    _SUFFIX.get(suffix))
+                    BY_SUFFIX.get(suffix))

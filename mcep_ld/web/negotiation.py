@@ -1,0 +1,45 @@
+"""Content and language negotiation, one way for every route that serves RDF or pages (records, concepts,
+the VoID description, the service description)."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import Request
+
+from mcep_ld.config import UN_LANGUAGES
+
+#: media type → (pyoxigraph format, suffix of the link URLs)
+RDF_TYPES: dict[str, tuple[ox.RdfFormat, str]] = {
+    "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
+    "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
+    "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"),
+    "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf"),
+}
+BY_SUFFIX = {suffix: media for media, (_, suffix) in RDF_TYPES.items()}
+
+
+def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
+    """The representation asked for: a suffix URL's (empty when the suffix is unknown), else text/html for
+    browsers (when *html*), else the first RDF type the client accepts, else Turtle."""
+    if suffix:
+        return BY_SUFFIX.get(suffix, "")
+    for part in request.headers.get("accept", "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if (html and media == "text/html") or media in RDF_TYPES:
+            return media
+    return "text/turtle"
+
+
+def serialize(triples: list[ox.Triple], media: str, prefixes: dict[str, str]) -> bytes:
+    return ox.serialize(triples, format=RDF_TYPES[media][0], prefixes=prefixes)
+
+
+def languages(request: Request, lang: str | None = None) -> list[str]:
+    """The reader's languages: ``?lang=``, then ``Accept-Language`` in order, then the configured fallback."""
+    wanted = [lang] if lang else []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower().split("-")[0]
+        if tag and tag != "*":
+            wanted.append(tag)
+    fallback = request.app.state.hub.settings.language_fallback or UN_LANGUAGES
+    return list(dict.fromkeys([*wanted, *fallback]))
