@@ -91,3 +91,15 @@ def test_readme_documents_every_command() -> None:
         missing += [f"{name} {action}" for action in (actions.choices if actions else ())
                     if f"mcep {name} {action}" not in readme]
     assert not missing, f"commands missing from the README: {missing}"
+
+
+def test_readme_documents_every_route() -> None:
+    """Every path the service answers has its row in the README's table of routes."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "mcep_ld" / "web").glob("*.py"))
+    paths = set(re.findall(r'@(?:router|app)\.(?:get|post|api_route)\("([^"]+)"', source))
+    assert {"/sparql", "/oai", "/id/{kind}/{key}", "/void"} <= paths
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    missing = [p for p in paths
+               if not any(re.search(re.escape(p) + r"(?![\w/{.-])", row.split("|")[1]) for row in rows)]
+    assert not missing, f"routes missing from the README: {missing}"
