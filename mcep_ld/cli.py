@@ -180,17 +180,30 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
-    from mcep_ld.queries import QueryError, answer
+    from mcep_ld.queries import QueryError, evaluate, write
+
+    class Out:
+        """Standard output, remembering whether the answer ended its last line."""
+        last = b"\n"
+
+        def write(self, chunk: bytes) -> int:
+            self.last = chunk[-1:] or self.last
+            return sys.stdout.buffer.write(chunk)
+
+        def flush(self) -> None:
+            sys.stdout.buffer.flush()
 
     sparql = sys.stdin.read() if args.sparql == "-" else args.sparql
+    out = Out()
     with Hub(_settings(args)) as hub:
         try:
-            body, _ = answer(hub.store.public, sparql, lambda graph: args.format)
+            result, fmt = evaluate(hub.store.public, sparql, lambda graph: args.format)
+            write(result, fmt, out)  # streamed: a large answer is never held in memory
+            del result
         except QueryError as exc:
             print(f"mcep query: {exc}", file=sys.stderr)
             return 1
-    sys.stdout.buffer.write(body)
-    if not body.endswith(b"\n"):
+    if out.last != b"\n":
         sys.stdout.buffer.write(b"\n")
     return 0
 

@@ -88,6 +88,8 @@ KEYS: dict[str, Key] = {
             "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
         Key("sparql_max_rows", int, 100_000, "A SELECT answering more rows gets 400 (add a LIMIT): never cut."),
         Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
+        Key("sparql_max_answer_bytes", int, 200_000_000,
+            "Largest serialised answer /sparql gives (any query form); a larger one gets 400: never cut."),
         Key("sparql_update_token", str, "",
             "Bearer token that allows SPARQL updates on /sparql; empty: no updates are taken."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
@@ -253,7 +255,8 @@ def load_settings(
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
     for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
-                 "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows"):
+                 "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",
+                 "sparql_max_answer_bytes"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

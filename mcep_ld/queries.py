@@ -5,10 +5,10 @@ Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same wa
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -73,32 +73,30 @@ def is_graph_result(result: object) -> bool:
     return isinstance(result, ox.QueryTriples)
 
 
-def answer(store: GraphStore, sparql: str, choose: Callable[[bool], str],
-           dataset: Dataset = Dataset()) -> tuple[bytes, ResultFormat]:
-    """Run *sparql* and serialise its result in the format ``choose(is_graph)`` names, in one call.
+def evaluate(store: GraphStore, sparql: str, choose: Callable[[bool], str],
+             dataset: Dataset = Dataset()) -> tuple[object, ResultFormat]:
+    """Run *sparql* and pick the format ``choose(is_graph)`` names for its result; QueryError when the
+    format is unknown or does not fit the query form.
 
-    pyoxigraph's results belong to the thread that made them: running the query, reading the result
-    and dropping it must happen on one thread (a web server's thread pool would otherwise move it).
+    pyoxigraph's results belong to the thread that made them, and most are lazy: the evaluation happens
+    while :func:`write` reads them. Evaluate, write and drop a result on one thread.
     """
     result = run_query(store, sparql, dataset)
     name = choose(is_graph_result(result))
     if name not in FORMATS:
         raise QueryError(f"unknown format {name!r}; one of {', '.join(FORMATS)}")
     fmt = FORMATS[name]
-    body = serialize(result, fmt)
-    del result  # dropped here, on this thread
-    return body, fmt
-
-
-def serialize(result: object, fmt: ResultFormat) -> bytes:
-    """The result in *fmt*; QueryError when the format does not fit the query form."""
-    if isinstance(result, ox.QueryTriples):
-        if fmt.graph is None:
-            raise QueryError(f"format {fmt.name!r} is for SELECT/ASK results; CONSTRUCT gives a graph (try ttl)")
-        return result.serialize(format=fmt.graph)
-    if fmt.results is None:
+    if is_graph_result(result) and fmt.graph is None:
+        raise QueryError(f"format {fmt.name!r} is for SELECT/ASK results; CONSTRUCT gives a graph (try ttl)")
+    if not is_graph_result(result) and fmt.results is None:
         raise QueryError(f"format {fmt.name!r} is for graphs; SELECT/ASK give results (try json)")
-    return result.serialize(format=fmt.results)
+    return result, fmt
+
+
+def write(result: object, fmt: ResultFormat, output: BinaryIO) -> None:
+    """Serialise *result* into *output* as pyoxigraph evaluates it, in chunks of about 8 KiB; an exception
+    raised by ``output.write`` stops the evaluation."""
+    result.serialize(output, format=fmt.graph if is_graph_result(result) else fmt.results)
 
 
 # -- updates ------------------------------------------------------------------------------------------
@@ -140,14 +138,48 @@ def run_update(store: GraphStore, update: str, dataset: Dataset = Dataset()) -> 
         raise QueryError(f"malformed update: {exc}") from None
 
 
-def count_rows(body: bytes, fmt: ResultFormat) -> int | None:
-    """Rows of a serialised SELECT answer (None for ASK and graphs): exact for JSON, XML and TSV, whose
-    values cannot hold a row separator; CSV quotes values that do, so its count may run high."""
-    if fmt.name == "json":
-        data = json.loads(body)
-        return len(data["results"]["bindings"]) if "results" in data else None
-    if fmt.name == "xml":
-        return body.count(b"<result>") if b"<results" in body else None
-    if fmt.name in ("csv", "tsv"):
-        return max(0, body.count(b"\n") - 1)
-    return None
+class RowCounter:
+    """Rows of a SELECT answer counted as its serialisation is written, chunk by chunk, without parsing it.
+
+    XML and TSV are exact (values cannot hold ``<result>`` or a line break). CSV quotes values holding a
+    line break, whose breaks count as rows: high, never low. JSON is exact: rows are the objects opening
+    right after ``[`` or ``,`` outside strings (bindings open after ``:``); strings are found by their
+    quotes once escaped backslashes and quotes are blanked out.
+    """
+
+    def __init__(self, fmt: ResultFormat) -> None:
+        self.rows = 0
+        self._name = fmt.name
+        self._tail = b""  # bytes held back: a pattern or an escape may go on in the next chunk
+        self._in_string = False
+        self._before = b""  # JSON: the last byte outside strings, for a `[{` or `,{` cut by a chunk
+
+    def feed(self, chunk: bytes) -> None:
+        if self._name == "xml":
+            data = self._tail + chunk
+            self.rows += data.count(b"<result>")
+            self._tail = data[-7:]
+        elif self._name in ("tsv", "csv"):
+            self.rows += chunk.count(b"\n")
+        elif self._name == "json":
+            self._feed_json(chunk)
+
+    def _feed_json(self, chunk: bytes) -> None:
+        data = self._tail + chunk
+        cut = len(data)
+        while cut and data[cut - 1] == 0x5C:  # a trailing run of backslashes waits for what it escapes
+            cut -= 1
+        data, self._tail = data[:cut], data[cut:]
+        parts = data.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
+        outside = parts[1::2] if self._in_string else parts[0::2]
+        starts_outside = not self._in_string
+        if len(parts) % 2 == 0:
+            self._in_string = not self._in_string
+        text = (self._before if starts_outside else b"") + b'"'.join(outside)
+        self.rows += text.count(b"[{") + text.count(b",{")
+        self._before = text[-1:] if not self._in_string else b""
+
+    @property
+    def total(self) -> int:
+        """Rows of the whole answer (TSV and CSV have a header line)."""
+        return max(0, self.rows - 1) if self._name in ("tsv", "csv") else self.rows

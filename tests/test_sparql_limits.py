@@ -1,5 +1,5 @@
 """The endpoint's limits: a runaway query is stopped with a clear error while other clients are answered;
-oversized bodies are refused."""
+oversized bodies are refused, and answers over a limit are refused, never cut."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 
 def service(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
     data = demo_copy(demo_template, tmp_path_factory, "limits")
     env = {"MCEP_SPARQL_TIMEOUT_S": str(TIMEOUT_S), "MCEP_SPARQL_MAX_BODY_BYTES": "2000",
-           "MCEP_SPARQL_MAX_ROWS": "50"}
+           "MCEP_SPARQL_MAX_ROWS": "50", "MCEP_SPARQL_MAX_ANSWER_BYTES": "100000"}
     with running_service(data, env=env) as url:
         yield url
 
@@ -59,7 +59,40 @@ def test_oversized_bodies_get_413(service: str) -> None:
 def test_answers_over_sparql_max_rows_are_refused_not_cut(service: str, accept: str) -> None:
     many = "SELECT ?s WHERE { ?s a ?class } LIMIT 51"
     resp = requests.get(f"{service}/sparql", params={"query": many}, headers={"Accept": accept}, timeout=10)
-    assert resp.status_code == 400 and "51 rows" in resp.text and "sparql_max_rows (50)" in resp.text
+    assert resp.status_code == 400 and "more than sparql_max_rows (50) rows" in resp.text
     enough = requests.get(f"{service}/sparql", params={"query": many.replace("51", "50")}, headers={"Accept": accept},
                           timeout=10)
     assert enough.status_code == 200
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/sparql-results+json"])
+def test_answers_over_sparql_max_answer_bytes_are_refused_not_cut(service: str, accept: str) -> None:
+    query = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }" if "json" not in accept
+             else "SELECT (GROUP_CONCAT(STR(?o)) AS ?all) WHERE { ?s ?p ?o }")  # one row, a large one
+    resp = requests.get(f"{service}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=10)
+    assert resp.status_code == 400 and "sparql_max_answer_bytes (100000)" in resp.text
+
+
+@pytest.fixture(scope="module")
+def one_thread(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
+    """One query thread, and limits on rows and bytes out of the way: only the deadline stops a query."""
+    data = demo_copy(demo_template, tmp_path_factory, "one-thread")
+    env = {"MCEP_SPARQL_TIMEOUT_S": str(TIMEOUT_S), "MCEP_SPARQL_MAX_CONCURRENT": "1",
+           "MCEP_SPARQL_MAX_ROWS": str(10**12), "MCEP_SPARQL_MAX_ANSWER_BYTES": str(10**12)}
+    with running_service(data, env=env) as url:
+        yield url
+
+
+def test_a_timed_out_evaluation_that_writes_rows_is_stopped_and_frees_its_thread(one_thread: str) -> None:
+    """A lazy cross join writes rows for ever: past the deadline it is stopped at its next chunk, so the
+    one query thread answers the next query (before, it ran on and every later query got 503)."""
+    lazy = 'SELECT ?x WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i BIND("" AS ?x) }'
+    start = time.monotonic()
+    resp = requests.get(f"{one_thread}/sparql", params={"query": lazy}, headers={"Accept": "text/tab-separated-values"},
+                        timeout=30)
+    assert resp.status_code == 503 and "sparql_timeout_s" in resp.text
+    assert time.monotonic() - start <= TIMEOUT_S + 1
+    start = time.monotonic()
+    after = requests.get(f"{one_thread}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+    assert after.status_code == 200 and after.json()["boolean"] is True
+    assert time.monotonic() - start < 1.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import pyoxigraph as ox
@@ -30,10 +30,12 @@ def create_app(settings: Settings) -> FastAPI:
         void.publish(hub)
         app.state.hub = hub
         app.state.oai = Provider(hub)
-        app.state.sparql_slots = threading.BoundedSemaphore(settings.sparql_max_concurrent)
+        # Query threads of their own: a query never waits behind other work for a thread, nor they for it.
+        app.state.sparql_pool = ThreadPoolExecutor(settings.sparql_max_concurrent, thread_name_prefix="sparql")
         try:
             yield
         finally:
+            app.state.sparql_pool.shutdown(wait=False, cancel_futures=True)
             hub.close()
 
     app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan,

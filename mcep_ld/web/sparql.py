@@ -3,24 +3,26 @@
 The SPARQL 1.1 Protocol's query and update operations, with a request's dataset (``default-graph-uri``,
 ``named-graph-uri``, ``using-graph-uri``, ``using-named-graph-uri``). Updates need the configured bearer
 token; they change the public store only (never the restricted one), and bypass the catalog: an operator's
-repair tool, not a way to publish records. Limits come next.
+repair tool, not a way to publish records.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import tempfile
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 
-from mcep_ld.queries import FORMATS, Dataset, QueryError, answer, count_rows, run_update
+from mcep_ld.config import Settings
+from mcep_ld.queries import FORMATS, Dataset, QueryError, ResultFormat, RowCounter, evaluate, run_update, write
 from mcep_ld.web.negotiation import media_type, serialize
 from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
 
@@ -114,31 +116,115 @@ async def _operation(request: Request) -> Operation:
     return Operation("query", queries[0] if queries else None, dataset)
 
 
-async def _within_limits(request: Request, work: Callable[..., T], *args: object) -> T:
-    """*work* in a worker thread (Oxigraph releases the GIL: other requests go on), at most
-    ``sparql_max_concurrent`` at once, answered within ``sparql_timeout_s`` or not at all (503).
+class Answer:
+    """A serialised answer, written by pyoxigraph as it evaluates the query into memory up to
+    ``MEMORY_BYTES``, then into a temporary file; sent once complete, so an answer that passes a limit
+    or the deadline gets an error status, never a 200 with a cut body (what Oxigraph's own server does).
 
-    Oxigraph cannot stop a query once started: after a timeout its thread runs to the end and keeps its slot,
-    so runaway queries can delay others but never take more than the configured slots.
+    ``write`` is where limits are enforced: raising there stops pyoxigraph's evaluation, so an answer too
+    large, or one nobody waits for any more, stops taking CPU at its next chunk (about 8 KiB).
     """
-    settings = request.app.state.hub.settings
-    slots: threading.BoundedSemaphore = request.app.state.sparql_slots
-    deadline = time.monotonic() + settings.sparql_timeout_s
 
-    def bounded() -> T:
-        if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise ProtocolError(503, "every query slot is busy "
-                                     f"(sparql_max_concurrent={settings.sparql_max_concurrent})")
+    MEMORY_BYTES = 1 << 20
+    CHUNK_BYTES = 1 << 16
+
+    def __init__(self, fmt: ResultFormat, *, max_rows: int, max_bytes: int, gave_up: threading.Event) -> None:
+        self.fmt = fmt
+        self.size = 0
+        self._file = tempfile.SpooledTemporaryFile(max_size=self.MEMORY_BYTES)
+        self._rows = RowCounter(fmt) if fmt.results is not None else None
+        self._max_rows, self._max_bytes, self._gave_up = max_rows, max_bytes, gave_up
+
+    def write(self, chunk: bytes) -> int:
+        if self._gave_up.is_set():
+            raise _GaveUp
+        self.size += len(chunk)
+        if self.size > self._max_bytes:
+            raise ProtocolError(400, f"the answer is larger than sparql_max_answer_bytes ({self._max_bytes}): "
+                                     "add a LIMIT (and page with OFFSET)")
+        if self._rows is not None:
+            self._rows.feed(chunk)
+            if self._rows.total > self._max_rows:
+                raise ProtocolError(400, f"the answer has more than sparql_max_rows ({self._max_rows}) rows: "
+                                         "add a LIMIT (and page with OFFSET)")
+        return self._file.write(chunk)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes its output at the end; a spool has nothing to flush."""
+
+    def read(self) -> bytes:
+        """The whole answer (small ones, and the HTML table)."""
+        self._file.seek(0)
         try:
-            return work(*args)
+            return self._file.read()
         finally:
-            slots.release()
+            self.close()
 
-    future = asyncio.get_running_loop().run_in_executor(None, bounded)
+    def chunks(self) -> Iterator[bytes]:
+        """The answer in chunks of ``CHUNK_BYTES``; the spool is closed at the end or when the client leaves."""
+        self._file.seek(0)
+        try:
+            while chunk := self._file.read(self.CHUNK_BYTES):
+                yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _GaveUp(Exception):
+    """Raised into pyoxigraph's evaluation once the request has been answered with a timeout."""
+
+
+def _answer(store: object, op: Operation, choose: Callable[[bool], str], settings: Settings,
+            gave_up: threading.Event) -> Answer:
+    """Evaluate and serialise *op* on this (worker) thread, which owns the pyoxigraph result throughout."""
+    if gave_up.is_set():  # it waited for a worker past the deadline
+        raise _GaveUp
+    result, fmt = evaluate(store, op.text, choose, op.dataset)
+    answer = Answer(fmt, max_rows=settings.sparql_max_rows, max_bytes=settings.sparql_max_answer_bytes,
+                    gave_up=gave_up)
     try:
-        return await asyncio.wait_for(asyncio.shield(future), timeout=settings.sparql_timeout_s)
-    except TimeoutError:
-        raise ProtocolError(503, f"the query was not answered within sparql_timeout_s ({settings.sparql_timeout_s} s): "
+        write(result, fmt, answer)
+    except BaseException:
+        answer.close()
+        raise
+    finally:
+        del result  # dropped here, on this thread
+    return answer
+
+
+def _update(store: object, op: Operation, gave_up: threading.Event) -> None:
+    if gave_up.is_set():
+        raise _GaveUp
+    run_update(store, op.text, op.dataset)
+
+
+def _discard(future: asyncio.Future) -> None:
+    """An answer completed after its request timed out: its spool is closed, any error dropped."""
+    if not future.cancelled() and future.exception() is None and isinstance(future.result(), Answer):
+        future.result().close()
+
+
+async def _in_worker(request: Request, work: Callable[[threading.Event], T]) -> T:
+    """*work* on one of the ``sparql_max_concurrent`` query threads (Oxigraph releases the GIL: other
+    requests go on), answered within ``sparql_timeout_s`` or not at all (503).
+
+    Past the deadline *work* is told to give up: a lazy evaluation stops at its next chunk of output; one
+    that computes before it writes (an aggregate, an ORDER BY) runs to its end on its thread, which it keeps.
+    """
+    timeout_s = request.app.state.hub.settings.sparql_timeout_s
+    gave_up = threading.Event()
+    future = asyncio.get_running_loop().run_in_executor(request.app.state.sparql_pool, work, gave_up)
+    try:
+        return await asyncio.wait_for(asyncio.shield(future), timeout=timeout_s)
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        gave_up.set()
+        future.add_done_callback(_discard)
+        if isinstance(exc, asyncio.CancelledError):  # the client left
+            raise
+        raise ProtocolError(503, f"the query was not answered within sparql_timeout_s ({timeout_s} s): "
                                  "narrow it (a LIMIT, fewer joins) or ask the operators") from None
 
 
@@ -183,22 +269,19 @@ async def sparql(request: Request) -> Response:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
         if op.kind == "update":
             _authorise(request)
-            await _within_limits(request, run_update, hub.store.public, op.text, op.dataset)
+            await _in_worker(request, partial(_update, hub.store.public, op))
             return Response(status_code=204)
         as_table = request.query_params.get("format") == "html"
         choose = (lambda graph: "ttl" if graph else "json") if as_table else (lambda graph: _negotiate(request, graph))
-        body, fmt = await _within_limits(request, answer, hub.store.public, op.text, choose, op.dataset)
-        limit = hub.settings.sparql_max_rows
-        # Every row takes a byte at least: a smaller answer cannot be over the limit, and is not parsed again.
-        if fmt.results is not None and len(body) > limit and (rows := count_rows(body, fmt)) is not None \
-                and rows > limit:
-            raise ProtocolError(400, f"the answer has {rows} rows, more than sparql_max_rows ({limit}): "
-                                     "add a LIMIT (and page with OFFSET)")
-        if as_table and fmt.name == "json":
-            return HTMLResponse(results_table(body, op.text))
+        answer = await _in_worker(request, partial(_answer, hub.store.public, op, choose, hub.settings))
     except ProtocolError as exc:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
     except QueryError as exc:
         return PlainTextResponse(str(exc), status_code=400)
-    return Response(body, media_type=fmt.media_type)
+    if as_table and answer.fmt.name == "json":
+        return HTMLResponse(results_table(answer.read(), op.text))
+    if answer.size <= Answer.CHUNK_BYTES:
+        return Response(answer.read(), media_type=answer.fmt.media_type)
+    return StreamingResponse(answer.chunks(), media_type=answer.fmt.media_type,
+                             headers={"Content-Length": str(answer.size)})
