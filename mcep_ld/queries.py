@@ -6,7 +6,7 @@ Shared by ``mcep query`` and the ``/sparql`` endpoint so both answer the same wa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -142,32 +142,67 @@ class RowCounter:
     """Rows of a SELECT answer counted as its serialisation is written, chunk by chunk, without parsing it.
 
     XML and TSV are exact (values cannot hold ``<result>`` or a line break). CSV quotes values holding a
-    line break, whose breaks count as rows: high, never low. JSON is exact: rows are the objects opening
-    right after ``[`` or ``,`` outside strings (bindings open after ``:``); strings are found by their
-    quotes once escaped backslashes and quotes are blanked out.
+    line break, whose breaks count as rows: high, never low. JSON is counted quickly first: row objects
+    open right after ``[`` or ``,``, and bindings after ``:``; a value holding ``[{`` or ``,{`` counts too,
+    so the quick count runs high, never low. A caller about to refuse an
+    answer on a quick count calls :meth:`recount`, which counts exactly what was written (skipping strings)
+    and goes on exactly.
     """
 
     def __init__(self, fmt: ResultFormat) -> None:
         self.rows = 0
         self._name = fmt.name
-        self._tail = b""  # bytes held back: a pattern or an escape may go on in the next chunk
-        self._in_string = False
-        self._before = b""  # JSON: the last byte outside strings, for a `[{` or `,{` cut by a chunk
+        self._tail = b""  # bytes held back: a pattern may go on in the next chunk
+        self._exact: _JsonRows | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self._name != "json" or self._exact is not None
 
     def feed(self, chunk: bytes) -> None:
         if self._name == "xml":
             data = self._tail + chunk
             self.rows += data.count(b"<result>")
-            self._tail = data[-7:]
+            self._tail = data[-7:]  # one byte less than the pattern: none is counted twice
         elif self._name in ("tsv", "csv"):
             self.rows += chunk.count(b"\n")
+        elif self._exact is not None:
+            self._exact.feed(chunk)
+            self.rows = self._exact.rows
         elif self._name == "json":
-            self._feed_json(chunk)
+            data = self._tail + chunk
+            self.rows += data.count(b"[{") + data.count(b",{")
+            self._tail = data[-1:]  # one byte less than the patterns: none is counted twice
 
-    def _feed_json(self, chunk: bytes) -> None:
+    def recount(self, written: Iterable[bytes]) -> None:
+        """Count *written* (everything fed so far) exactly, and every later chunk (JSON only)."""
+        if self.exact:
+            return
+        self._exact = _JsonRows()
+        for chunk in written:
+            self._exact.feed(chunk)
+        self.rows = self._exact.rows
+
+    @property
+    def total(self) -> int:
+        """Rows of the whole answer (TSV and CSV have a header line)."""
+        return max(0, self.rows - 1) if self._name in ("tsv", "csv") else self.rows
+
+
+class _JsonRows:
+    """Rows of SPARQL JSON exactly: ``[{`` and ``,{`` outside strings, which are found by their quotes once
+    escaped backslashes and quotes are blanked out. Several times slower than the quick count."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self._tail = b""  # a trailing run of backslashes waits for what it escapes
+        self._in_string = False
+        self._before = b""  # the last byte outside strings, for a `[{` or `,{` cut by a chunk
+
+    def feed(self, chunk: bytes) -> None:
         data = self._tail + chunk
         cut = len(data)
-        while cut and data[cut - 1] == 0x5C:  # a trailing run of backslashes waits for what it escapes
+        while cut and data[cut - 1] == 0x5C:
             cut -= 1
         data, self._tail = data[:cut], data[cut:]
         parts = data.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
@@ -178,8 +213,3 @@ class RowCounter:
         text = (self._before if starts_outside else b"") + b'"'.join(outside)
         self.rows += text.count(b"[{") + text.count(b",{")
         self._before = text[-1:] if not self._in_string else b""
-
-    @property
-    def total(self) -> int:
-        """Rows of the whole answer (TSV and CSV have a header line)."""
-        return max(0, self.rows - 1) if self._name in ("tsv", "csv") else self.rows

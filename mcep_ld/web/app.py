@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                        allow_headers=["Accept", "Content-Type", "Authorization"], allow_credentials=False)
-    app.include_router(sparql.router)
+    app.router.routes.extend(sparql.routes)
     app.include_router(vocab.router)
     app.include_router(oai.router)
     app.include_router(records.router)

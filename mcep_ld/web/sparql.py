@@ -18,15 +18,15 @@ from functools import partial
 from typing import TypeVar
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
 
 from mcep_ld.config import Settings
 from mcep_ld.queries import FORMATS, Dataset, QueryError, ResultFormat, RowCounter, evaluate, run_update, write
 from mcep_ld.web.negotiation import media_type, serialize
 from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
 
-router = APIRouter()
 T = TypeVar("T")
 
 _BY_MEDIA_TYPE = {
@@ -126,7 +126,7 @@ class Answer:
     """
 
     MEMORY_BYTES = 1 << 20
-    CHUNK_BYTES = 1 << 16
+    CHUNK_BYTES = 1 << 18
 
     def __init__(self, fmt: ResultFormat, *, max_rows: int, max_bytes: int, gave_up: threading.Event) -> None:
         self.fmt = fmt
@@ -142,12 +142,21 @@ class Answer:
         if self.size > self._max_bytes:
             raise ProtocolError(400, f"the answer is larger than sparql_max_answer_bytes ({self._max_bytes}): "
                                      "add a LIMIT (and page with OFFSET)")
+        written = self._file.write(chunk)
         if self._rows is not None:
             self._rows.feed(chunk)
+            if self._rows.total > self._max_rows and not self._rows.exact:  # a quick count: make sure
+                self._rows.recount(self._written())
             if self._rows.total > self._max_rows:
                 raise ProtocolError(400, f"the answer has more than sparql_max_rows ({self._max_rows}) rows: "
                                          "add a LIMIT (and page with OFFSET)")
-        return self._file.write(chunk)
+        return written
+
+    def _written(self) -> Iterator[bytes]:
+        """What was written so far, in chunks; the spool is left at its end."""
+        self._file.seek(0)
+        while chunk := self._file.read(self.CHUNK_BYTES):
+            yield chunk
 
     def flush(self) -> None:
         """pyoxigraph flushes its output at the end; a spool has nothing to flush."""
@@ -255,7 +264,6 @@ def _authorise(request: Request) -> None:
         raise ProtocolError(403, "this token may not update")
 
 
-@router.api_route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 async def sparql(request: Request) -> Response:
     if request.method not in ("GET", "POST"):  # 405 rather than 404: the resource exists, the method does not
         return PlainTextResponse(f"{request.method} is not a SPARQL protocol operation: use GET or POST",
@@ -281,7 +289,12 @@ async def sparql(request: Request) -> Response:
         return PlainTextResponse(str(exc), status_code=400)
     if as_table and answer.fmt.name == "json":
         return HTMLResponse(results_table(answer.read(), op.text))
-    if answer.size <= Answer.CHUNK_BYTES:
+    if answer.size <= Answer.MEMORY_BYTES:  # still in memory: one body
         return Response(answer.read(), media_type=answer.fmt.media_type)
     return StreamingResponse(answer.chunks(), media_type=answer.fmt.media_type,
                              headers={"Content-Length": str(answer.size)})
+
+
+# A plain Starlette route: the protocol's parameters are read here, so FastAPI's per-request validation
+# would only add time to every query.
+routes = [Route("/sparql", sparql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
