@@ -257,6 +257,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search_index(args: argparse.Namespace) -> int:
+    from mcep_ld.hub import Hub
+
+    with Hub(_settings(args)) as hub:
+        counts = hub.search.rebuild(hub) if args.rebuild else hub.search.sync(hub)
+        print(f"search index: {counts.indexed} indexed, {counts.removed} removed, {counts.unchanged} unchanged; "
+              f"{hub.search.count()} records in {hub.search.path}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from mcep_ld.web.app import serve
 
@@ -340,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", parents=[common], help="check an RDF file against the SHACL shapes")
     p.add_argument("file")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("search-index", parents=[common],
+                       help="bring the search index level with the catalog (harvests and serve do it too)")
+    p.add_argument("--rebuild", action="store_true", help="start the index again from nothing")
+    p.set_defaults(func=cmd_search_index)
 
     p = sub.add_parser("serve", parents=[common], help="start the web service")
     p.add_argument("--host", help="address to listen on (default from config: 127.0.0.1)")

@@ -88,6 +88,8 @@ KEYS: dict[str, Key] = {
             "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
         Key("sparql_max_rows", int, 100_000, "A SELECT answering more rows gets 400 (add a LIMIT): never cut."),
         Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
+        Key("search_page_size", int, 20, "Search results per page unless the request says (page_size)."),
+        Key("search_max_page_size", int, 100, "Largest page_size /api/search and /search accept (400 above)."),
         Key("sparql_max_answer_bytes", int, 200_000_000,
             "Largest serialised answer /sparql gives (any query form); a larger one gets 400: never cut."),
         Key("sparql_update_token", str, "",

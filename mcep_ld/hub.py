@@ -13,6 +13,7 @@ from mcep_ld.config import Settings
 from mcep_ld.curation.diff import diff_graphs
 from mcep_ld.mapping.iris import vocab_graph_iri
 from mcep_ld.resources import shapes_dir, vocabularies_dir
+from mcep_ld.search.index import SearchIndex
 from mcep_ld.store import HubStore, open_hub_store
 from mcep_ld.terms import quads_to_graph
 from mcep_ld.validation import ShaclGate
@@ -61,6 +62,11 @@ class Hub:
     @cached_property
     def vocab(self) -> Vocabulary:
         return Vocabulary.load(vocabularies_dir(self.settings), self.settings.base_uri)
+
+    @cached_property
+    def search(self) -> SearchIndex:
+        """The search index (``search.sqlite``), derived from catalog and store; see ``mcep_ld.search``."""
+        return SearchIndex(self.data_dir / "search.sqlite")
 
     @cached_property
     def gate(self) -> ShaclGate:
@@ -114,6 +120,9 @@ class Hub:
         if "store" in self.__dict__:
             self.store.close()
             del self.__dict__["store"]
+        if "search" in self.__dict__:
+            self.search.close()
+            del self.__dict__["search"]
         if "catalog" in self.__dict__:
             self.catalog.close()
             del self.__dict__["catalog"]

@@ -228,6 +228,11 @@ class Pipeline:
                 void.publish(self.hub)
             except Exception:  # noqa: BLE001 - the description is remade at the next run or start-up
                 log.exception("could not refresh the VoID description after run %d", run_id)
+            try:
+                self.hub.search.sync(self.hub)
+                clock.lap("search index")
+            except Exception:  # noqa: BLE001 - the index is levelled at the next run or start-up
+                log.exception("could not update the search index after run %d", run_id)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
                          resumed=resume is not None)
 

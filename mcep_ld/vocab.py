@@ -35,6 +35,8 @@ class Vocabulary:
     _index: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
     #: concept IRI → language → prefLabel, for display with a language fallback
     pref_labels: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: concept IRI → its skos:broader concepts
+    broader: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: outside concept IRI (a LEO term) → our concepts aligned to it
     _aligned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
@@ -55,6 +57,8 @@ class Vocabulary:
                     vocab._index[scheme][fold(q.object.value)].add(iri)
                 if q.predicate.value == f"{SKOS}prefLabel" and q.object.language:
                     vocab.pref_labels[iri][q.object.language] = q.object.value
+            elif q.predicate.value == f"{SKOS}broader" and isinstance(q.object, ox.NamedNode):
+                vocab.broader[q.subject.value].add(q.object.value)
             elif q.predicate.value in _ALIGNMENTS and isinstance(q.object, ox.NamedNode):
                 vocab._aligned[q.object.value].add(q.subject.value)
         return vocab

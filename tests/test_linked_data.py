@@ -49,10 +49,10 @@ def test_suffix_urls_and_html(site: tuple[str, str]) -> None:
     ttl = requests.get(local(url, DECISION) + ".ttl", headers={"Accept": "text/html"}, timeout=5)
     assert ttl.headers["content-type"].startswith("text/turtle")
     page = requests.get(local(url, DECISION), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=5)
-    assert page.headers["content-type"].startswith("text/html") and '<html lang="fr">' in page.text
+    assert page.headers["content-type"].startswith("text/html") and '<html lang="fr" dir="ltr">' in page.text
     assert "informea" in page.text  # where it came from
     ru = requests.get(local(url, DECISION) + "?lang=ru", headers={"Accept": "text/html"}, timeout=5)
-    assert '<html lang="ru">' in ru.text
+    assert '<html lang="ru" dir="ltr">' in ru.text
     assert requests.get(local(url, DECISION) + ".xyz", timeout=5).status_code == 404
 
 

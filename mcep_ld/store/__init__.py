@@ -57,12 +57,28 @@ class GraphStore(Protocol):
         """Release the store."""
 
 
+DCAT_DISTRIBUTION = "http://www.w3.org/ns/dcat#distribution"
+
+
 @dataclass
 class HubStore:
     """The public store (published data and vocabularies) and the restricted store beside it."""
 
     public: GraphStore
     restricted: GraphStore
+
+    def record_triples(self, iri: str) -> list[ox.Triple]:
+        """What every source says publicly of the record *iri* and of its files (``dcat:distribution``),
+        each statement once: the record as pages, dumps of one record and the search index see it."""
+        seen: dict[ox.Triple, None] = {}
+        subjects = [iri]
+        while subjects:
+            subject = subjects.pop()
+            for q in self.public.quads(None, subject=subject):
+                seen.setdefault(ox.Triple(q.subject, q.predicate, q.object))
+                if q.predicate.value == DCAT_DISTRIBUTION and isinstance(q.object, ox.NamedNode):
+                    subjects.append(q.object.value)
+        return list(seen)
 
     def close(self) -> None:
         self.public.close()

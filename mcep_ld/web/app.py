@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
 from mcep_ld import __version__, void
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
-from mcep_ld.web import oai, records, sparql, vocab
+from mcep_ld.web import oai, pages, records, search, sparql, vocab
 from mcep_ld.web.negotiation import media_type, serialize
 
 
@@ -28,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
         void.publish(hub)
+        hub.search.sync(hub)  # level with the catalog: cheap when it already is
         app.state.hub = hub
         app.state.oai = Provider(hub)
         # Query threads of their own: a query never waits behind other work for a thread, nor they for it.
@@ -55,6 +58,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vocab.router)
     app.include_router(oai.router)
     app.include_router(records.router)
+    app.include_router(search.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/void")
     def void_description(request: Request) -> Response:

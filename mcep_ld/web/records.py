@@ -8,7 +8,7 @@ Last-Modified) answer 304; an IRI the catalog never had is 404, one whose every 
 from __future__ import annotations
 
 import hashlib
-import html
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -17,29 +17,17 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from mcep_ld.web.layout import esc, lang_attr, page_language, render, text_in
+from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, serialize
+from mcep_ld.web.search import facet_label
 
 router = APIRouter()
 
 _PREFIXES = {"dct": "http://purl.org/dc/terms/", "mcep": "https://w3id.org/mcep/ontology#",
              "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
              "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#"}
-DCAT_DISTRIBUTION = "http://www.w3.org/ns/dcat#distribution"
 TITLE = "http://purl.org/dc/terms/title"
-
-
-def _triples(hub, iri: str) -> list[ox.Triple]:  # noqa: ANN001 - the Hub
-    """What every source says of *iri*, and of its files; each statement once."""
-    store = hub.store.public
-    seen: dict[ox.Triple, None] = {}
-    subjects = [iri]
-    while subjects:
-        subject = subjects.pop()
-        for q in store.quads(None, subject=subject):
-            seen.setdefault(ox.Triple(q.subject, q.predicate, q.object))
-            if q.predicate.value == DCAT_DISTRIBUTION and isinstance(q.object, ox.NamedNode):
-                subjects.append(q.object.value)
-    return list(seen)
 
 
 @router.get("/id/{kind}/{key}")
@@ -47,7 +35,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     name, _, suffix = key.partition(".")
     hub = request.app.state.hub
     iri = f"{hub.settings.base_uri}id/{kind}/{name}"
-    rows = hub.catalog.db.execute("SELECT source, graph, graph_hash, datestamp, deleted, published, status "
+    rows = hub.catalog.db.execute("SELECT source, graph, graph_hash, datestamp, deleted, published, status, raw_url "
                                   "FROM records WHERE iri=?", (iri,)).fetchall()
     live = [r for r in rows if r["published"] and not r["deleted"]]
     if not rows:
@@ -66,9 +54,9 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
                "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
     if _not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
-    triples = await run_in_threadpool(_triples, hub, iri)
+    triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
-        return HTMLResponse(_page(hub, iri, triples, live, languages(request, lang)), headers=headers)
+        return HTMLResponse(_page(request, hub, iri, triples, live), headers=headers)
     body = serialize(triples, media, _PREFIXES)
     return Response(body, media_type=media, headers=headers)
 
@@ -84,31 +72,90 @@ def _not_modified(request: Request, tag: str, modified: str) -> bool:
     return False
 
 
-def _page(hub, iri: str, triples: list[ox.Triple], live: list, languages: list[str]) -> str:  # noqa: ANN001
-    """A plain page: the title in the reader's language, every statement, and where the record came from."""
-    titles = {t.object.language: t.object.value for t in triples
-              if t.subject.value == iri and t.predicate.value == TITLE and isinstance(t.object, ox.Literal)}
-    lang = next((code for code in languages if code in titles), next(iter(titles), "en"))
-    title = titles.get(lang, iri)
+SCHEMA_TYPES = {"decision": "Legislation", "meeting": "Event", "focal-point": "Person", "treaty": "Legislation",
+                "national-report": "Report", "national-plan": "Report", "project": "Project",
+                "document": "CreativeWork", "case-study": "CreativeWork", "resource": "CreativeWork"}
+FACTS = {"http://purl.org/dc/terms/identifier": "identifier", "http://purl.org/dc/terms/issued": "issued",
+         "http://purl.org/dc/terms/date": "date", "https://w3id.org/mcep/ontology#country": "country",
+         "http://purl.org/dc/terms/subject": "subject", "https://w3id.org/mcep/ontology#meeting": "meeting",
+         "http://schema.org/startDate": "start", "http://schema.org/endDate": "end"}
+
+
+def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list) -> str:  # noqa: ANN001
+    """The record for people: title and description in the reader's language, key facts, related records and
+    concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
+    JSON-LD for general search engines."""
+    from mcep_ld.search.documents import build
+
+    lang = page_language(request)
+    order = languages(request, request.query_params.get("lang"))
+    kind = iri[len(hub.settings.base_uri):].split("/")[1]
+    doc = build(iri, kind, [r["source"] for r in live], triples, hub.vocab)
+    title, title_lang = text_in(doc.titles, order)
+    description, description_lang = text_in(doc.descriptions, order)
+    concepts = f"{hub.settings.base_uri}vocab/"
+    records = f"{hub.settings.base_uri}id/"
 
     def show(term: ox.Term) -> str:
         if isinstance(term, ox.NamedNode):
-            label = hub.vocab.label(term.value, languages)
-            text = label[0] if label else term.value
-            return f'<a href="{html.escape(term.value)}">{html.escape(text)}</a>'
-        attr = f' lang="{html.escape(term.language)}"' if isinstance(term, ox.Literal) and term.language else ""
-        return f"<span{attr}>{html.escape(term.value)}</span>"
+            label = hub.vocab.label(term.value, order)
+            text, code = label if label else (term.value, "")
+            return f'<a href="{esc(term.value)}"{lang_attr(code, lang)}>{esc(text)}</a>'
+        code = term.language if isinstance(term, ox.Literal) else ""
+        return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
-    rows = "".join(f"<tr><th scope=\"row\">{show(t.predicate)}</th><td>{show(t.object)}</td></tr>"
-                   for t in sorted(triples, key=lambda t: (t.subject.value != iri, t.predicate.value, str(t.object)))
-                   if t.subject.value == iri)
-    sources = "".join(f"<li>{html.escape(r['source'])}: updated {html.escape(r['datestamp'])}, "
-                      f"{html.escape(r['status'])}</li>" for r in live)
-    other = "".join(f'<a href="?lang={code}" hreflang="{code}" lang="{code}">{code}</a> ' for code in sorted(titles))
-    return (f'<!DOCTYPE html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>"
-            f"<p>{other}</p><p><code>{html.escape(iri)}</code></p><table>{rows}</table>"
-            f"<h2>Sources</h2><ul>{sources}</ul></main></body></html>")
+    own = sorted((t for t in triples if t.subject.value == iri),
+                 key=lambda t: (t.predicate.value, str(t.object)))
+    related = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                      and t.object.value.startswith(records) and t.object.value != iri})
+    named = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                    and t.object.value.startswith(concepts)})
+    other = "".join(f'<li><a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a></li>'
+                    for code in sorted(c for c in doc.titles if c))
+    formats = "".join(f'<li><a href="{esc(iri)}.{ext}" type="{m}">{ext}</a></li>'
+                      for m, (_, ext) in RDF_TYPES.items())
+    facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
+                    if (name := FACTS.get(t.predicate.value)))
+    rows = "".join(f'<tr><th scope="row">{show(t.predicate)}</th><td>{show(t.object)}</td></tr>' for t in own)
+    sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
+                      f"<time datetime=\"{esc(r['datestamp'])}\">{esc(r['datestamp'])}</time>, "
+                      f"{esc(message('validation', lang))}: {esc(r['status'])}"
+                      + (f' (<a href="{esc(r["raw_url"])}">{esc(r["raw_url"])}</a>)'
+                         if r["raw_url"].startswith("http") else "") + "</li>" for r in live)
+    body = [f"<article><h1{lang_attr(title_lang, lang)}>{esc(title or iri)}</h1>",
+            f'<p class="meta">{esc(facet_label(hub, "kind", kind, lang))} · <code>{esc(iri)}</code></p>']
+    if description:
+        body.append(f"<p{lang_attr(description_lang, lang)}>{esc(description)}</p>")
+    if other:
+        body.append(f'<nav aria-label="{esc(message("languages", lang))}"><ul class="inline">{other}</ul></nav>')
+    if facts:
+        body.append(f'<dl class="facts">{facts}</dl>')
+    if related or named:
+        links = [f"<li>{show(ox.NamedNode(r))}</li>" for r in [*related, *named]]
+        body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
+    body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul></section>")
+    body.append(f"<section><h2>{esc(message('details', lang))}</h2><table>{rows}</table></section>")
+    body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
+    return render(request, lang, title or iri, "".join(body), head=_schema_org(iri, kind, doc, triples))
+
+
+def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # noqa: ANN001 - a SearchDocument
+    """schema.org JSON-LD of the record, in a script element of the page, for general search engines."""
+    data: dict = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(kind, "CreativeWork"), "@id": iri,
+                  "url": iri, "name": [{"@value": t, "@language": c} if c else t for c, t in doc.titles.items()]}
+    if doc.descriptions:
+        data["description"] = [{"@value": t, "@language": c} if c else t for c, t in doc.descriptions.items()]
+    if doc.identifiers:
+        data["identifier"] = doc.identifiers
+    if doc.year:
+        data["temporalCoverage" if kind == "meeting" else "datePublished"] = str(doc.year)
+    if languages_ := sorted(doc.facets.get("language", ())):
+        data["inLanguage"] = languages_
+    files = [t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#downloadURL"]
+    if files:
+        data["encoding"] = [{"@type": "MediaObject", "contentUrl": url} for url in files]
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{text}</script>'
 
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"

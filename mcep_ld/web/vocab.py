@@ -7,7 +7,6 @@ published at start-up; the pages of records come with their own issue.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -15,9 +14,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.vocab import SKOS, Vocabulary
+from mcep_ld.web.layout import esc, lang_attr, link, page_language, render, text_in
+from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import BY_SUFFIX, languages, media_type, serialize
 
 router = APIRouter()
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 
@@ -47,16 +49,44 @@ def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
 
 
 def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
-             media: str | None = None) -> Response:
+             media: str | None = None, *, records: str = "") -> Response:
     media = media or media_type(request)
     headers = {"Vary": "Accept, Accept-Language"}
     if media == "text/html":
-        items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in rows)
-        page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f'</head><body><main><h1>{html.escape(title)}</h1><ul>{items}</ul></main></body></html>')
-        return HTMLResponse(page, headers=headers)
+        lang = page_language(request)
+        items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for href, text in rows)
+        body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records}"
+        return HTMLResponse(render(request, lang, title, body), headers=headers)
     body = serialize(triples, media, {"skos": SKOS})
     return Response(body, media_type=media, headers=headers)
+
+
+#: Schemes whose concept pages list the records naming them: facet → scheme.
+BROWSED = {"theme": "theme", "country": "country", "region": "region"}
+
+
+def _records_naming(request: Request, facet: str, iri: str) -> str:
+    """The first records of this theme, country or region, and a link to all of them in search."""
+    lang = page_language(request)
+    result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=20)
+    if not result.total:
+        return ""
+    items = "".join(f'<li><a href="{esc(hit.iri)}?lang={esc(lang)}"{lang_attr(code, lang)}>{esc(title or hit.iri)}'
+                    f"</a></li>" for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
+    href = link("/search", lang, **{facet: iri})
+    more = f'<p><a href="{esc(href)}">{result.total} {esc(message("records", lang))}</a></p>'
+    return f"<h2>{esc(message('records', lang))}</h2><ul>{items}</ul>{more}"
+
+
+@router.get("/vocab")
+def schemes_page(request: Request, lang: str | None = None) -> Response:
+    """The vocabulary browser's entry: every concept scheme, with its label in the reader's language."""
+    vocab = _vocab(request)
+    langs = languages(request, lang)
+    schemes = sorted({q.subject.value for q in vocab.quads if q.predicate.value == RDF_TYPE
+                      and q.object.value == f"{SKOS}ConceptScheme"})
+    rows = sorted(((iri, (vocab.label(iri, langs) or (iri, ""))[0]) for iri in schemes), key=lambda r: r[1])
+    return _respond(request, _triples(vocab, set(schemes)), "Vocabularies", rows)
 
 
 @router.get("/vocab/{scheme}")
@@ -87,5 +117,7 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     langs = languages(request, lang)
     title = (vocab.label(iri, langs) or (iri, ""))[0]
     rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
+    media = BY_SUFFIX.get(suffix) or media_type(request)
+    records = _records_naming(request, scheme, iri) if scheme in BROWSED and media == "text/html" else ""
     return _respond(request, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
-                    BY_SUFFIX.get(suffix))
+                    media, records=records)
