@@ -23,6 +23,8 @@ import numpy as np
 from mcep_ld.search.documents import FACETS, SearchDocument, build
 from mcep_ld.search.text import fts_query, identifier_key, index_text
 
+#: Changes whenever what is indexed changes meaning (tokens, columns): an index of another version is rebuilt.
+SCHEMA_VERSION = "2"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     id        INTEGER PRIMARY KEY,
@@ -43,7 +45,7 @@ CREATE TABLE IF NOT EXISTS identifiers (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(title, identifier, label, description,
-    tokenize = 'unicode61 remove_diacritics 2');
+    tokenize = "unicode61 remove_diacritics 2 tokenchars '_'");
 """
 #: BM25 weights of the columns of ``texts``: title, identifier, label, description.
 WEIGHTS = (10.0, 8.0, 3.0, 1.0)
@@ -88,6 +90,10 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._table: FacetTable | None = None
         self.db.executescript(SCHEMA)
+        if self._meta("schema") != SCHEMA_VERSION:  # made by another version: start again, it is derived
+            self.db.executescript("DROP TABLE docs; DROP TABLE facets; DROP TABLE identifiers; DROP TABLE texts; "
+                                  "DELETE FROM meta;" + SCHEMA)
+            self.db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -156,6 +162,7 @@ class SearchIndex:
         self._local = threading.local()
         self._table = None
         self.db.executescript(SCHEMA)
+        self.db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         return self.sync(hub)
 
     def _transaction(self):  # noqa: ANN202
@@ -266,8 +273,11 @@ class SearchIndex:
             return self._table
 
     def generation(self) -> str:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return row[0] if row else "0"
+        return self._meta("generation") or "0"
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def facet_values(self, facet: str) -> dict[str, int]:
         """Every value of *facet* with its number of records (for the landing page and the dashboard)."""

@@ -24,6 +24,8 @@ _SCRIPT_LANGUAGES = {"latin": ("en", "es", "fr"), "cyrillic": ("ru",), "arabic":
 # Ideographs, kana and hangul: written without spaces, indexed one character per word.
 _CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f])")
 _WORD = re.compile(r"\w+")
+# The Arabic article and the particles before it (Snowball leaves التخزين and تخزين apart): stripped first.
+_ARTICLE = re.compile("^(?:و|ف|ب|ك)?(?:ال|لل)(?=...)")
 _ARABIC = str.maketrans({"\u0640": None, "\u0649": "\u064a"})  # tatweel; alef maqsura as yeh
 
 
@@ -34,9 +36,13 @@ def _stemmer(language: str):  # noqa: ANN202 - snowballstemmer has no type hints
 
 @lru_cache(maxsize=262_144)
 def stem(word: str, language: str) -> str:
-    """*word* (already lower case) stemmed in *language*, then folded; folded only for other languages."""
+    """*word* (already lower case) as indexed: in a language with a stemmer, its stem marked with the language
+    (``mercuri_es``: a Spanish stem meets only Spanish text, so ``mercurio`` does not find English
+    ``mercury``), folded; in any other language, just folded."""
     if language in STEMMERS and not word.isdigit():
-        word = _stemmer(language).stemWord(word)
+        if language == "ar":
+            word = _ARTICLE.sub("", word)
+        return f"{fold(_stemmer(language).stemWord(word)).translate(_ARABIC)}_{language}"
     return fold(word).translate(_ARABIC)
 
 

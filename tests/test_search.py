@@ -1,0 +1,180 @@
+"""Search over HTTP on the demo hub: six languages, identifiers first, facets equal to SPARQL counts, paging,
+errors; and the index kept level with the catalog."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from mcep_ld.hub import Hub
+from mcep_ld.search.text import fts_query, identifier_key
+from tests.conftest import demo_copy, make_settings, mcep, running_service
+
+BASE = "http://localhost:8000/"
+STORAGE = f"{BASE}id/decision/mc-2-3"  # "Interim storage of mercury…", titled in the six languages
+MCEP = "https://w3id.org/mcep/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCAT = "http://www.w3.org/ns/dcat#"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, demo_template) -> Iterator[str]:  # noqa: ANN001
+    data = demo_copy(demo_template, tmp_path_factory, "search")
+    with running_service(data) as url:
+        yield url
+
+
+def search(url: str, **params: object) -> dict:
+    resp = requests.get(f"{url}/api/search", params=params, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def sparql_count(url: str, where: str) -> int:
+    query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} FILTER(CONTAINS(STR(?s), \"/id/\")) }}"
+    resp = requests.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"},
+                        timeout=10)
+    return int(resp.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize("lang, words", [("en", "interim storage"), ("fr", "stockage provisoire"),
+                                         ("es", "almacenamiento provisional"), ("ru", "временное хранение"),
+                                         ("ar", "التخزين المؤقت"), ("zh", "临时储存")])
+def test_each_language_finds_the_record_by_its_title(service: str, lang: str, words: str) -> None:
+    hits = {h["iri"]: h for h in search(service, q=words, lang=lang, page_size=3)["hits"]}
+    assert STORAGE in hits, list(hits)
+    assert hits[STORAGE]["title_lang"] == lang and words.split()[0][:2] in hits[STORAGE]["title"].lower()
+
+
+def test_word_forms_meet_through_their_stems(service: str) -> None:
+    """Another inflection of a title's word finds it: plural/singular, Russian case, Arabic article."""
+    for query, lang in [("storages", "en"), ("хранения", "ru"), ("تخزين", "ar")]:
+        assert STORAGE in [h["iri"] for h in search(service, q=query, page_size=50)["hits"]], (query, lang)
+
+
+def test_mercurio_finds_spanish_titles(service: str) -> None:
+    hits = search(service, q="mercurio", lang="es", page_size=10)["hits"]
+    assert hits and all("mercurio" in h["titles"].get("es", "").lower() for h in hits[:3])
+
+
+@pytest.mark.parametrize("typed, iri", [("UNEP/MC/COP.3/7", "id/document/unep-mc-cop-3-7"),
+                                        ("MC-2/3", "id/decision/mc-2-3"), ("mc-2/3", "id/decision/mc-2-3"),
+                                        ("GEF-10011", "id/project/gef-10011"), ("10011", "id/project/gef-10011")])
+def test_an_identifier_as_typed_comes_first(service: str, typed: str, iri: str) -> None:
+    assert search(service, q=typed)["hits"][0]["iri"] == BASE + iri
+
+
+def test_nothing_matches_gets_an_empty_answer(service: str) -> None:
+    assert search(service, q="zzyzxqq")["total"] == 0
+    assert search(service, q="***")["total"] == 0  # only punctuation: nothing to look for, not an error
+
+
+FACET_SPARQL = {
+    "country": lambda v: f"?s <{MCEP}country> <{v}> .",
+    "theme": lambda v: f"?s <http://purl.org/dc/terms/subject> <{v}> .",
+    "region": lambda v: f"{{ ?s <{MCEP}region> <{v}> }} UNION {{ ?s <{MCEP}country>|<{MCEP}region> ?c . "
+                        f"?c <{SKOS}broader>+ <{v}> . <{v}> <{SKOS}broader> <{BASE}vocab/region/001> }}",
+    "language": lambda v: f"{{ ?s <http://purl.org/dc/terms/title> ?t FILTER(LANG(?t) = \"{v}\") }} UNION "
+                          f"{{ ?s (<{DCAT}distribution>?)/<http://purl.org/dc/terms/language> "
+                          f"<{BASE}vocab/language/{v}> }} FILTER NOT EXISTS {{ ?record <{DCAT}distribution> ?s }}",
+}
+
+
+@pytest.mark.parametrize("facet", sorted(FACET_SPARQL))
+def test_facet_counts_equal_sparql_counts(service: str, facet: str) -> None:
+    facets = search(service, page_size=1)["facets"][facet]
+    assert facets, f"the demo has no {facet} values"
+    for entry in facets:
+        assert entry["count"] == sparql_count(service, FACET_SPARQL[facet](entry["value"])), entry
+
+
+def test_facet_counts_under_a_filter_equal_sparql_counts(service: str) -> None:
+    africa = f"{BASE}vocab/region/002"
+    found = search(service, region=africa, page_size=1)
+    assert found["total"] == sparql_count(service, FACET_SPARQL["region"](africa))
+    for entry in found["facets"]["country"]:
+        where = FACET_SPARQL["country"](entry["value"]) + FACET_SPARQL["region"](africa)
+        assert entry["count"] == sparql_count(service, where), entry
+    # two values of a facet are either; two facets are both
+    both = search(service, country=[f"{BASE}vocab/country/GH", f"{BASE}vocab/country/BF"], page_size=1)
+    each = [search(service, country=f"{BASE}vocab/country/{c}", page_size=1)["total"] for c in ("GH", "BF")]
+    assert both["total"] == sum(each) > 0
+    narrowed = search(service, country=f"{BASE}vocab/country/GH", kind="project", page_size=1)
+    ghana_projects = f"?s <{MCEP}country> <{BASE}vocab/country/GH> ; a <{MCEP}Project> ."
+    assert narrowed["total"] == sparql_count(service, ghana_projects)
+    assert narrowed["total"] > 0 and [f["value"] for f in narrowed["facets"]["kind"]] == ["project"]
+
+
+def test_paging_walks_every_record_once(service: str) -> None:
+    first = search(service, q="mercury", page_size=7)
+    seen = []
+    for page in range(1, -(-first["total"] // 7) + 1):
+        seen += [h["iri"] for h in search(service, q="mercury", page_size=7, page=page)["hits"]]
+    assert len(seen) == len(set(seen)) == first["total"]
+
+
+def test_bad_arguments_get_400(service: str) -> None:
+    for params in ({"page": "0"}, {"page_size": "1000"}, {"page": "x"}):
+        resp = requests.get(f"{service}/api/search", params=params, timeout=5)
+        assert resp.status_code == 400 and "error" in resp.json()
+        assert requests.get(f"{service}/search", params=params, timeout=5).status_code == 400
+
+
+def test_search_page_in_french_and_chinese(service: str) -> None:
+    fr = requests.get(f"{service}/search", params={"q": "mercure", "lang": "fr"}, timeout=5)
+    assert fr.status_code == 200 and '<html lang="fr"' in fr.text
+    assert "Stockage provisoire du mercure" in fr.text.split('class="results"')[1]
+    zh = requests.get(f"{service}/search", params={"q": "汞", "lang": "zh"}, timeout=5)
+    assert zh.status_code == 200 and '<html lang="zh"' in zh.text and "汞" in zh.text.split('class="results"')[1]
+
+
+def test_landing_dashboard_and_concept_pages(service: str) -> None:
+    landing = requests.get(f"{service}/", headers={"Accept-Language": "es"}, timeout=5)
+    assert landing.status_code == 200 and '<html lang="es"' in landing.text and 'role="search"' in landing.text
+    board = requests.get(f"{service}/dashboard", timeout=5).text
+    assert board.count("<svg") >= 4 and "quarantine" in board.lower()
+    france = requests.get(f"{service}/vocab/country/FR", params={"lang": "fr"}, headers={"Accept": "text/html"},
+                          timeout=5).text
+    assert "/id/national-report/" in france  # the records of France are listed on its page
+
+
+def test_record_page_shows_provenance_and_schema_org(service: str) -> None:
+    page = requests.get(STORAGE.replace("http://localhost:8000", service), params={"lang": "zh"},
+                        headers={"Accept": "text/html"}, timeout=5).text
+    assert "汞废物以外的汞的临时储存" in page.split("<h1")[1] and "informea" in page
+    assert '"@context": "https://schema.org"' in page and "<time datetime=" in page
+
+
+def test_fts_query_never_fails_whatever_is_typed(tmp_path) -> None:  # noqa: ANN001
+    db = sqlite3.connect(tmp_path / "fts.sqlite")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='unicode61 remove_diacritics 2')")
+    db.execute("INSERT INTO t VALUES ('mercury storage')")
+    rng = random.Random(7)
+    alphabet = 'ab "*()^:-+NEAROR{}汞ä\'\\/.,'
+    for _ in range(2000):
+        typed = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12)))
+        if expression := fts_query(typed):
+            db.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
+    assert identifier_key("UNEP/MC/COP.5/19") == "unep-mc-cop-5-19"
+
+
+def test_index_follows_harvests_and_rebuilds(tmp_path_factory: pytest.TempPathFactory, demo_template) -> None:  # noqa: ANN001
+    data = demo_copy(demo_template, tmp_path_factory, "search-sync")
+    with Hub(make_settings(data)) as hub:
+        total = hub.search.count()
+        published = hub.catalog.db.execute("SELECT COUNT(DISTINCT iri) FROM records WHERE published=1 AND deleted=0"
+                                           ).fetchone()[0]
+        assert total == published > 0  # the demo's harvests indexed every published record
+        gone = hub.catalog.db.execute("SELECT * FROM records WHERE kind='project' AND published=1 LIMIT 1").fetchone()
+        hub.store.public.drop_graphs([gone["graph"]])
+        hub.catalog.tombstone([gone["id"]], run_id=0)
+        counts = hub.search.sync(hub)
+        assert (counts.removed, counts.indexed) == (1, 0) and hub.search.count() == total - 1
+        assert gone["iri"] not in set(hub.search.iris())
+        assert hub.search.sync(hub).unchanged == total - 1  # level: nothing read again
+    out = mcep("search-index", "--rebuild", "--data-dir", str(data), check=True)
+    assert f"{total - 1} indexed" in out.stdout
