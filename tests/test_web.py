@@ -166,9 +166,9 @@ def test_concepts_dereference_by_content_negotiation(service: str, accept: str, 
 def test_concept_pages_for_browsers_and_suffixes(service: str) -> None:
     page = requests.get(f"{service}/vocab/product/thermometers", headers={"Accept": "text/html",
                                                                             "Accept-Language": "es"}, timeout=5)
-    assert page.headers["content-type"].startswith("text/html") and "<title>Termómetros</title>" in page.text
-    assert "<title>Термометры</title>" in requests.get(f"{service}/vocab/product/thermometers?lang=ru",
-                                                       headers={"Accept": "text/html"}, timeout=5).text
+    assert page.headers["content-type"].startswith("text/html") and "<h1>Termómetros</h1>" in page.text
+    assert "<title>Термометры · " in requests.get(f"{service}/vocab/product/thermometers?lang=ru",
+                                                  headers={"Accept": "text/html"}, timeout=5).text
     ttl = requests.get(f"{service}/vocab/product/thermometers.ttl", headers={"Accept": "text/html"}, timeout=5)
     assert ttl.headers["content-type"].startswith("text/turtle")
     scheme = requests.get(f"{service}/vocab/theme", headers={"Accept": "text/turtle"}, timeout=5)
