@@ -6,7 +6,7 @@ again (``mcep search-index --rebuild``). Deleting the file loses nothing.
 
 Ranking: a record whose identifier (document symbol, decision number, GEF ID, its IRI's key) is what the
 reader typed comes first; then FTS5's BM25 with titles weighing most, then identifiers, concept labels and
-descriptions.
+descriptions (past ``RANK_MAX_HITS`` matches: title matches, then the rest, newest first).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS texts USING fts5(title, identifier, label, de
 """
 #: BM25 weights of the columns of ``texts``: title, identifier, label, description.
 WEIGHTS = (10.0, 8.0, 3.0, 1.0)
-IDENTIFIER_SCORE = -1e9  # ahead of any BM25 score (lower is better)
 #: Past this many matching records, BM25 (which reads every match's column sizes) gives way to a cheaper order:
 #: identifier matches, then title matches, then the rest, newest first.
 RANK_MAX_HITS = 10_000
@@ -99,7 +99,6 @@ class SearchIndex:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS hits (doc INTEGER PRIMARY KEY, score REAL NOT NULL)")
         return db
 
     @property
@@ -165,16 +164,15 @@ class SearchIndex:
         self.db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
         return self.sync(hub)
 
-    def _transaction(self):  # noqa: ANN202
-        db = self.db
-
-        class _Tx:
-            def __enter__(self) -> None:
-                db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type, *_: object) -> None:  # noqa: ANN001
-                db.execute("ROLLBACK" if exc_type else "COMMIT")
-        return _Tx()
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def _remove(self, iri: str) -> None:
         row = self.db.execute("SELECT id FROM docs WHERE iri=?", (iri,)).fetchone()

@@ -27,7 +27,6 @@ router = APIRouter()
 _PREFIXES = {"dct": "http://purl.org/dc/terms/", "mcep": "https://w3id.org/mcep/ontology#",
              "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
              "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#"}
-TITLE = "http://purl.org/dc/terms/title"
 
 
 @router.get("/id/{kind}/{key}")
@@ -56,7 +55,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
-        return HTMLResponse(_page(request, hub, iri, triples, live), headers=headers)
+        return HTMLResponse(_page(request, hub, iri, triples, live, lang), headers=headers)
     body = serialize(triples, media, _PREFIXES)
     return Response(body, media_type=media, headers=headers)
 
@@ -81,14 +80,15 @@ FACTS = {"http://purl.org/dc/terms/identifier": "identifier", "http://purl.org/d
          "http://schema.org/startDate": "start", "http://schema.org/endDate": "end"}
 
 
-def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list) -> str:  # noqa: ANN001
+def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,  # noqa: ANN001
+          lang_param: str | None) -> str:
     """The record for people: title and description in the reader's language, key facts, related records and
     concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
     JSON-LD for general search engines."""
     from mcep_ld.search.documents import build
 
     lang = page_language(request)
-    order = languages(request, request.query_params.get("lang"))
+    order = languages(request, lang_param)
     kind = iri[len(hub.settings.base_uri):].split("/")[1]
     doc = build(iri, kind, [r["source"] for r in live], triples, hub.vocab)
     title, title_lang = text_in(doc.titles, order)

@@ -71,7 +71,7 @@ async def api_search(request: Request) -> JSONResponse:
     lang = request.query_params.get("lang") or None
     try:
         query, filters, page, size, result = await _search(request, lang)
-    except (BadSearch, ValueError) as exc:
+    except ValueError as exc:  # BadSearch, or an unknown facet
         return JSONResponse({"error": str(exc)}, status_code=400)
     hub = request.app.state.hub
     shown = lang or "en"
@@ -95,7 +95,7 @@ async def search_page(request: Request) -> HTMLResponse:
     lang = page_language(request)
     try:
         query, filters, page, size, result = await _search(request, request.query_params.get("lang") or None)
-    except (BadSearch, ValueError) as exc:
+    except ValueError as exc:  # BadSearch, or an unknown facet
         body = f"<h1>{esc(message('search', lang))}</h1>{search_form(lang)}<p role=\"alert\">{esc(exc)}</p>"
         return HTMLResponse(render(request, lang, message("search", lang), body), status_code=400)
     hub = request.app.state.hub
