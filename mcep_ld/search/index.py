@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -278,9 +279,9 @@ class SearchIndex:
         return row[0] if row else None
 
     def facet_values(self, facet: str) -> dict[str, int]:
-        """Every value of *facet* with its number of records (for the landing page and the dashboard)."""
-        return dict(self.db.execute("SELECT value, COUNT(*) FROM facets WHERE facet=? GROUP BY value "
-                                    "ORDER BY COUNT(*) DESC, value", (facet,)))
+        """Every value of *facet* with its number of records, most frequent first (landing page, dashboard):
+        counted once per index generation, not per page view."""
+        return self._facet_table().totals[facet]
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
@@ -330,16 +331,24 @@ class FacetTable:
         return cls(generation, values, np.concatenate(docs) if docs else _NONE,
                    np.concatenate(value_ids) if value_ids else np.empty(0, np.int32), year)
 
+    @cached_property
+    def totals(self) -> dict[str, dict[str, int]]:
+        """facet → value → records having it, over the whole index."""
+        return self._named(np.bincount(self.pair_value, minlength=len(self.values)))
+
     def count(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
         """facet → value → how many of *ids* have it, most frequent first."""
+        if not (len(ids) and len(self.pair_doc)):
+            return {name: {} for name in FACETS}
+        member = np.zeros(len(self.year), bool)
+        member[ids[ids < len(member)]] = True
+        return self._named(np.bincount(self.pair_value[member[self.pair_doc]], minlength=len(self.values)))
+
+    def _named(self, found: np.ndarray) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        if len(ids) and len(self.pair_doc):
-            member = np.zeros(len(self.year), bool)
-            member[ids[ids < len(member)]] = True
-            found = np.bincount(self.pair_value[member[self.pair_doc]], minlength=len(self.values))
-            for n in np.flatnonzero(found):
-                facet, value = self.values[n]
-                counts[facet][value] = int(found[n])
+        for n in np.flatnonzero(found):
+            facet, value = self.values[n]
+            counts[facet][value] = int(found[n])
         return {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
                 for name, values in counts.items()}
 
