@@ -26,7 +26,7 @@ from mcep_ld.search.documents import FACETS, SearchDocument, build
 from mcep_ld.search.text import fts_query, identifier_key, index_text
 
 #: Changes whenever what is indexed changes meaning (tokens, columns): an index of another version is rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     id        INTEGER PRIMARY KEY,

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from mcep_ld.mapping.iris import slug
 from mcep_ld.vocab import fold
 
 STEMMERS = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian", "ar": "arabic"}
@@ -69,8 +70,12 @@ def script(word: str) -> str:
 
 def identifier_key(text: str) -> str:
     """A document symbol, decision number or project ID as a key: ``UNEP/MC/COP.5/19`` → ``unep-mc-cop-5-19``,
-    the way record keys are minted, so an identifier typed with other punctuation still matches."""
-    return "-".join(fold(w) for w in _WORD.findall(text.casefold()))
+    by the slug that mints record keys, so an identifier typed with other punctuation still matches; empty
+    when nothing is left of it."""
+    try:
+        return slug(text)
+    except ValueError:
+        return ""
 
 
 def fts_query(query: str, languages: tuple[str, ...] = ()) -> str:
