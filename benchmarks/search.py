@@ -32,7 +32,7 @@ QUERIES = {
     "word en": {"q": "mercury"}, "word fr": {"q": "mercure", "lang": "fr"}, "word es": {"q": "mercurio"},
     "word ru": {"q": "ртуть"}, "word ar": {"q": "الزئبق"}, "word zh": {"q": "汞"},
     "selective word": {"q": "Person74876"}, "phrase": {"q": '"mercury emissions"'},
-    "identifier": {"q": "MC-5/16"},
+    "identifier": {"q": "MC-5/11"},
     "word + country": {"q": "gold", "country": f"{BASE}vocab/country/GH"},
     "word + region": {"q": "waste", "region": f"{BASE}vocab/region/002"},
     "browse all": {},

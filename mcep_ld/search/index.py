@@ -223,12 +223,12 @@ class SearchIndex:
                          (key, *params)) if key else _NONE
             if match:
                 found = _ids(db, f"SELECT group_concat(rowid) FROM texts WHERE texts MATCH ? "
-                                 f"{where.format(doc='rowid')}", (match, *params))
+                                 f"{where.format(doc='+rowid')}", (match, *params))
             elif typed:  # only punctuation: nothing to look for
                 found = _NONE
             else:
                 found = _ids(db, f"SELECT group_concat(id) FROM docs WHERE 1 {where.format(doc='id')}", params)
-            ids = np.union1d(found, ident)
+            ids = np.union1d(found, ident) if len(ident) else found
             if not match:
                 page = table.top(ids, np.zeros(len(ids), np.int8), offset, limit)
             elif len(ids) <= RANK_MAX_HITS:
@@ -256,7 +256,7 @@ class SearchIndex:
                    offset: int, limit: int) -> list[int]:
         """Identifier matches (newest first), then by BM25."""
         first = [int(i) for i in table.top(ident, np.zeros(len(ident), np.int8), 0, len(ident))]
-        rows = self.db.execute(f"SELECT rowid FROM texts WHERE texts MATCH ? {where.format(doc='rowid')} "
+        rows = self.db.execute(f"SELECT rowid FROM texts WHERE texts MATCH ? {where.format(doc='+rowid')} "
                                f"ORDER BY bm25(texts, {', '.join(map(str, WEIGHTS))}), rowid LIMIT ?",
                                (match, *params, offset + limit + len(first)))
         taken = set(first)
@@ -294,10 +294,10 @@ _NONE = np.empty(0, np.int64)
 
 
 def _ids(db: sqlite3.Connection, sql: str, params: Iterable) -> np.ndarray:
-    """The record ids a query lists (``group_concat`` of them), sorted: one string across from SQLite instead
-    of a Python object per row."""
+    """The record ids a query lists (``group_concat`` of them, each once): one string across from SQLite
+    instead of a Python object per row."""
     text = db.execute(sql, tuple(params)).fetchone()[0]
-    return np.unique(np.fromstring(text, dtype=np.int64, sep=",")) if text else _NONE
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else _NONE
 
 
 class FacetTable:
@@ -362,7 +362,10 @@ class FacetTable:
 
 
 def _filter_sql(filters: dict[str, list[str]]) -> tuple[str, list[str]]:
-    """``AND {doc} IN (…)`` per filtered facet, ``{doc}`` to be replaced by the column naming the record."""
+    """``AND {doc} IN (…)`` per filtered facet, ``{doc}`` to be replaced by the column naming the record.
+
+    On the FTS table that column is ``+rowid``: the unary plus keeps SQLite from driving the query by the
+    filter's records and running the MATCH once per record (seconds on 100,000 records, instead of ms)."""
     sql, params = [], []
     for facet, values in sorted(filters.items()):
         if facet not in FACETS:
