@@ -58,7 +58,8 @@ def main() -> None:
     data = Path(args.data_dir)
     build(data, args.records)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "mcep_ld.cli", "search-index", "--data-dir", str(data)], check=True)
+    subprocess.run([sys.executable, "-m", "mcep_ld.cli", "search-index", "--data-dir", str(data)], check=True,
+                   stdout=sys.stderr)
     print(f"search index levelled in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")}
