@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import rdflib
 import requests
 
 from mcep_ld.config import Settings, load_settings
@@ -115,3 +117,15 @@ def demo_copy(template: Path, factory: pytest.TempPathFactory, name: str) -> Pat
     data = factory.mktemp(name) / "data"
     shutil.copytree(template, data)
     return data
+
+
+def rdf_of(service: str, resp: requests.Response, fmt: str) -> rdflib.Graph:
+    """The graph an RDF answer holds. JSON-LD names the hub's published context by its public URL; the
+    context is fetched from *service* (the hub under test) and put in place, as a JSON-LD processor would."""
+    text = resp.text
+    if fmt == "json-ld":
+        document = resp.json()
+        assert document["@context"] == "http://localhost:8000/context.jsonld"
+        document["@context"] = requests.get(f"{service}/context.jsonld", timeout=5).json()["@context"]
+        text = json.dumps(document)
+    return rdflib.Graph().parse(data=text, format=fmt)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 import pytest
 import requests
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from mcep_ld.hub import Hub
-from tests.conftest import demo_copy, make_settings, running_service
+from tests.conftest import demo_copy, make_settings, rdf_of, running_service
 
 DECISION = "http://localhost:8000/id/decision/mc-5-2"
 TITLE = URIRef("http://purl.org/dc/terms/title")
@@ -39,9 +41,29 @@ def test_content_negotiation(site: tuple[str, str], accept: str, fmt: str) -> No
     assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
     assert "Accept" in resp.headers["vary"] and resp.headers["etag"] and resp.headers["last-modified"]
     assert 'rel="alternate"' in resp.headers["link"]
-    g = Graph().parse(data=resp.text, format=fmt)
+    g = rdf_of(url, resp, fmt)
     titles = {o for o in g.objects(URIRef(DECISION), TITLE)}
     assert len({o.language for o in titles}) == 6 and all(isinstance(o, Literal) for o in titles)
+
+
+def test_json_ld_names_the_published_context_and_holds_the_same_triples(site: tuple[str, str]) -> None:
+    """Compacted JSON-LD expands, with the context the hub serves, to exactly the N-Triples statements: no
+    lexical form rewritten on the way through rdflib (``…T00:00:00Z`` stays), no language lost."""
+    url, _ = site
+    context = requests.get(f"{url}/context.jsonld", timeout=5)
+    assert context.headers["content-type"].startswith("application/ld+json")
+    assert context.headers["access-control-allow-origin"] == "*"
+    for iri in (DECISION, "http://localhost:8000/id/project/gef-9999", "http://localhost:8000/vocab/language/zh"):
+        nt = requests.get(local(url, iri), headers={"Accept": "application/n-triples"}, timeout=5).content
+        document = requests.get(local(url, iri) + ".jsonld", timeout=5).json()
+        assert document["@context"] == "http://localhost:8000/context.jsonld"
+        document["@context"] = context.json()["@context"]
+        expanded = {(t.subject, t.predicate, t.object) for t in ox.parse(json.dumps(document).encode(),
+                                                                         format=ox.RdfFormat.JSON_LD)}
+        expected = {(t.subject, t.predicate, t.object) for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)}
+        assert expanded == expected and len(expected) > 10
+        node = next(n for n in document.get("@graph", [document]) if n["@id"] == iri)
+        assert "title" in node or "prefLabel" in node  # short keys and language maps, not only full IRIs
 
 
 def test_suffix_urls_and_html(site: tuple[str, str]) -> None:

@@ -14,7 +14,7 @@ from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.conftest import demo_copy, mcep, running_service
+from tests.conftest import demo_copy, mcep, rdf_of, running_service
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_concepts_dereference_by_content_negotiation(service: str, accept: str, 
     resp = requests.get(f"{service}/vocab/product/thermometers", headers={"Accept": accept}, timeout=5)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
     assert "Accept" in resp.headers["vary"]
-    g = Graph().parse(data=resp.text, format=fmt)
+    g = rdf_of(service, resp, fmt)
     labels = {(str(o), o.language) for o in g.objects(predicate=SKOS.prefLabel)}
     assert ("Термометры", "ru") in labels and ("温度计", "zh") in labels
 

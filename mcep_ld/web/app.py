@@ -17,7 +17,7 @@ from mcep_ld import __version__, void
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
-from mcep_ld.web import oai, pages, records, search, sparql, vocab
+from mcep_ld.web import jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.web.negotiation import media_type, serialize
 
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records.router)
     app.include_router(search.router)
     app.include_router(pages.router)
+    app.include_router(jsonld.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/void")
@@ -69,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         media = media_type(request, html=False)
         quads = hub.store.public.quads(void.void_graph_iri(hub.settings.base_uri))
         body = serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media,
-                         {"void": void.VOID, "dct": "http://purl.org/dc/terms/"})
+                         base_uri=hub.settings.base_uri)
         return Response(body, media_type=media)
     return app
 

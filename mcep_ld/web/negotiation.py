@@ -7,6 +7,7 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.web import jsonld
 
 #: media type → (pyoxigraph format, suffix of the link URLs)
 RDF_TYPES: dict[str, tuple[ox.RdfFormat, str]] = {
@@ -30,8 +31,12 @@ def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
     return "text/turtle"
 
 
-def serialize(triples: list[ox.Triple], media: str, prefixes: dict[str, str]) -> bytes:
-    return ox.serialize(triples, format=RDF_TYPES[media][0], prefixes=prefixes)
+def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:
+    """*triples* in *media*: JSON-LD compacted with the published context, the others by pyoxigraph with the
+    context's prefixes."""
+    if media == "application/ld+json":
+        return jsonld.compact(triples, base_uri)
+    return ox.serialize(triples, format=RDF_TYPES[media][0], prefixes=jsonld.prefixes())
 
 
 def languages(request: Request, lang: str | None = None) -> list[str]:

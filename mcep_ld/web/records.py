@@ -24,11 +24,6 @@ from mcep_ld.web.search import facet_label
 
 router = APIRouter()
 
-_PREFIXES = {"dct": "http://purl.org/dc/terms/", "mcep": "https://w3id.org/mcep/ontology#",
-             "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
-             "schema": "http://schema.org/", "skos": "http://www.w3.org/2004/02/skos/core#"}
-
-
 @router.get("/id/{kind}/{key}")
 async def record(request: Request, kind: str, key: str, lang: str | None = None) -> Response:
     name, _, suffix = key.partition(".")
@@ -56,7 +51,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
         return HTMLResponse(_page(request, hub, iri, triples, live, lang), headers=headers)
-    body = serialize(triples, media, _PREFIXES)
+    body = serialize(triples, media, base_uri=hub.settings.base_uri)
     return Response(body, media_type=media, headers=headers)
 
 

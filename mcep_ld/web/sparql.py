@@ -25,7 +25,7 @@ from starlette.routing import Route
 from mcep_ld.config import Settings
 from mcep_ld.queries import FORMATS, Dataset, QueryError, ResultFormat, RowCounter, evaluate, run_update, write
 from mcep_ld.web.negotiation import media_type, serialize
-from mcep_ld.web.query_page import SD, VOID, examples, page, results_table, service_description
+from mcep_ld.web.query_page import examples, page, results_table, service_description
 
 T = TypeVar("T")
 
@@ -248,7 +248,7 @@ def _describe(request: Request) -> Response:
         return HTMLResponse(page(endpoint, chosen))
     triples = service_description(endpoint, f"{settings.base_uri}void#dataset",
                                   updates=bool(settings.sparql_update_token))
-    body = serialize(triples, media, {"sd": SD, "void": VOID})
+    body = serialize(triples, media, base_uri=settings.base_uri)
     return Response(body, media_type=media)
 
 

@@ -57,7 +57,7 @@ def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Itera
         items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for href, text in rows)
         body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records}"
         return HTMLResponse(render(request, lang, title, body), headers=headers)
-    body = serialize(triples, media, {"skos": SKOS})
+    body = serialize(triples, media, base_uri=request.app.state.hub.settings.base_uri)
     return Response(body, media_type=media, headers=headers)
 
 
