@@ -36,6 +36,16 @@ def link(path: str, lang: str, **params: object) -> str:
     return f"{path}?{query}"
 
 
+def local(request: Request, iri: str, lang: str = "") -> str:
+    """A hub IRI as a link on the site the reader is on (root-relative, so pages work under any host name
+    and behind a proxy), keeping the page's language; any other IRI as it is."""
+    base = request.app.state.hub.settings.base_uri
+    if not iri.startswith(base):
+        return iri
+    path = "/" + iri[len(base):]
+    return link(path, lang) if lang and "#" not in path and "?" not in path else path
+
+
 def text_in(texts: dict[str, str], order: list[str]) -> tuple[str, str]:
     """The text in the first language of *order* it has (or any), with that language."""
     for code in [*order, *sorted(texts)]:
@@ -67,7 +77,8 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
     return (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)} · {esc(message('hub', lang))}</title>"
-            f'<link rel="stylesheet" href="/static/hub.css">{head}</head><body>'
+            f'<link rel="stylesheet" href="/static/hub.css"><link rel="icon" href="/static/favicon.svg">'
+            f'{head}</head><body>'
             f'<a class="skip" href="#main">{esc(title)}</a>'
             f'<header><p class="brand"><a href="{esc(link("/", lang))}">{esc(message("hub", lang))}</a></p>'
             f'<nav aria-label="{esc(message("hub", lang))}"><ul>{nav}</ul></nav>'

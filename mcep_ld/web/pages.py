@@ -42,7 +42,10 @@ async def landing(request: Request) -> HTMLResponse:
 
 
 def bar_chart(title: str, rows: list[tuple[str, int, str]], chart_id: str) -> str:
-    """A horizontal bar chart as inline SVG with a text alternative: (label, value, link) rows."""
+    """A horizontal bar chart as inline SVG: (label, value, link) rows, each bar a link to its search.
+
+    The SVG is a group of links, named by the caption, rather than an image: each bar is reachable by
+    keyboard and read out by screen readers as its label and count."""
     if not rows:
         return ""
     top = max(n for _, n, _ in rows) or 1
@@ -51,15 +54,13 @@ def bar_chart(title: str, rows: list[tuple[str, int, str]], chart_id: str) -> st
     for i, (label, n, href) in enumerate(rows):
         y = 22 * i + 2
         width = max(1, round(300 * n / top))
-        bars.append(f'<a href="{esc(href)}"><text x="0" y="{y + 15}" class="label">{esc(label[:40])}</text>'
+        bars.append(f'<a href="{esc(href)}">'
+                    f'<text x="0" y="{y + 15}" class="label">{esc(label[:40])}</text>'
                     f'<rect x="260" y="{y + 3}" width="{width}" height="16"></rect>'
                     f'<text x="{264 + width}" y="{y + 15}">{n}</text></a>')
     return (f'<figure><figcaption id="{chart_id}">{esc(title)}</figcaption>'
-            f'<svg role="img" aria-labelledby="{chart_id}" viewBox="0 0 640 {height}" width="640" height="{height}"'
-            f' class="bars">{"".join(bars)}</svg>'
-            f'<table class="visually-hidden"><caption>{esc(title)}</caption>'
-            + "".join(f"<tr><th scope=\"row\">{esc(label)}</th><td>{n}</td></tr>" for label, n, _ in rows)
-            + "</table></figure>")
+            f'<svg role="group" aria-labelledby="{chart_id}" viewBox="0 0 640 {height}" width="640"'
+            f' height="{height}" class="bars">{"".join(bars)}</svg></figure>')
 
 
 @router.get("/dashboard")

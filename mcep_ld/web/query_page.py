@@ -42,7 +42,8 @@ def page(endpoint: str, query: str = "") -> str:
     items = "".join(
         f'<li><a href="?{html.escape(urlencode({"query": e.query, "format": "html"}))}">{html.escape(e.title)}</a> '
         f'(<a href="?{html.escape(urlencode({"example": e.name}))}">edit</a>)</li>' for e in examples())
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>SPARQL query</title>'
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL query</title>'
             f'<style>{_STYLE}</style></head><body><main><h1>SPARQL query</h1>'
             f'<p>Endpoint: <code>{html.escape(endpoint)}</code>. The default graph is the union of the published '
             f'record graphs and the vocabularies.</p>'
@@ -78,7 +79,8 @@ def results_table(json_results: bytes, query: str) -> str:
         head = "".join(f"<th scope=\"col\">{html.escape(n)}</th>" for n in names)
         body = (f"<p>{len(rows)} row(s)</p><table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>SPARQL results</title>'
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL results</title>'
             f'<style>{_STYLE}</style></head><body><main><h1>Results</h1>{body}'
             f'<p><a href="?{html.escape(urlencode({"query": query}))}">Edit the query</a></p></main></body></html>')
 

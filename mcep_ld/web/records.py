@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from mcep_ld.web.layout import esc, lang_attr, page_language, render, text_in
+from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, serialize
 from mcep_ld.web.search import facet_label
@@ -95,7 +95,7 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
         if isinstance(term, ox.NamedNode):
             label = hub.vocab.label(term.value, order)
             text, code = label if label else (term.value, "")
-            return f'<a href="{esc(term.value)}"{lang_attr(code, lang)}>{esc(text)}</a>'
+            return f'<a href="{esc(local(request, term.value, lang))}"{lang_attr(code, lang)}>{esc(text)}</a>'
         code = term.language if isinstance(term, ox.Literal) else ""
         return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
@@ -107,7 +107,7 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
                     and t.object.value.startswith(concepts)})
     other = "".join(f'<li><a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a></li>'
                     for code in sorted(c for c in doc.titles if c))
-    formats = "".join(f'<li><a href="{esc(iri)}.{ext}" type="{m}">{ext}</a></li>'
+    formats = "".join(f'<li><a href="{esc(local(request, iri))}.{ext}" type="{m}">{ext}</a></li>'
                       for m, (_, ext) in RDF_TYPES.items())
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
                     if (name := FACTS.get(t.predicate.value)))
@@ -122,7 +122,7 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
     if description:
         body.append(f"<p{lang_attr(description_lang, lang)}>{esc(description)}</p>")
     if other:
-        body.append(f'<nav aria-label="{esc(message("languages", lang))}"><ul class="inline">{other}</ul></nav>')
+        body.append(f'<p>{esc(message("languages", lang))}:</p><ul class="inline">{other}</ul>')
     if facts:
         body.append(f'<dl class="facts">{facts}</dl>')
     if related or named:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from mcep_ld.search.documents import FACETS
 from mcep_ld.search.index import Hit, SearchResult
-from mcep_ld.web.layout import esc, lang_attr, link, page_language, render, search_form, text_in
+from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, search_form, text_in
 from mcep_ld.web.messages import LANGUAGE_NAMES, message
 
 router = APIRouter()
@@ -114,7 +114,7 @@ async def search_page(request: Request) -> HTMLResponse:
             description, description_lang = text_in(hit.descriptions, [lang])
             meta = " · ".join(esc(x) for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
                                                 *hit.identifiers[:2]] if x)
-            body.append(f'<li><a href="{esc(hit.iri)}?lang={esc(lang)}"{lang_attr(title_lang, lang)}>'
+            body.append(f'<li><a href="{esc(local(request, hit.iri, lang))}"{lang_attr(title_lang, lang)}>'
                         f'{esc(title or hit.iri)}</a><p class="meta">{meta}</p>'
                         + (f'<p{lang_attr(description_lang, lang)}>{esc(description)}</p>' if description else "")
                         + "</li>")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.vocab import SKOS, Vocabulary
-from mcep_ld.web.layout import esc, lang_attr, link, page_language, render, text_in
+from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import BY_SUFFIX, languages, media_type, serialize
 
@@ -54,7 +54,7 @@ def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Itera
     headers = {"Vary": "Accept, Accept-Language"}
     if media == "text/html":
         lang = page_language(request)
-        items = "".join(f'<li><a href="{esc(href)}">{esc(text)}</a></li>' for href, text in rows)
+        items = "".join(f'<li><a href="{esc(local(request, href, lang))}">{esc(text)}</a></li>' for href, text in rows)
         body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records}"
         return HTMLResponse(render(request, lang, title, body), headers=headers)
     body = serialize(triples, media, base_uri=request.app.state.hub.settings.base_uri)
@@ -71,7 +71,7 @@ def _records_naming(request: Request, facet: str, iri: str) -> str:
     result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=20)
     if not result.total:
         return ""
-    items = "".join(f'<li><a href="{esc(hit.iri)}?lang={esc(lang)}"{lang_attr(code, lang)}>{esc(title or hit.iri)}'
+    items = "".join(f'<li><a href="{esc(local(request, hit.iri, lang))}"{lang_attr(code, lang)}>{esc(title or hit.iri)}'
                     f"</a></li>" for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
     href = link("/search", lang, **{facet: iri})
     more = f'<p><a href="{esc(href)}">{result.total} {esc(message("records", lang))}</a></p>'

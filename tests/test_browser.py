@@ -1,0 +1,134 @@
+"""The pages in a real browser: headless Chromium driven by Selenium walks landing page → search → record →
+another language, reading no console error on the way, and axe-core finds no WCAG 2 A/AA violation on any page.
+
+The tools come from ``tests/install-browser-tools.sh`` (part of the README's test command). Without them the
+tests skip saying what is missing; CI sets ``REQUIRE_BROWSER_TESTS=1`` so that a missing tool fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mcep_ld.resources import PROJECT_ROOT
+from tests.conftest import demo_copy, running_service
+
+AXE_JS = PROJECT_ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: Chromium's flags for a closed network, as root, without a screen: no sandbox (root), no GPU, and none of
+#: its calls home (refused here, each a console error).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--window-size=1280,900")
+
+
+def _missing() -> str:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[test]')"
+    for tool in ("chromium", "chromedriver"):
+        if not shutil.which(tool):
+            return f"{tool} is not installed (tests/install-browser-tools.sh installs the Debian package)"
+    if not AXE_JS.exists():
+        return f"axe-core is not at {AXE_JS} (tests/install-browser-tools.sh installs it with npm)"
+    return ""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if reason := _missing():
+        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+            pytest.fail(f"browser tests are required here but {reason}")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    profile = tempfile.mkdtemp(prefix="mcep-chromium-")
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
+    with running_service(demo_copy(demo_template, tmp_path_factory, "browser")) as url:
+        yield url
+
+
+def console_errors(driver) -> list[str]:  # noqa: ANN001
+    """Errors the page logged since the last call (failed loads, script errors, CSP refusals)."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def accessibility_violations(driver) -> list[str]:  # noqa: ANN001
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the current page, one line each."""
+    driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' — '"
+        " + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))))"
+        ".catch(e => done(['axe failed: ' + e]));")
+    return list(result)
+
+
+def check_page(driver) -> None:  # noqa: ANN001
+    assert console_errors(driver) == []
+    assert accessibility_violations(driver) == []
+
+
+def test_landing_search_record_and_another_language(browser, site: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    driver.get(f"{site}/?lang=fr")
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    check_page(driver)
+
+    box = driver.find_element(By.CSS_SELECTOR, "form[role=search] input[name=q]")
+    label = driver.find_element(By.CSS_SELECTOR, "label[for=q]")
+    assert label.text  # the box has a visible label
+    box.send_keys("mercure", Keys.ENTER)  # the keyboard, as a reader without a mouse would
+    assert "/search" in driver.current_url and "q=mercure" in driver.current_url
+    hits = driver.find_elements(By.CSS_SELECTOR, "ol.results a")
+    assert hits, driver.page_source[:2000]
+    check_page(driver)
+
+    hits[0].click()
+    assert "/id/" in driver.current_url
+    headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+    assert "Provenance" in headings
+    assert driver.find_elements(By.CSS_SELECTOR, "section time[datetime]")  # when it was harvested
+    check_page(driver)
+
+    driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=zh]").click()
+    html = driver.find_element(By.TAG_NAME, "html")
+    assert html.get_attribute("lang") == "zh" and "来源" in " ".join(  # the Chinese for Provenance
+        h.text for h in driver.find_elements(By.TAG_NAME, "h2"))
+    check_page(driver)
+
+    driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=ar]").click()
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    check_page(driver)
+
+
+@pytest.mark.parametrize("path", ["/search?q=%E6%B1%9E&lang=zh", "/dashboard?lang=es", "/vocab?lang=ru",
+                                  "/vocab/theme?lang=en", "/vocab/country/BR?lang=ar", "/sparql"])
+def test_other_pages_are_clean(browser, site: str, path: str) -> None:  # noqa: ANN001
+    browser.get(f"{site}{path}")
+    check_page(browser)
