@@ -24,7 +24,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from harvesters.base import Harvester
-from mcep_ld import void
+from mcep_ld import dumps, void
 from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
@@ -233,6 +233,11 @@ class Pipeline:
                 clock.lap("search index")
             except Exception:  # noqa: BLE001 - the index is levelled at the next run or start-up
                 log.exception("could not update the search index after run %d", run_id)
+            try:
+                dumps.refresh(self.hub)
+                clock.lap("dumps")
+            except Exception:  # noqa: BLE001 - the dumps are levelled at the next run or start-up
+                log.exception("could not refresh the dumps after run %d", run_id)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
                          resumed=resume is not None)
 

@@ -11,6 +11,7 @@ from collections import Counter
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from mcep_ld import dumps
 from mcep_ld.hub import Hub
 from mcep_ld.terms import ntriples
 
@@ -41,6 +42,7 @@ def statements(hub: Hub) -> list[str]:
         (dataset, DCTERMS.title, Literal("Minamata Convention Exchange Platform hub", lang="en")),
         (dataset, v("sparqlEndpoint"), URIRef(f"{base}sparql")),
         (dataset, v("uriSpace"), Literal(f"{base}id/")),
+        (dataset, v("dataDump"), URIRef(f"{base}dumps/{dumps.file_name(dumps.FULL)}")),
         (dataset, v("entities"), count(sum(by_source.values()))),
         (dataset, v("vocabulary"), URIRef(MCEP)),
         (dataset, v("vocabulary"), URIRef(SKOS)),
@@ -49,7 +51,8 @@ def statements(hub: Hub) -> list[str]:
         subset = URIRef(f"{base}void#source-{source}")
         triples += [(dataset, v("subset"), subset), (subset, RDF.type, v("Dataset")),
                     (subset, DCTERMS.title, Literal(f"Records harvested from {source}", lang="en")),
-                    (subset, v("entities"), count(n))]
+                    (subset, v("entities"), count(n)),
+                    (subset, v("dataDump"), URIRef(f"{base}dumps/{dumps.file_name(source)}"))]
     # A kind's class, as the record-kinds vocabulary says (mcep:recordClass).
     classes = {q.subject.value.rsplit("/", 1)[-1]: q.object.value for q in hub.vocab.quads
                if q.predicate.value == f"{MCEP}recordClass"}

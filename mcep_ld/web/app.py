@@ -13,11 +13,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from mcep_ld import __version__, void
+from mcep_ld import __version__, dumps, void
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.oai.provider import Provider
-from mcep_ld.web import jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.web import catalog, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.web.negotiation import media_type, serialize
 
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub.publish_vocabularies()
         void.publish(hub)
         hub.search.sync(hub)  # level with the catalog: cheap when it already is
+        dumps.refresh(hub)  # likewise: a part is rewritten only when what it holds changed
         app.state.hub = hub
         app.state.oai = Provider(hub)
         # Query threads of their own: a query never waits behind other work for a thread, nor they for it.
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search.router)
     app.include_router(pages.router)
     app.include_router(jsonld.router)
+    app.include_router(catalog.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/void")

@@ -85,7 +85,9 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
             f'<nav aria-label="{esc(message("language_choice", lang))}" class="languages"><ul>{switcher}</ul></nav>'
             f'</header><main id="main">{body}</main>'
             f'<footer><ul><li><a href="/sparql">SPARQL</a></li><li><a href="/oai?verb=Identify">OAI-PMH</a></li>'
-            f'<li><a href="/void">VoID</a></li><li><a href="/sitemap.xml">Sitemap</a></li>'
+            f'<li><a href="/void">VoID</a></li><li><a href="/catalog.ttl">DCAT</a></li>'
+            f'<li><a href="{esc(link("/dumps/", lang))}">{esc(message("downloads", lang))}</a></li>'
+            f'<li><a href="/sitemap.xml">Sitemap</a></li>'
             f"</ul></footer></body></html>")
 
 

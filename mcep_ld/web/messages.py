@@ -34,6 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                 "ru": "Все утверждения", "ar": "جميع البيانات", "zh": "全部陈述"},
     "other_formats": {"en": "Other formats", "fr": "Autres formats", "es": "Otros formatos", "ru": "Другие форматы",
                       "ar": "صيغ أخرى", "zh": "其他格式"},
+    "downloads": {"en": "Downloads", "fr": "Téléchargements", "es": "Descargas", "ru": "Загрузки",
+                  "ar": "التنزيلات", "zh": "下载"},
     "dashboard": {"en": "Dashboard", "fr": "Tableau de bord", "es": "Panel", "ru": "Панель", "ar": "لوحة المعلومات",
                   "zh": "仪表板"},
     "vocabularies": {"en": "Vocabularies", "fr": "Vocabulaires", "es": "Vocabularios", "ru": "Словари",

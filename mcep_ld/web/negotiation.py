@@ -3,6 +3,9 @@ the VoID description, the service description)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 import pyoxigraph as ox
 from fastapi import Request
 
@@ -48,3 +51,16 @@ def languages(request: Request, lang: str | None = None) -> list[str]:
             wanted.append(tag)
     fallback = request.app.state.hub.settings.language_fallback or UN_LANGUAGES
     return list(dict.fromkeys([*wanted, *fallback]))
+
+
+def not_modified(request: Request, tag: str, modified: str) -> bool:
+    """Whether the client's copy (``If-None-Match`` *tag*, else ``If-Modified-Since`` *modified*, an
+    ``…Z`` UTC time) is current: the answer is then 304."""
+    if (match := request.headers.get("if-none-match")) is not None:
+        return f'"{tag}"' in [t.strip() for t in match.split(",")] or match.strip() == "*"
+    if since := request.headers.get("if-modified-since"):
+        try:
+            return datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, serialize
+from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, not_modified, serialize
 from mcep_ld.web.search import facet_label
 
 router = APIRouter()
@@ -46,24 +46,13 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
                "Last-Modified": format_datetime(datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ")
                                                 .replace(tzinfo=UTC), usegmt=True),
                "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
-    if _not_modified(request, tag, modified):
+    if not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
         return HTMLResponse(_page(request, hub, iri, triples, live, lang), headers=headers)
     body = serialize(triples, media, base_uri=hub.settings.base_uri)
     return Response(body, media_type=media, headers=headers)
-
-
-def _not_modified(request: Request, tag: str, modified: str) -> bool:
-    if (match := request.headers.get("if-none-match")) is not None:
-        return f'"{tag}"' in [t.strip() for t in match.split(",")] or match.strip() == "*"
-    if since := request.headers.get("if-modified-since"):
-        try:
-            return datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 SCHEMA_TYPES = {"decision": "Legislation", "meeting": "Event", "focal-point": "Person", "treaty": "Legislation",
