@@ -195,6 +195,10 @@ def test_identifier_match_outranks_a_stronger_text_match(tmp_path) -> None:  # n
         index._put(project, "test")
     assert [h.iri for h in index.search("10011").hits] == [project.iri, wordy.iri]
     assert [h.iri for h in index.search("report").hits] == [wordy.iri]
+    # a filter narrows identifier matches as it narrows word matches
+    assert [h.iri for h in index.search("10011", filters={"kind": ["document"]}).hits] == [wordy.iri]
+    assert [h.iri for h in index.search("10011", filters={"kind": ["project"]}).hits] == [project.iri]
+    assert index.search("10011", filters={"kind": ["meeting"]}).total == 0
 
 
 def test_past_rank_max_hits_identifiers_then_titles_then_newest(tmp_path, monkeypatch) -> None:  # noqa: ANN001
