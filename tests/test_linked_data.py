@@ -92,6 +92,38 @@ def test_conditional_requests(site: tuple[str, str]) -> None:
     assert other.status_code == 200  # another representation, another tag
 
 
+MATRIX_IRIS = [DECISION, "http://localhost:8000/vocab/theme/art-7", "http://localhost:8000/vocab/product/thermometers",
+               "http://localhost:8000/vocab/theme", "http://localhost:8000/vocab"]
+RDF_MEDIA = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt",
+             "application/rdf+xml": "rdf"}
+
+
+@pytest.mark.parametrize("iri", MATRIX_IRIS)
+def test_negotiation_matrix_for_records_and_concepts(site: tuple[str, str], iri: str) -> None:
+    """Each representation by Accept and by suffix, with its own validators, and 304 on revalidation."""
+    url, _ = site
+    tags = set()
+    for media, suffix in [*RDF_MEDIA.items(), ("text/html", "")]:
+        resp = requests.get(local(url, iri), headers={"Accept": media}, timeout=5)
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(media), (media, resp.text[:200])
+        assert "Accept" in resp.headers["vary"] and resp.headers["last-modified"]
+        assert f'<{iri}.ttl>; rel="alternate"; type="text/turtle"' in resp.headers["link"]
+        tags.add(resp.headers["etag"])
+        for condition in ({"If-None-Match": resp.headers["etag"]},
+                          {"If-Modified-Since": resp.headers["last-modified"]}):
+            again = requests.get(local(url, iri), headers={"Accept": media, **condition}, timeout=5)
+            assert again.status_code == 304 and not again.content and again.headers["etag"] == resp.headers["etag"]
+        if suffix:
+            by_suffix = requests.get(f"{local(url, iri)}.{suffix}", headers={"Accept": "text/html"}, timeout=5)
+            assert by_suffix.headers["content-type"].startswith(media) and by_suffix.content == resp.content
+    assert len(tags) == 5  # one tag per representation
+    french = requests.get(local(url, iri), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=5)
+    english = requests.get(local(url, iri), headers={"Accept": "text/html", "Accept-Language": "en",
+                                                     "If-None-Match": french.headers["etag"]}, timeout=5)
+    assert english.status_code == 200 and english.headers["etag"] != french.headers["etag"]
+    assert requests.get(f"{local(url, iri)}.xyz", timeout=5).status_code == 404
+
+
 def test_unknown_is_404_and_deleted_is_410(site: tuple[str, str]) -> None:
     url, gone = site
     assert requests.get(f"{url}/id/decision/no-such-thing", timeout=5).status_code == 404

@@ -3,8 +3,9 @@ the VoID description, the service description)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -64,3 +65,18 @@ def not_modified(request: Request, tag: str, modified: str) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+def validators(iri: str, state: str, modified: str, media: str, lang: str) -> dict[str, str]:
+    """The headers of a negotiated resource: ``ETag`` (from *state*, what the answer is made from, with the
+    media type and, for HTML, the page's language: each representation its own tag), ``Last-Modified``
+    (*modified*, an ``…Z`` UTC time), ``Vary`` and a ``Link: rel=alternate`` per RDF format."""
+    tag = hashlib.sha256(f"{state}|{media}|{lang if media == 'text/html' else ''}".encode()).hexdigest()[:32]
+    when = datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
+            "Last-Modified": format_datetime(when, usegmt=True),
+            "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
+
+
+def etag(headers: dict[str, str]) -> str:
+    return headers["ETag"].strip('"')

@@ -7,10 +7,7 @@ Last-Modified) answer 304; an IRI the catalog never had is 404, one whose every 
 
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import UTC, datetime
-from email.utils import format_datetime
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -19,7 +16,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, not_modified, serialize
+from mcep_ld.web.negotiation import RDF_TYPES, etag, languages, media_type, not_modified, serialize, validators
 from mcep_ld.web.search import facet_label
 
 router = APIRouter()
@@ -40,13 +37,9 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     if not media:
         return PlainTextResponse(f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf", status_code=404)
     modified = max(r["datestamp"] for r in live)
-    tag = hashlib.sha256("|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)).encode()
-                         + hub.rules_digest.encode() + media.encode()).hexdigest()[:32]
-    headers = {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
-               "Last-Modified": format_datetime(datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ")
-                                                .replace(tzinfo=UTC), usegmt=True),
-               "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
-    if not_modified(request, tag, modified):
+    state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
+    headers = validators(iri, state, modified, media, page_language(request))
+    if not_modified(request, etag(headers), modified):
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":

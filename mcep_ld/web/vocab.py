@@ -7,16 +7,18 @@ published at start-up; the pages of records come with their own issue.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from mcep_ld.resources import vocabularies_dir
 from mcep_ld.vocab import SKOS, Vocabulary
 from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import BY_SUFFIX, languages, media_type, serialize
+from mcep_ld.web.negotiation import etag, languages, media_type, not_modified, serialize, validators
 
 router = APIRouter()
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -48,17 +50,32 @@ def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
             if isinstance(q.subject, ox.NamedNode) and q.subject.value in subjects]
 
 
-def _respond(request: Request, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
-             media: str | None = None, *, records: str = "") -> Response:
-    media = media or media_type(request)
-    headers = {"Vary": "Accept, Accept-Language"}
+def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
+             media: str, *, records: Callable[[], str] | None = None) -> Response:
+    """A scheme or concept in the negotiated *media*, with validators: 304 when the client's copy is current.
+
+    The answer is made from the vocabulary files and, on theme, country and region pages, the records the
+    search index lists: its tag follows both, its date is the newer of the files' and the newest record's."""
+    hub = request.app.state.hub
+    lang = page_language(request)
+    files = vocabularies_dir(hub.settings).glob("*.ttl")
+    newest = hub.catalog.db.execute("SELECT MAX(datestamp) FROM records").fetchone()[0] or ""
+    modified = max(newest, time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                         time.gmtime(max((f.stat().st_mtime for f in files), default=0))))
+    headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if records else ''}", modified,
+                         media, lang)
+    if not_modified(request, etag(headers), modified):
+        return Response(status_code=304, headers=headers)
     if media == "text/html":
-        lang = page_language(request)
         items = "".join(f'<li><a href="{esc(local(request, href, lang))}">{esc(text)}</a></li>' for href, text in rows)
-        body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records}"
+        body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records() if records else ''}"
         return HTMLResponse(render(request, lang, title, body), headers=headers)
-    body = serialize(triples, media, base_uri=request.app.state.hub.settings.base_uri)
+    body = serialize(triples, media, base_uri=hub.settings.base_uri)
     return Response(body, media_type=media, headers=headers)
+
+
+def _no_format(suffix: str) -> Response:
+    return JSONResponse({"error": f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf"}, status_code=404)
 
 
 #: Schemes whose concept pages list the records naming them: facet → scheme.
@@ -79,20 +96,25 @@ def _records_naming(request: Request, facet: str, iri: str) -> str:
 
 
 @router.get("/vocab")
-def schemes_page(request: Request, lang: str | None = None) -> Response:
+@router.get("/vocab.{suffix}")
+def schemes_page(request: Request, suffix: str = "", lang: str | None = None) -> Response:
     """The vocabulary browser's entry: every concept scheme, with its label in the reader's language."""
+    if not (media := media_type(request, suffix)):
+        return _no_format(suffix)
     vocab = _vocab(request)
     langs = languages(request, lang)
     schemes = sorted({q.subject.value for q in vocab.quads if q.predicate.value == RDF_TYPE
                       and q.object.value == f"{SKOS}ConceptScheme"})
     rows = sorted(((iri, (vocab.label(iri, langs) or (iri, ""))[0]) for iri in schemes), key=lambda r: r[1])
-    return _respond(request, _triples(vocab, set(schemes)), "Vocabularies", rows)
+    return _respond(request, f"{vocab.base_uri}vocab", _triples(vocab, set(schemes)), "Vocabularies", rows, media)
 
 
 @router.get("/vocab/{scheme}")
 def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Response:
     """A concept scheme and its concepts (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` suffixes for links)."""
     name, _, suffix = scheme.partition(".")
+    if not (media := media_type(request, suffix)):
+        return _no_format(suffix)
     vocab = _vocab(request)
     iri = f"{vocab.base_uri}vocab/{name}"
     members = {q.subject.value for q in vocab.quads if q.predicate.value == f"{SKOS}inScheme"
@@ -102,13 +124,15 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
     langs = languages(request, lang)
     title = (vocab.label(iri, langs) or (name, ""))[0]
     rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members), key=lambda r: r[1])
-    return _respond(request, _triples(vocab, {iri, *members}), title, rows, BY_SUFFIX.get(suffix))
+    return _respond(request, iri, _triples(vocab, {iri, *members}), title, rows, media)
 
 
 @router.get("/vocab/{scheme}/{concept}")
 def concept_page(request: Request, scheme: str, concept: str, lang: str | None = None) -> Response:
     """One concept by content negotiation: HTML for browsers, Turtle, JSON-LD, N-Triples or RDF/XML."""
     name, _, suffix = concept.partition(".")
+    if not (media := media_type(request, suffix)):
+        return _no_format(suffix)
     vocab = _vocab(request)
     iri = f"{vocab.base_uri}vocab/{scheme}/{name}"
     triples = _triples(vocab, {iri})
@@ -117,7 +141,6 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     langs = languages(request, lang)
     title = (vocab.label(iri, langs) or (iri, ""))[0]
     rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
-    media = BY_SUFFIX.get(suffix) or media_type(request)
-    records = _records_naming(request, scheme, iri) if scheme in BROWSED and media == "text/html" else ""
-    return _respond(request, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
+    records = (lambda: _records_naming(request, scheme, iri)) if scheme in BROWSED and media == "text/html" else None
+    return _respond(request, iri, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
                     media, records=records)
