@@ -147,6 +147,11 @@ def test_record_page_shows_provenance_and_schema_org(service: str) -> None:
                         headers={"Accept": "text/html"}, timeout=5).text
     assert "汞废物以外的汞的临时储存" in page.split("<h1")[1] and "informea" in page
     assert '"@context": "https://schema.org"' in page and "<time datetime=" in page
+    # its meeting by the meeting's title, not its IRI; its files, one per language, not among related records
+    assert ">Second meeting of the Conference of the Parties to the Minamata Convention on Mercury</a>" in page
+    files = page.split("<h2>文件</h2>")[1].split("</section>")[0]
+    assert files.count("<li>") == 6 and 'hreflang="ar"' in files and "(阿拉伯文)" in files
+    assert "#file-" not in page.split("<h2>相关</h2>")[1].split("</section>")[0]
 
 
 def test_fts_query_never_fails_whatever_is_typed(tmp_path) -> None:  # noqa: ANN001

@@ -291,6 +291,13 @@ class SearchIndex:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
+    def titles(self, iris: list[str]) -> dict[str, dict[str, str]]:
+        """The titles (language → title) of the indexed records among *iris*: labels for links to records."""
+        if not iris:
+            return {}
+        rows = self.db.execute(f"SELECT iri, shown FROM docs WHERE iri IN ({', '.join('?' * len(iris))})", iris)
+        return {iri: json.loads(shown)["titles"] for iri, shown in rows}
+
     def iris(self) -> Iterator[str]:
         yield from (iri for (iri,) in self.db.execute("SELECT iri FROM docs ORDER BY iri"))
 

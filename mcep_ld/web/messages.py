@@ -29,6 +29,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "zh": "采集于"},
     "validation": {"en": "validation", "fr": "validation", "es": "validación", "ru": "проверка", "ar": "التحقق",
                    "zh": "验证"},
+    "files": {"en": "Files", "fr": "Fichiers", "es": "Archivos", "ru": "Файлы", "ar": "الملفات", "zh": "文件"},
     "related": {"en": "Related", "fr": "Liens", "es": "Relacionado", "ru": "Связанные", "ar": "ذو صلة", "zh": "相关"},
     "details": {"en": "All statements", "fr": "Toutes les déclarations", "es": "Todas las declaraciones",
                 "ru": "Все утверждения", "ar": "جميع البيانات", "zh": "全部陈述"},

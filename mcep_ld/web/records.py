@@ -73,22 +73,24 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
     concepts = f"{hub.settings.base_uri}vocab/"
     records = f"{hub.settings.base_uri}id/"
 
+    own = sorted((t for t in triples if t.subject.value == iri),
+                 key=lambda t: (t.predicate.value, str(t.object)))
+    related = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                      and t.object.value.startswith(records) and not t.object.value.startswith(iri)})
+    named = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                    and t.object.value.startswith(concepts)})
+    record_titles = hub.search.titles(related)
+
     def show(term: ox.Term) -> str:
         if isinstance(term, ox.NamedNode):
-            label = hub.vocab.label(term.value, order)
-            text, code = label if label else (term.value, "")
+            label = hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
+            text, code = label if label and label[0] else (term.value, "")
             return f'<a href="{esc(local(request, term.value, lang))}"{lang_attr(code, lang)}>{esc(text)}</a>'
         code = term.language if isinstance(term, ox.Literal) else ""
         return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
-    own = sorted((t for t in triples if t.subject.value == iri),
-                 key=lambda t: (t.predicate.value, str(t.object)))
-    related = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
-                      and t.object.value.startswith(records) and t.object.value != iri})
-    named = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
-                    and t.object.value.startswith(concepts)})
-    other = "".join(f'<li><a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a></li>'
-                    for code in sorted(c for c in doc.titles if c))
+    other = " ".join(f'<a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a>'
+                     for code in sorted(c for c in doc.titles if c))
     formats = "".join(f'<li><a href="{esc(local(request, iri))}.{ext}" type="{m}">{ext}</a></li>'
                       for m, (_, ext) in RDF_TYPES.items())
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
@@ -104,16 +106,42 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
     if description:
         body.append(f"<p{lang_attr(description_lang, lang)}>{esc(description)}</p>")
     if other:
-        body.append(f'<p>{esc(message("languages", lang))}:</p><ul class="inline">{other}</ul>')
+        body.append(f'<p class="meta">{esc(message("languages", lang))}: {other}</p>')
     if facts:
         body.append(f'<dl class="facts">{facts}</dl>')
     if related or named:
         links = [f"<li>{show(ox.NamedNode(r))}</li>" for r in [*related, *named]]
         body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
+    if files := _files(triples, iri, hub, order, lang):
+        body.append(f"<section><h2>{esc(message('files', lang))}</h2><ul>{files}</ul></section>")
     body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul></section>")
     body.append(f"<section><h2>{esc(message('details', lang))}</h2><table>{rows}</table></section>")
     body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
     return render(request, lang, title or iri, "".join(body), head=_schema_org(iri, kind, doc, triples))
+
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+
+
+def _files(triples: list[ox.Triple], iri: str, hub, order: list[str], lang: str) -> str:  # noqa: ANN001
+    """The record's files (its ``dcat:distribution``s): a download link each, with its language."""
+    about: dict[str, dict[str, str]] = {}
+    for t in triples:
+        if t.subject.value.startswith(f"{iri}#") and t.predicate.value in (f"{DCAT}downloadURL", f"{DCT}title",
+                                                                         f"{DCT}language"):
+            about.setdefault(t.subject.value, {})[t.predicate.value] = t.object.value
+    items = []
+    for node in sorted(about.values(), key=lambda n: (n.get(f"{DCT}title", ""), n.get(f"{DCAT}downloadURL", ""))):
+        if not (url := node.get(f"{DCAT}downloadURL")):
+            continue
+        language = node.get(f"{DCT}language", "")
+        code = language.rsplit("/", 1)[-1] if language else ""
+        label = (hub.vocab.label(language, order) or ("", ""))[0] if language else ""
+        hreflang = f' hreflang="{esc(code)}"' if code else ""
+        named = f" ({esc(label)})" if label else ""
+        items.append(f'<li><a href="{esc(url)}"{hreflang}>{esc(node.get(f"{DCT}title") or url)}</a>{named}</li>')
+    return "".join(items)
 
 
 def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # noqa: ANN001 - a SearchDocument
