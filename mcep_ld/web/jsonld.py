@@ -35,6 +35,14 @@ def prefixes() -> dict[str, str]:
     return {k: v for k, v in context().items() if isinstance(v, str) and v.endswith(("/", "#"))}
 
 
+def curie(iri: str) -> str:
+    """*iri* as ``prefix:name`` with the context's prefixes (for people reading statements), else as it is."""
+    for prefix, namespace in prefixes().items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 def compact(triples: list[ox.Triple], base_uri: str) -> bytes:
     """The triples as compacted JSON-LD whose ``@context`` is the URL of the published context.
 

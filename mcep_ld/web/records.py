@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from mcep_ld.web.jsonld import curie
 from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import RDF_TYPES, etag, languages, media_type, not_modified, serialize, validators
@@ -95,7 +96,8 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
                       for m, (_, ext) in RDF_TYPES.items())
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
                     if (name := FACTS.get(t.predicate.value)))
-    rows = "".join(f'<tr><th scope="row">{show(t.predicate)}</th><td>{show(t.object)}</td></tr>' for t in own)
+    rows = "".join(f'<tr><th scope="row"><a href="{esc(t.predicate.value)}">{esc(curie(t.predicate.value))}</a></th>'
+                   f"<td>{show(t.object)}</td></tr>" for t in own)
     sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
                       f"<time datetime=\"{esc(r['datestamp'])}\">{esc(r['datestamp'])}</time>, "
                       f"{esc(message('validation', lang))}: {esc(r['status'])}"
