@@ -142,3 +142,19 @@ def test_sitemap_lists_live_record_pages_with_lastmod(site: tuple[str, str]) -> 
     assert DECISION in locs and gone not in locs and len(locs) == len(set(locs))
     stamps = [e.text for e in root.iterfind("s:url/s:lastmod", ns)]
     assert len(stamps) == len(locs) and all(s.endswith("Z") for s in stamps)
+
+
+def test_record_page_tag_follows_the_search_index(tmp_path_factory: pytest.TempPathFactory, demo_template) -> None:  # noqa: ANN001
+    """The page names related records by their titles from the search index: when the index moves on (a
+    harvest changed some record), the page's tag changes; the RDF's, made from the record alone, does not."""
+    import sqlite3
+
+    data = demo_copy(demo_template, tmp_path_factory, "linked-data-tags")
+    with running_service(data) as url:
+        def tags() -> tuple[str, str]:
+            return tuple(requests.get(local(url, DECISION), headers={"Accept": media}, timeout=5).headers["etag"]
+                         for media in ("text/html", "text/turtle"))
+        html, turtle = tags()
+        with sqlite3.connect(data / "search.sqlite") as db:  # what a sync that changed something does
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        assert tags()[0] != html and tags()[1] == turtle

@@ -39,6 +39,8 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return PlainTextResponse(f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf", status_code=404)
     modified = max(r["datestamp"] for r in live)
     state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
+    if media == "text/html":  # the page also names related records by their titles, read from the index
+        state += f"|{hub.search.generation()}"
     headers = validators(iri, state, modified, media, page_language(request))
     if not_modified(request, etag(headers), modified):
         return Response(status_code=304, headers=headers)
