@@ -86,6 +86,20 @@ def accessibility_violations(driver) -> list[str]:  # noqa: ANN001
     return list(result)
 
 
+def navigate(driver, action) -> None:  # noqa: ANN001
+    """Do *action* (a click, a key) and wait for the page it leads to: Selenium returns from a key press
+    before the browser has left the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    action()
+    wait = WebDriverWait(driver, 15)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def check_page(driver) -> None:  # noqa: ANN001
     assert console_errors(driver) == []
     assert accessibility_violations(driver) == []
@@ -103,26 +117,26 @@ def test_landing_search_record_and_another_language(browser, site: str) -> None:
     box = driver.find_element(By.CSS_SELECTOR, "form[role=search] input[name=q]")
     label = driver.find_element(By.CSS_SELECTOR, "label[for=q]")
     assert label.text  # the box has a visible label
-    box.send_keys("mercure", Keys.ENTER)  # the keyboard, as a reader without a mouse would
+    navigate(driver, lambda: box.send_keys("mercure", Keys.ENTER))  # the keyboard, as without a mouse
     assert "/search" in driver.current_url and "q=mercure" in driver.current_url
     hits = driver.find_elements(By.CSS_SELECTOR, "ol.results a")
     assert hits, driver.page_source[:2000]
     check_page(driver)
 
-    hits[0].click()
+    navigate(driver, hits[0].click)
     assert "/id/" in driver.current_url
     headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
     assert "Provenance" in headings
     assert driver.find_elements(By.CSS_SELECTOR, "section time[datetime]")  # when it was harvested
     check_page(driver)
 
-    driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=zh]").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=zh]").click)
     html = driver.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("lang") == "zh" and "来源" in " ".join(  # the Chinese for Provenance
         h.text for h in driver.find_elements(By.TAG_NAME, "h2"))
     check_page(driver)
 
-    driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=ar]").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "nav.languages a[hreflang=ar]").click)
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
     check_page(driver)
 
