@@ -81,18 +81,16 @@ def refresh(hub: Hub) -> list[str]:
             digest.update(f"{graph}={graph_hash}\n".encode())
         signature = digest.hexdigest()
         old = known.get(source)
-        if old and old.signature == signature and (folder / old.file).exists():
+        if _level(folder, old, signature):
             current[source] = old
             continue
         current[source] = _write(folder, source, signature, _graph_quads(hub, [row[0] for row in rows]))
         written.append(source)
 
-    base = f"{hub.settings.base_uri}graph/"
-    hub_graphs = sorted(g for g in hub.store.public.graph_names() if g.startswith((f"{base}hub/", f"{base}vocab/")))
-    hub_quads = sorted(_graph_quads(hub, hub_graphs), key=str)
+    hub_quads = sorted(_graph_quads(hub, hub.own_graphs()), key=str)
     signature = hashlib.sha256(ox.serialize(hub_quads, format=ox.RdfFormat.N_QUADS)).hexdigest()
     old = known.get(HUB_PART)
-    if old and old.signature == signature and (folder / old.file).exists():
+    if _level(folder, old, signature):
         current[HUB_PART] = old
     else:
         current[HUB_PART] = _write(folder, HUB_PART, signature, iter(hub_quads))
@@ -108,6 +106,11 @@ def refresh(hub: Hub) -> list[str]:
         current[FULL] = known[FULL]
     _replace(folder / INDEX, json.dumps({name: asdict(part) for name, part in current.items()}, indent=1).encode())
     return written
+
+
+def _level(folder: Path, part: Part | None, signature: str) -> bool:
+    """Whether *part* on disk already holds what *signature* stands for."""
+    return part is not None and part.signature == signature and (folder / part.file).exists()
 
 
 def _graph_quads(hub: Hub, graphs: list[str]) -> Iterator[ox.Quad]:

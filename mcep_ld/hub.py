@@ -12,7 +12,7 @@ from harvesters.base import MappingContext
 from mcep_ld.catalog import Catalog, utc_now
 from mcep_ld.config import Settings
 from mcep_ld.curation.diff import diff_graphs
-from mcep_ld.mapping.iris import vocab_graph_iri
+from mcep_ld.mapping.iris import run_graph_iri, vocab_graph_iri, void_graph_iri
 from mcep_ld.resources import shapes_dir, vocabularies_dir
 from mcep_ld.store import HubStore, open_hub_store
 from mcep_ld.terms import quads_to_graph
@@ -108,6 +108,13 @@ class Hub:
             changed.append(name)
         moved = self.catalog.touch_graphs(self._graphs_naming(sorted(relabelled))) if relabelled else 0
         return VocabPublication(changed, sorted(relabelled), moved)
+
+    def own_graphs(self) -> list[str]:
+        """The hub's own graphs in the public store: the vocabularies, the VoID description, the harvest runs
+        (named from what the hub knows, not by listing every graph of the store: 1 s at 100,000 records)."""
+        base = self.settings.base_uri
+        runs = [run_graph_iri(base, run_id) for (run_id,) in self.catalog.db.execute("SELECT id FROM runs")]
+        return sorted([*(vocab_graph_iri(base, name) for name in self.vocab.graphs()), void_graph_iri(base), *runs])
 
     def _graphs_naming(self, concepts: list[str]) -> list[str]:
         """The record graphs (not the vocabularies') in which any of *concepts* appears as an object."""

@@ -24,13 +24,13 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from harvesters.base import Harvester
-from mcep_ld import dumps, void
 from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri, run_graph_iri, run_iri
 from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.prepare import Prepared, Preparer, install, prepare_in_worker
+from mcep_ld.published import DERIVED
 from mcep_ld.records import SourceRecord
 from mcep_ld.terms import ntriples
 
@@ -224,20 +224,12 @@ class Pipeline:
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
                                duration_s=duration, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
-            try:
-                void.publish(self.hub)
-            except Exception:  # noqa: BLE001 - the description is remade at the next run or start-up
-                log.exception("could not refresh the VoID description after run %d", run_id)
-            try:
-                self.hub.search.sync(self.hub)
-                clock.lap("search index")
-            except Exception:  # noqa: BLE001 - the index is levelled at the next run or start-up
-                log.exception("could not update the search index after run %d", run_id)
-            try:
-                dumps.refresh(self.hub)
-                clock.lap("dumps")
-            except Exception:  # noqa: BLE001 - the dumps are levelled at the next run or start-up
-                log.exception("could not refresh the dumps after run %d", run_id)
+            for name, remake in DERIVED:
+                try:
+                    remake(self.hub)
+                    clock.lap(name)
+                except Exception:  # noqa: BLE001 - remade at the next run or start-up
+                    log.exception("could not remake the %s after run %d", name, run_id)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
                          resumed=resume is not None)
 

@@ -6,6 +6,7 @@ code, so a curator who adds a spelling to ``vocabularies/`` fixes every source a
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class Vocabulary:
     broader: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: outside concept IRI (a LEO term) → our concepts aligned to it
     _aligned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: when the newest of the files was changed (``…Z`` UTC): the Last-Modified of concept pages
+    modified: str = "1970-01-01T00:00:00Z"
 
     @classmethod
     def load(cls, directory: Path, base_uri: str) -> Vocabulary:
@@ -48,6 +51,8 @@ class Vocabulary:
             quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=f"{base_uri}vocab/"))
             vocab.files[path.stem] = quads
             vocab.quads.extend(quads)
+            changed = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
+            vocab.modified = max(vocab.modified, changed)
         prefix = f"{base_uri}vocab/"
         for q in vocab.quads:
             if q.predicate.value in _LABELS and isinstance(q.object, ox.Literal):

@@ -13,15 +13,12 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 
 from mcep_ld import dumps
 from mcep_ld.hub import Hub
+from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.terms import ntriples
 
 VOID = "http://rdfs.org/ns/void#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 MCEP = "https://w3id.org/mcep/ontology#"
-
-
-def void_graph_iri(base_uri: str) -> str:
-    return f"{base_uri}graph/hub/void"
 
 
 def statements(hub: Hub) -> list[str]:

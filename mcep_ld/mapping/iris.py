@@ -57,5 +57,10 @@ def vocab_graph_iri(base_uri: str, scheme: str) -> str:
     return f"{base_uri}graph/vocab/{scheme}"
 
 
+def void_graph_iri(base_uri: str) -> str:
+    """The graph of the VoID description of the public dataset (the hub's own metadata)."""
+    return f"{base_uri}graph/hub/void"
+
+
 def run_iri(base_uri: str, run_id: int) -> URIRef:
     return URIRef(f"{base_uri}id/harvest-run/{run_id}")

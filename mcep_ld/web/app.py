@@ -13,10 +13,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from mcep_ld import __version__, dumps, void
+from mcep_ld import __version__
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
+from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.oai.provider import Provider
+from mcep_ld.published import DERIVED
 from mcep_ld.web import catalog, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.web.negotiation import media_type, serialize
 
@@ -29,9 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
         hub = Hub(settings)
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
-        void.publish(hub)
-        hub.search.sync(hub)  # level with the catalog: cheap when it already is
-        dumps.refresh(hub)  # likewise: a part is rewritten only when what it holds changed
+        for _, remake in DERIVED:  # level with the catalog: cheap when already
+            remake(hub)
         app.state.hub = hub
         app.state.oai = Provider(hub)
         # Query threads of their own: a query never waits behind other work for a thread, nor they for it.
@@ -70,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         """The VoID description of the dataset (Turtle, or N-Triples, JSON-LD, RDF/XML by Accept)."""
         hub = app.state.hub
         media = media_type(request, html=False)
-        quads = hub.store.public.quads(void.void_graph_iri(hub.settings.base_uri))
+        quads = hub.store.public.quads(void_graph_iri(hub.settings.base_uri))
         body = serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media,
                          base_uri=hub.settings.base_uri)
         return Response(body, media_type=media)

@@ -44,11 +44,11 @@ def dump_file(request: Request, name: str) -> Response:
     if part is None:
         return PlainTextResponse(f"no dump {name}: see {hub.settings.base_uri}dumps/", status_code=404)
     # Same data, same bytes (no time in the gzip header): the signature is a tag that survives rewrites.
-    tag = part.signature[:32]
+    tag = f'"{part.signature[:32]}"'
     if not_modified(request, tag, part.modified):
-        return Response(status_code=304, headers={"ETag": f'"{tag}"'})
+        return Response(status_code=304, headers={"ETag": tag})
     return FileResponse(dumps.dump_dir(hub) / part.file, media_type="application/gzip", filename=part.file,
-                        headers={"ETag": f'"{tag}"'})
+                        headers={"ETag": tag})
 
 
 def _downloads_page(request: Request) -> str:

@@ -54,14 +54,14 @@ def languages(request: Request, lang: str | None = None) -> list[str]:
     return list(dict.fromkeys([*wanted, *fallback]))
 
 
-def not_modified(request: Request, tag: str, modified: str) -> bool:
-    """Whether the client's copy (``If-None-Match`` *tag*, else ``If-Modified-Since`` *modified*, an
-    ``…Z`` UTC time) is current: the answer is then 304."""
+def not_modified(request: Request, etag: str, modified: str) -> bool:
+    """Whether the client's copy (``If-None-Match`` *etag*, the quoted tag, else ``If-Modified-Since``
+    *modified*, an ``…Z`` UTC time) is current: the answer is then 304."""
     if (match := request.headers.get("if-none-match")) is not None:
-        return f'"{tag}"' in [t.strip() for t in match.split(",")] or match.strip() == "*"
+        return etag in [t.strip() for t in match.split(",")] or match.strip() == "*"
     if since := request.headers.get("if-modified-since"):
         try:
-            return datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) <= parsedate_to_datetime(since)
+            return _utc(modified) <= parsedate_to_datetime(since)
         except (TypeError, ValueError):
             return False
     return False
@@ -72,11 +72,10 @@ def validators(iri: str, state: str, modified: str, media: str, lang: str) -> di
     media type and, for HTML, the page's language: each representation its own tag), ``Last-Modified``
     (*modified*, an ``…Z`` UTC time), ``Vary`` and a ``Link: rel=alternate`` per RDF format."""
     tag = hashlib.sha256(f"{state}|{media}|{lang if media == 'text/html' else ''}".encode()).hexdigest()[:32]
-    when = datetime.strptime(modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
-            "Last-Modified": format_datetime(when, usegmt=True),
+            "Last-Modified": format_datetime(_utc(modified), usegmt=True),
             "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
 
 
-def etag(headers: dict[str, str]) -> str:
-    return headers["ETag"].strip('"')
+def _utc(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

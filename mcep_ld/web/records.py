@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from mcep_ld.web.jsonld import curie
 from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import RDF_TYPES, etag, languages, media_type, not_modified, serialize, validators
+from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, not_modified, serialize, validators
 from mcep_ld.web.search import facet_label
 
 router = APIRouter()
@@ -42,7 +42,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     if media == "text/html":  # the page also names related records by their titles, read from the index
         state += f"|{hub.search.generation()}"
     headers = validators(iri, state, modified, media, page_language(request))
-    if not_modified(request, etag(headers), modified):
+    if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":

@@ -7,18 +7,16 @@ published at start-up; the pages of records come with their own issue.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from mcep_ld.resources import vocabularies_dir
 from mcep_ld.vocab import SKOS, Vocabulary
 from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import etag, languages, media_type, not_modified, serialize, validators
+from mcep_ld.web.negotiation import languages, media_type, not_modified, serialize, validators
 
 router = APIRouter()
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -54,17 +52,16 @@ def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, r
              media: str, *, records: Callable[[], str] | None = None) -> Response:
     """A scheme or concept in the negotiated *media*, with validators: 304 when the client's copy is current.
 
-    The answer is made from the vocabulary files and, on theme, country and region pages, the records the
-    search index lists: its tag follows both, its date is the newer of the files' and the newest record's."""
+    The answer is made from the vocabulary files as loaded and, on theme, country and region pages, the
+    records the search index lists: its tag follows both, its date is the files' or the newest record's."""
     hub = request.app.state.hub
     lang = page_language(request)
-    files = vocabularies_dir(hub.settings).glob("*.ttl")
-    newest = hub.catalog.db.execute("SELECT MAX(datestamp) FROM records").fetchone()[0] or ""
-    modified = max(newest, time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                         time.gmtime(max((f.stat().st_mtime for f in files), default=0))))
+    modified = hub.vocab.modified
+    if records:
+        modified = max(modified, hub.catalog.db.execute("SELECT MAX(datestamp) FROM records").fetchone()[0] or "")
     headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if records else ''}", modified,
                          media, lang)
-    if not_modified(request, etag(headers), modified):
+    if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
     if media == "text/html":
         items = "".join(f'<li><a href="{esc(local(request, href, lang))}">{esc(text)}</a></li>' for href, text in rows)
