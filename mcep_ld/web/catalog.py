@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from mcep_ld import dcat, dumps
 from mcep_ld.web.layout import esc, page_language, render
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import media_type, not_modified, serialize
+from mcep_ld.web.negotiation import media_type, no_format, not_modified, serialize
 
 router = APIRouter()
 
@@ -22,7 +22,7 @@ async def catalog(request: Request, suffix: str = "") -> Response:
     hub = request.app.state.hub
     media = media_type(request, suffix)
     if not media:
-        return PlainTextResponse(f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf", status_code=404)
+        return no_format(suffix)
     headers = {"Vary": "Accept, Accept-Language"}
     if media == "text/html":
         return HTMLResponse(_downloads_page(request), headers=headers)

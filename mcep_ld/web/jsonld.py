@@ -24,9 +24,14 @@ router = APIRouter()
 
 
 @cache
+def _document() -> bytes:
+    return CONTEXT_FILE.read_bytes()
+
+
+@cache
 def context() -> dict:
     """The context object (the value of ``@context`` in ``context.jsonld``)."""
-    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]
+    return json.loads(_document())["@context"]
 
 
 @cache
@@ -78,5 +83,5 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal):  # noqa: ANN202 (an r
 def published_context(request: Request) -> Response:
     """The JSON-LD context the hub's JSON-LD names; open to every origin, as JSON-LD processors in browsers
     fetch it cross-origin."""
-    return Response(CONTEXT_FILE.read_bytes(), media_type="application/ld+json",
+    return Response(_document(), media_type="application/ld+json",
                     headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400"})

@@ -9,6 +9,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import pyoxigraph as ox
 from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
 
 from mcep_ld.config import UN_LANGUAGES
 from mcep_ld.web import jsonld
@@ -33,6 +34,12 @@ def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
         if (html and media == "text/html") or media in RDF_TYPES:
             return media
     return "text/turtle"
+
+
+def no_format(suffix: str) -> Response:
+    """The answer to a suffix URL in a format the hub does not write."""
+    return PlainTextResponse(f"no format .{suffix}: one of {', '.join('.' + ext for _, ext in RDF_TYPES.values())}",
+                             status_code=404)
 
 
 def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:

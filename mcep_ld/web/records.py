@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from mcep_ld.web.jsonld import curie
 from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, not_modified, serialize, validators
+from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, no_format, not_modified, serialize, validators
 from mcep_ld.web.search import facet_label
 
 router = APIRouter()
@@ -36,7 +36,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return PlainTextResponse(f"{iri} was deleted at its source", status_code=410)
     media = media_type(request, suffix)
     if not media:
-        return PlainTextResponse(f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf", status_code=404)
+        return no_format(suffix)
     modified = max(r["datestamp"] for r in live)
     state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
     if media == "text/html":  # the page also names related records by their titles, read from the index
@@ -46,7 +46,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
-        return HTMLResponse(_page(request, hub, iri, triples, live, lang), headers=headers)
+        return HTMLResponse(_page(request, hub, iri, kind, triples, live, lang), headers=headers)
     body = serialize(triples, media, base_uri=hub.settings.base_uri)
     return Response(body, media_type=media, headers=headers)
 
@@ -60,7 +60,7 @@ FACTS = {"http://purl.org/dc/terms/identifier": "identifier", "http://purl.org/d
          "http://schema.org/startDate": "start", "http://schema.org/endDate": "end"}
 
 
-def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,  # noqa: ANN001
+def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], live: list,  # noqa: ANN001
           lang_param: str | None) -> str:
     """The record for people: title and description in the reader's language, key facts, related records and
     concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
@@ -69,7 +69,6 @@ def _page(request: Request, hub, iri: str, triples: list[ox.Triple], live: list,
 
     lang = page_language(request)
     order = languages(request, lang_param)
-    kind = iri[len(hub.settings.base_uri):].split("/")[1]
     doc = build(iri, kind, [r["source"] for r in live], triples, hub.vocab)
     title, title_lang = text_in(doc.titles, order)
     description, description_lang = text_in(doc.descriptions, order)

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from mcep_ld.vocab import SKOS, Vocabulary
 from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.web.messages import message
-from mcep_ld.web.negotiation import languages, media_type, not_modified, serialize, validators
+from mcep_ld.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
 
 router = APIRouter()
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -71,10 +71,6 @@ def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, r
     return Response(body, media_type=media, headers=headers)
 
 
-def _no_format(suffix: str) -> Response:
-    return JSONResponse({"error": f"no format .{suffix}: one of .ttl, .jsonld, .nt, .rdf"}, status_code=404)
-
-
 #: Schemes whose concept pages list the records naming them: facet → scheme.
 BROWSED = {"theme": "theme", "country": "country", "region": "region"}
 
@@ -97,7 +93,7 @@ def _records_naming(request: Request, facet: str, iri: str) -> str:
 def schemes_page(request: Request, suffix: str = "", lang: str | None = None) -> Response:
     """The vocabulary browser's entry: every concept scheme, with its label in the reader's language."""
     if not (media := media_type(request, suffix)):
-        return _no_format(suffix)
+        return no_format(suffix)
     vocab = _vocab(request)
     langs = languages(request, lang)
     schemes = sorted({q.subject.value for q in vocab.quads if q.predicate.value == RDF_TYPE
@@ -111,7 +107,7 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
     """A concept scheme and its concepts (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` suffixes for links)."""
     name, _, suffix = scheme.partition(".")
     if not (media := media_type(request, suffix)):
-        return _no_format(suffix)
+        return no_format(suffix)
     vocab = _vocab(request)
     iri = f"{vocab.base_uri}vocab/{name}"
     members = {q.subject.value for q in vocab.quads if q.predicate.value == f"{SKOS}inScheme"
@@ -129,7 +125,7 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     """One concept by content negotiation: HTML for browsers, Turtle, JSON-LD, N-Triples or RDF/XML."""
     name, _, suffix = concept.partition(".")
     if not (media := media_type(request, suffix)):
-        return _no_format(suffix)
+        return no_format(suffix)
     vocab = _vocab(request)
     iri = f"{vocab.base_uri}vocab/{scheme}/{name}"
     triples = _triples(vocab, {iri})
