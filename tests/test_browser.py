@@ -87,17 +87,16 @@ def accessibility_violations(driver) -> list[str]:  # noqa: ANN001
 
 
 def navigate(driver, action) -> None:  # noqa: ANN001
-    """Do *action* (a click, a key) and wait for the page it leads to: Selenium returns from a key press
-    before the browser has left the page."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    """Do *action* (a click, a key) and wait until the next page has loaded: Selenium returns from a key
+    press before the browser has left the page. The old page is marked; the new one has no mark. (Waiting
+    for the old element to go stale is not enough: Chromium sometimes answers with an inspector error.)"""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.mcepLeft = true;")
     action()
-    wait = WebDriverWait(driver, 15)
-    wait.until(expected_conditions.staleness_of(old))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return !window.mcepLeft && document.readyState === 'complete';"))
 
 
 def check_page(driver) -> None:  # noqa: ANN001
