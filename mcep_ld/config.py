@@ -83,9 +83,17 @@ KEYS: dict[str, Key] = {
         Key("oai_token_secret", str, "",
             "Key signing resumption tokens; empty: one generated once in the data directory."),
         Key("sparql_timeout_s", float, 30.0,
-            "A query not answered within this many seconds gets 503; its slot stays taken until Oxigraph stops."),
-        Key("sparql_max_concurrent", int, 8,
-            "Queries evaluated at once; more wait, and after sparql_timeout_s get 503."),
+            "A query not answered within this many seconds gets 503; the worker evaluating it is killed."),
+        Key("sparql_max_concurrent", int, 4,
+            "Query worker processes (one query each at a time); more queries wait, and after sparql_timeout_s "
+            "get 503."),
+        Key("sparql_max_per_client", int, 2,
+            "Queries one client address may have running or waiting at once; one more gets 429."),
+        Key("sparql_max_nesting", int, 64,
+            "Deepest nesting of brackets ( { [ in a query or update; a deeper one gets 400 before parsing."),
+        Key("sparql_service_allow", list, [],
+            "IRI prefixes of the SPARQL services a query may call with SERVICE (and an update LOAD); empty: "
+            "none. Loopback, link-local and private addresses are refused whatever this says."),
         Key("sparql_max_rows", int, 100_000, "A SELECT answering more rows gets 400 (add a LIMIT): never cut."),
         Key("sparql_max_body_bytes", int, 1_000_000, "Largest request body /sparql reads (a query or an update)."),
         Key("search_page_size", int, 20, "Search results per page unless the request says (page_size)."),
@@ -258,7 +266,7 @@ def load_settings(
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
     for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
                  "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",
-                 "sparql_max_answer_bytes"):
+                 "sparql_max_answer_bytes", "sparql_max_per_client", "sparql_max_nesting"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

@@ -104,6 +104,39 @@ def running_service(data: Path, env: dict[str, str] | None = None) -> Iterator[s
         log.close()
 
 
+def process_tree_cpu_s(url: str) -> float:
+    """CPU seconds used so far by the `mcep serve` answering at *url* and every process under it (query
+    workers), read from /proc: a test can tell that a stopped query no longer takes CPU."""
+    port = url.rsplit(":", 1)[1]
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    root = None
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+        if b"serve" in cmdline and port.encode() in cmdline:
+            root = pid
+    assert root is not None, f"no mcep serve on port {port}"
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(cpu[p] for p in tree)
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One hub filled by `mcep demo --no-serve` for the whole session; modules take copies (`demo_copy`)."""

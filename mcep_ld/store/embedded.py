@@ -23,6 +23,8 @@ class EmbeddedStore:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.generation = 0  # moves with every write: a reader's checkpoint is stale once it has
+        self.is_read_only = False
         try:
             self._store: ox.Store | None = ox.Store(str(path))
         except OSError as exc:
@@ -32,6 +34,17 @@ class EmbeddedStore:
                 ) from None
             raise
 
+    @classmethod
+    def read_only(cls, path: Path) -> EmbeddedStore:
+        """A store nobody else writes (a checkpoint), opened for reading only: any number of processes may.
+
+        Oxigraph calls reading a directory that another process writes undefined behaviour: read checkpoints.
+        """
+        self = cls.__new__(cls)
+        self.path, self.generation, self.is_read_only = path, 0, True
+        self._store = ox.Store.read_only(str(path))
+        return self
+
     @property
     def store(self) -> ox.Store:
         if self._store is None:
@@ -39,6 +52,7 @@ class EmbeddedStore:
         return self._store
 
     def replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
+        self.generation += 1
         fresh: list[str] = []
         updates: list[str] = []
         for name, statements in graphs.items():
@@ -55,9 +69,11 @@ class EmbeddedStore:
             self.store.update(" ;\n".join(updates))
 
     def add_quads(self, quads: Sequence[ox.Quad]) -> None:
+        self.generation += 1
         self.store.extend(quads)
 
     def drop_graphs(self, names: Iterable[str]) -> None:
+        self.generation += 1
         for name in names:
             node = ox.NamedNode(name)
             if self.store.contains_named_graph(node):
@@ -68,6 +84,7 @@ class EmbeddedStore:
         return self.store.query(sparql, **options)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self.generation += 1
         self.store.update(sparql, base_iri=base_iri)
 
     def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
@@ -89,6 +106,7 @@ class EmbeddedStore:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.flush()
+            if not self.is_read_only:
+                self._store.flush()
             self._store = None
             gc.collect()  # the RocksDB lock goes with the last reference

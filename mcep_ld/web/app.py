@@ -15,10 +15,14 @@ from fastapi.staticfiles import StaticFiles
 
 from mcep_ld import __version__
 from mcep_ld.config import Settings
+from mcep_ld.engine.pool import QueryPool
+from mcep_ld.engine.snapshots import Snapshots
+from mcep_ld.engine.worker import StoreSpec
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.oai.provider import Provider
 from mcep_ld.published import DERIVED
+from mcep_ld.store.embedded import EmbeddedStore
 from mcep_ld.web import catalog, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.web.negotiation import media_type, serialize
 
@@ -35,12 +39,14 @@ def create_app(settings: Settings) -> FastAPI:
             remake(hub)
         app.state.hub = hub
         app.state.oai = Provider(hub)
-        # Query threads of their own: a query never waits behind other work for a thread, nor they for it.
-        app.state.sparql_pool = ThreadPoolExecutor(settings.sparql_max_concurrent, thread_name_prefix="sparql")
+        app.state.snapshots, app.state.query_pool = query_engine(hub)
+        # Threads that wait for the query workers: a query never waits behind other work for one.
+        app.state.query_threads = ThreadPoolExecutor(2 * settings.sparql_max_concurrent, thread_name_prefix="sparql")
         try:
             yield
         finally:
-            app.state.sparql_pool.shutdown(wait=False, cancel_futures=True)
+            app.state.query_threads.shutdown(wait=False, cancel_futures=True)
+            app.state.query_pool.close()
             hub.close()
 
     app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan,
@@ -76,6 +82,27 @@ def create_app(settings: Settings) -> FastAPI:
                          base_uri=hub.settings.base_uri)
         return Response(body, media_type=media)
     return app
+
+
+def query_engine(hub: Hub) -> tuple[Snapshots | None, QueryPool]:
+    """The query workers of the service, reading checkpoints of the embedded store (or the remote store)."""
+    settings = hub.settings
+    store = hub.store.public
+    snapshots = None
+    if isinstance(store, EmbeddedStore):
+        snapshots = Snapshots(store, hub.data_dir / "snapshots")
+
+        def spec(in_use: set[Path]) -> StoreSpec:
+            return StoreSpec(snapshot=str(snapshots.current(in_use=in_use)))
+    else:
+        remote = StoreSpec(remote_url=settings.store, query_url=settings.store_query_url,
+                           timeout_s=settings.sparql_timeout_s)
+
+        def spec(in_use: set[Path]) -> StoreSpec:
+            return remote
+    pool = QueryPool(size=settings.sparql_max_concurrent, per_client=settings.sparql_max_per_client,
+                     spool_dir=hub.data_dir / "spool", store_spec=spec)
+    return snapshots, pool
 
 
 def serve(settings: Settings) -> None:

@@ -4,18 +4,22 @@ The SPARQL 1.1 Protocol's query and update operations, with a request's dataset 
 ``named-graph-uri``, ``using-graph-uri``, ``using-named-graph-uri``). Updates need the configured bearer
 token; they change the public store only (never the restricted one), and bypass the catalog: an operator's
 repair tool, not a way to publish records.
+
+Queries are checked (length, nesting, SERVICE) before any parser reads them, then evaluated by a worker
+process of :mod:`mcep_ld.engine`, which is killed at ``sparql_timeout_s``: no query can take down, or keep
+busy, the process that serves pages and OAI-PMH.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import tempfile
+import os
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import Request
@@ -23,11 +27,12 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response, Streami
 from starlette.routing import Route
 
 from mcep_ld.config import Settings
-from mcep_ld.queries import FORMATS, Dataset, QueryError, ResultFormat, RowCounter, evaluate, run_update, write
+from mcep_ld.engine.guard import Limits, QueryRefused, check
+from mcep_ld.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, QueryPool
+from mcep_ld.engine.worker import Answer, Job, Refused
+from mcep_ld.queries import FORMATS, Dataset, QueryError, run_update
 from mcep_ld.web.negotiation import media_type, serialize
 from mcep_ld.web.query_page import examples, page, results_table, service_description
-
-T = TypeVar("T")
 
 _BY_MEDIA_TYPE = {
     "application/sparql-results+json": "json", "application/json": "json",
@@ -116,125 +121,71 @@ async def _operation(request: Request) -> Operation:
     return Operation("query", queries[0] if queries else None, dataset)
 
 
-class Answer:
-    """A serialised answer, written by pyoxigraph as it evaluates the query into memory up to
-    ``MEMORY_BYTES``, then into a temporary file; sent once complete, so an answer that passes a limit
-    or the deadline gets an error status, never a 200 with a cut body (what Oxigraph's own server does).
-
-    ``write`` is where limits are enforced: raising there stops pyoxigraph's evaluation, so an answer too
-    large, or one nobody waits for any more, stops taking CPU at its next chunk (about 8 KiB).
-    """
-
-    MEMORY_BYTES = 1 << 20
-    CHUNK_BYTES = 1 << 18
-
-    def __init__(self, fmt: ResultFormat, *, max_rows: int, max_bytes: int, gave_up: threading.Event) -> None:
-        self.fmt = fmt
-        self.size = 0
-        self._file = tempfile.SpooledTemporaryFile(max_size=self.MEMORY_BYTES)
-        self._rows = RowCounter(fmt) if fmt.results is not None else None
-        self._max_rows, self._max_bytes, self._gave_up = max_rows, max_bytes, gave_up
-
-    def write(self, chunk: bytes) -> int:
-        if self._gave_up.is_set():
-            raise _GaveUp
-        self.size += len(chunk)
-        if self.size > self._max_bytes:
-            raise ProtocolError(400, f"the answer is larger than sparql_max_answer_bytes ({self._max_bytes}): "
-                                     "add a LIMIT (and page with OFFSET)")
-        written = self._file.write(chunk)
-        if self._rows is not None:
-            self._rows.feed(chunk)
-            if self._rows.total > self._max_rows and not self._rows.exact:  # a quick count: make sure
-                self._rows.recount(self._written())
-            if self._rows.total > self._max_rows:
-                raise ProtocolError(400, f"the answer has more than sparql_max_rows ({self._max_rows}) rows: "
-                                         "add a LIMIT (and page with OFFSET)")
-        return written
-
-    def _written(self) -> Iterator[bytes]:
-        """What was written so far, in chunks; the spool is left at its end."""
-        self._file.seek(0)
-        while chunk := self._file.read(self.CHUNK_BYTES):
-            yield chunk
-
-    def flush(self) -> None:
-        """pyoxigraph flushes its output at the end; a spool has nothing to flush."""
-
-    def read(self) -> bytes:
-        """The whole answer (small ones, and the HTML table)."""
-        self._file.seek(0)
-        try:
-            return self._file.read()
-        finally:
-            self.close()
-
-    def chunks(self) -> Iterator[bytes]:
-        """The answer in chunks of ``CHUNK_BYTES``; the spool is closed at the end or when the client leaves."""
-        self._file.seek(0)
-        try:
-            while chunk := self._file.read(self.CHUNK_BYTES):
+def _spool_chunks(path: str) -> Iterator[bytes]:
+    """A worker's answer file in chunks; removed at the end or when the client leaves."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 18):
                 yield chunk
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class _GaveUp(Exception):
-    """Raised into pyoxigraph's evaluation once the request has been answered with a timeout."""
-
-
-def _answer(store: object, op: Operation, choose: Callable[[bool], str], settings: Settings,
-            gave_up: threading.Event) -> Answer:
-    """Evaluate and serialise *op* on this (worker) thread, which owns the pyoxigraph result throughout."""
-    if gave_up.is_set():  # it waited for a worker past the deadline
-        raise _GaveUp
-    result, fmt = evaluate(store, op.text, choose, op.dataset)
-    answer = Answer(fmt, max_rows=settings.sparql_max_rows, max_bytes=settings.sparql_max_answer_bytes,
-                    gave_up=gave_up)
-    try:
-        write(result, fmt, answer)
-    except BaseException:
-        answer.close()
-        raise
     finally:
-        del result  # dropped here, on this thread
-    return answer
+        os.unlink(path)
 
 
-def _update(store: object, op: Operation, gave_up: threading.Event) -> None:
-    if gave_up.is_set():
-        raise _GaveUp
-    run_update(store, op.text, op.dataset)
+def _drop(future: asyncio.Future) -> None:
+    """The answer of a request whose client left: its file removed, any error dropped."""
+    if not future.cancelled() and future.exception() is None:
+        reply = future.result()
+        if isinstance(reply, Answer) and reply.path:
+            os.unlink(reply.path)
 
 
-def _discard(future: asyncio.Future) -> None:
-    """An answer completed after its request timed out: its spool is closed, any error dropped."""
-    if not future.cancelled() and future.exception() is None and isinstance(future.result(), Answer):
-        future.result().close()
+def _timeout(settings: Settings) -> ProtocolError:
+    return ProtocolError(503, f"the query was not answered within sparql_timeout_s ({settings.sparql_timeout_s} s): "
+                              "narrow it (a LIMIT, fewer joins) or ask the operators")
 
 
-async def _in_worker(request: Request, work: Callable[[threading.Event], T]) -> T:
-    """*work* on one of the ``sparql_max_concurrent`` query threads (Oxigraph releases the GIL: other
-    requests go on), answered within ``sparql_timeout_s`` or not at all (503).
-
-    Past the deadline *work* is told to give up: a lazy evaluation stops at its next chunk of output; one
-    that computes before it writes (an aggregate, an ORDER BY) runs to its end on its thread, which it keeps.
-    """
-    timeout_s = request.app.state.hub.settings.sparql_timeout_s
+async def _evaluate(request: Request, job: Job) -> Answer:
+    """*job* answered by a query worker within ``sparql_timeout_s`` (503 past it: the worker is killed), at
+    most ``sparql_max_per_client`` at once for one client address (429 past that)."""
+    settings: Settings = request.app.state.hub.settings
+    pool: QueryPool = request.app.state.query_pool
+    client = request.client.host if request.client else "unknown"
     gave_up = threading.Event()
-    future = asyncio.get_running_loop().run_in_executor(request.app.state.sparql_pool, work, gave_up)
     try:
-        return await asyncio.wait_for(asyncio.shield(future), timeout=timeout_s)
-    except (TimeoutError, asyncio.CancelledError) as exc:
-        gave_up.set()
-        future.add_done_callback(_discard)
-        if isinstance(exc, asyncio.CancelledError):  # the client left
-            raise
-        raise ProtocolError(503, f"the query was not answered within sparql_timeout_s ({timeout_s} s): "
-                                 "narrow it (a LIMIT, fewer joins) or ask the operators") from None
+        with pool.admit(client):
+            work = partial(pool.run, job, deadline=time.monotonic() + settings.sparql_timeout_s, gave_up=gave_up)
+            future = asyncio.get_running_loop().run_in_executor(request.app.state.query_threads, work)
+            try:
+                reply = await asyncio.shield(future)
+            except asyncio.CancelledError:  # the client left: its worker is stopped
+                gave_up.set()
+                future.add_done_callback(_drop)
+                raise
+    except ClientBusy:
+        raise ProtocolError(429, f"this client already has sparql_max_per_client ({settings.sparql_max_per_client}) "
+                                 "queries running or waiting: wait for their answers") from None
+    except EngineTimeout:
+        raise _timeout(settings) from None
+    except EngineCrashed:
+        raise ProtocolError(400, "the query engine stopped on this query (it has been restarted): simplify the "
+                                 "query") from None
+    if isinstance(reply, Refused):
+        raise ProtocolError(reply.status, reply.message)
+    return reply
+
+
+async def _update(request: Request, op: Operation) -> None:
+    """An update, on the service's own store (updates need the operators' token): on a thread, answered
+    within ``sparql_timeout_s`` or with 503 (an update cannot be stopped: it runs to its end)."""
+    hub = request.app.state.hub
+    future = asyncio.get_running_loop().run_in_executor(None, run_update, hub.store.public, op.text, op.dataset)
+    try:
+        await asyncio.wait_for(asyncio.shield(future), timeout=hub.settings.sparql_timeout_s)
+    except TimeoutError:
+        raise _timeout(hub.settings) from None
+    finally:
+        if future.done() and request.app.state.snapshots is not None:
+            request.app.state.snapshots.refresh()
 
 
 def _describe(request: Request) -> Response:
@@ -268,30 +219,37 @@ async def sparql(request: Request) -> Response:
     if request.method not in ("GET", "POST"):  # 405 rather than 404: the resource exists, the method does not
         return PlainTextResponse(f"{request.method} is not a SPARQL protocol operation: use GET or POST",
                                  status_code=405, headers={"Allow": "GET, POST"})
-    hub = request.app.state.hub
+    settings: Settings = request.app.state.hub.settings
     try:
         op = await _operation(request)
         if op.text is None and request.method == "GET":  # a visit: the query page, or the service description
             return _describe(request)
         if op.text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
+        check(op.text, Limits(max_chars=settings.sparql_max_body_bytes, max_nesting=settings.sparql_max_nesting,
+                              service_allow=tuple(settings.sparql_service_allow)))
         if op.kind == "update":
             _authorise(request)
-            await _in_worker(request, partial(_update, hub.store.public, op))
+            await _update(request, op)
             return Response(status_code=204)
         as_table = request.query_params.get("format") == "html"
-        choose = (lambda graph: "ttl" if graph else "json") if as_table else (lambda graph: _negotiate(request, graph))
-        answer = await _in_worker(request, partial(_answer, hub.store.public, op, choose, hub.settings))
+        job = Job(op.text, op.dataset, results_format="json" if as_table else _negotiate(request, False),
+                  graph_format="ttl" if as_table else _negotiate(request, True),
+                  max_rows=settings.sparql_max_rows, max_bytes=settings.sparql_max_answer_bytes)
+        answer = await _evaluate(request, job)
     except ProtocolError as exc:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": "1"}}.get(exc.status)
         return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
-    except QueryError as exc:
+    except (QueryError, QueryRefused) as exc:
         return PlainTextResponse(str(exc), status_code=400)
-    if as_table and answer.fmt.name == "json":
-        return HTMLResponse(results_table(answer.read(), op.text))
-    if answer.size <= Answer.MEMORY_BYTES:  # still in memory: one body
-        return Response(answer.read(), media_type=answer.fmt.media_type)
-    return StreamingResponse(answer.chunks(), media_type=answer.fmt.media_type,
+    if answer.body is not None:
+        if as_table and answer.format == "json":
+            return HTMLResponse(results_table(answer.body, op.text))
+        return Response(answer.body, media_type=answer.media_type)
+    if as_table and answer.format == "json":  # a large table: read from its file
+        body = b"".join(_spool_chunks(answer.path))
+        return HTMLResponse(results_table(body, op.text))
+    return StreamingResponse(_spool_chunks(answer.path), media_type=answer.media_type,
                              headers={"Content-Length": str(answer.size)})
 
 
