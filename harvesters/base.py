@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,3 +73,17 @@ class HarvesterBase:
     def listing_is_complete(self, since: datetime | None) -> bool:
         """By default a listing asked only for changes since a time is not complete."""
         return since is None
+
+
+def csv_rows(text: str, *, max_field_chars: int) -> Iterator[list[str] | str]:
+    """The rows of a CSV text; a row that cannot be read (a cell longer than *max_field_chars*) comes as the
+    reason instead of its cells, and reading goes on: one bad row is one quarantined record, not a failed run."""
+    csv.field_size_limit(max_field_chars)
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield f"line {reader.line_num}: {exc} (harvest_max_field_chars is {max_field_chars:,})"

@@ -15,7 +15,6 @@ is a record tombstoned.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from harvesters.base import HarvesterBase, MappingContext
+from harvesters.base import HarvesterBase, MappingContext, csv_rows
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_country, add_treaty
@@ -59,13 +58,16 @@ class FilesHarvester(HarvesterBase):
         if not self.folder.is_dir():
             raise SourceError(f"{self.folder}: not a folder of submissions")
         fetched = datetime.now(UTC)
+        root = self.folder.resolve()
         for path in sorted(self.folder.rglob("*")):
             if not path.is_file() or path.suffix.lower() not in (".csv", ".json", ".ttl"):
                 continue
             rel = path.relative_to(self.folder).as_posix()
             try:
+                if not path.resolve().is_relative_to(root):
+                    raise ValueError("a symbolic link out of the submissions folder: not read")
                 items = list(self._items(path))
-            except (ValueError, SyntaxError, UnicodeDecodeError) as exc:
+            except (ValueError, SyntaxError, UnicodeDecodeError, RecursionError) as exc:
                 # A file that cannot be read at all is one quarantined record: the rest go on.
                 items = [("unreadable", {"error": f"{type(exc).__name__}: {exc}"}, "unknown")]
             for key, payload, kind in items:
@@ -80,7 +82,8 @@ class FilesHarvester(HarvesterBase):
         if suffix == ".ttl":
             subjects: dict[str, list[str]] = {}
             kinds: dict[str, str] = {}
-            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            # relative IRIs (<id/resource/x>) are the hub's own: the records get pages here
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=self.settings.base_uri):
                 subjects.setdefault(str(t.subject), []).append(f"{t.subject} {t.predicate} {t.object} .")
                 if t.predicate.value == str(RDF.type) and t.object.value in _CLASS_KIND:
                     kinds[str(t.subject)] = _CLASS_KIND[t.object.value]
@@ -88,15 +91,23 @@ class FilesHarvester(HarvesterBase):
                 yield subject.strip("<>"), {"ntriples": "\n".join(sorted(subjects[subject]))}, kind
             return
         if suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                rows: list[Any] = [{k.strip(): (v or "").strip() for k, v in row.items() if k}
-                                   for row in csv.DictReader(f)]
+            text = path.read_bytes().decode("utf-8-sig", errors="replace")  # a row with bad bytes is quarantined
+            lines = csv_rows(text, max_field_chars=self.settings.harvest_max_field_chars)
+            first = next(lines, [])
+            if isinstance(first, str):
+                raise ValueError(first)
+            header = [h.strip() for h in first]
+            rows: list[Any] = [cells if isinstance(cells, str) else
+                               {k: v.strip() for k, v in zip(header, cells, strict=False) if k} for cells in lines]
         else:
             doc = json.loads(path.read_text(encoding="utf-8"))
             rows = doc.get("records", []) if isinstance(doc, dict) else doc
             if not isinstance(rows, list):
                 raise ValueError("expected a list of records or {\"records\": [...]}")
         for n, row in enumerate(rows, start=1):
+            if isinstance(row, str):  # a CSV row that could not be read
+                yield f"row-{n}", {"error": row}, "unknown"
+                continue
             if not isinstance(row, dict):
                 yield f"item-{n}", {"error": f"item {n} is not an object"}, "unknown"
                 continue

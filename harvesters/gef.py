@@ -10,8 +10,6 @@ tombstoned by the pipeline.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from typing import ClassVar
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from harvesters.base import HarvesterBase, MappingContext
+from harvesters.base import HarvesterBase, MappingContext, csv_rows
 from mcep_ld.config import Settings
 from mcep_ld.http import HttpClient, SourceError
 from mcep_ld.mapping.dates import date_literal
@@ -125,17 +123,21 @@ class GEFHarvester(HarvesterBase):
         if resp is None:
             self.not_modified = True
             return
-        text = resp.content.decode("utf-8-sig", errors="replace")
-        reader = csv.reader(io.StringIO(text))
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise SourceError(f"{self.endpoint}: empty export") from None
+        text = resp.content.decode("utf-8-sig", errors="replace")  # a row with bad bytes is quarantined
+        reader = csv_rows(text, max_field_chars=self.settings.harvest_max_field_chars)
+        header = next(reader, None)
+        if not isinstance(header, list):
+            raise SourceError(f"{self.endpoint}: empty export" if header is None else f"{self.endpoint}: {header}")
         layout = detect_layout(header)
         columns = LAYOUTS[layout]
         names = [h.strip().lstrip("\ufeff") for h in header]
         fetched = datetime.now(UTC)
         for line, cells in enumerate(reader, start=2):
+            if isinstance(cells, str):  # a row that could not be read
+                yield SourceRecord(source=self.name, key=f"line-{line}", kind="project",
+                                   payload=json.dumps({"error": cells}).encode(),
+                                   url=f"{self.endpoint}#line={line}", fetched_at=fetched)
+                continue
             if not any(c.strip() for c in cells):
                 continue  # the 2020 export's blank rows
             row = {columns[n]: v for n, v in zip(names, cells, strict=False) if n in columns}
@@ -148,6 +150,8 @@ class GEFHarvester(HarvesterBase):
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         row = json.loads(record.payload)
+        if "error" in row:
+            raise MappingError(row["error"])
         gef_id = row.get("id", "").strip()
         if not gef_id.isdigit():
             raise MappingError(f"row has no GEF ID (got {gef_id!r})")

@@ -140,9 +140,6 @@ class OAIHarvester(HarvesterBase):
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         if self.metadata_prefix == "rdf":
             return self._map_rdf(record)
-        if REPLACEMENT.encode() in record.payload:
-            raise MappingError("the record holds characters XML 1.0 does not allow (control characters); "
-                               "they were replaced by U+FFFD to read its page: correct the record at the source")
         try:
             root = etree.fromstring(record.payload)
         except etree.XMLSyntaxError as exc:

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS records (
     graph           TEXT NOT NULL,     -- its named graph
     content_hash    TEXT NOT NULL,     -- fingerprint of the last payload processed
     graph_hash      TEXT,              -- hash of the published triples; the datestamp moves when it does
+    restricted_hash TEXT,              -- hash of its restricted triples (never shapes a public answer)
     raw             BLOB NOT NULL,     -- that payload, as received
     raw_url         TEXT NOT NULL,
     source_modified TEXT,
@@ -91,7 +92,7 @@ CREATE TABLE IF NOT EXISTS reports (
 
 #: Columns added after the first release, with their definitions: added to older catalogs on opening.
 _ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"},
-                  "records": {"left_sets": "TEXT NOT NULL DEFAULT ''"}}
+                  "records": {"left_sets": "TEXT NOT NULL DEFAULT ''", "restricted_hash": "TEXT"}}
 
 COUNTERS = ("seen", "added", "updated", "unchanged", "deleted", "quarantined", "failed")
 
@@ -146,6 +147,7 @@ class KnownRecord:
     iri: str | None
     graph_hash: str | None = None
     seen_run: int | None = None
+    restricted_hash: str | None = None
 
 
 @dataclass
@@ -167,6 +169,7 @@ class RecordRow:
     datestamp_moves: bool
     graph_hash: str | None = None
     reports: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, stage, text)
+    restricted_hash: str | None = None
 
 
 class Catalog:
@@ -277,11 +280,11 @@ class Catalog:
             chunk = keys[i:i + 500]
             marks = ",".join("?" * len(chunk))
             for r in self.db.execute(
-                f"SELECT id, source_key, content_hash, published, deleted, graph, iri, graph_hash, seen_run "
-                f"FROM records WHERE source=? AND source_key IN ({marks})", (source, *chunk)):
+                f"SELECT id, source_key, content_hash, published, deleted, graph, iri, graph_hash, seen_run, "
+                f"restricted_hash FROM records WHERE source=? AND source_key IN ({marks})", (source, *chunk)):
                 out[r["source_key"]] = KnownRecord(r["id"], r["content_hash"], bool(r["published"]),
                                                    bool(r["deleted"]), r["graph"], r["iri"], r["graph_hash"],
-                                                   r["seen_run"])
+                                                   r["seen_run"], r["restricted_hash"])
         return out
 
     def mark_seen(self, ids: Iterable[int], run_id: int) -> None:
@@ -305,8 +308,8 @@ class Catalog:
                 cur = self.db.execute(
                     """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
                            raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
-                           graph_hash, left_sets)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)
+                           graph_hash, left_sets, restricted_hash)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)
                        ON CONFLICT (source, source_key) DO UPDATE SET
                            kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
                            graph=excluded.graph, content_hash=excluded.content_hash,
@@ -320,11 +323,13 @@ class Catalog:
                            published=MAX(records.published, excluded.published),
                            status=excluded.status, seen_run=excluded.seen_run,
                            graph_hash=CASE WHEN excluded.published THEN excluded.graph_hash
-                                           ELSE records.graph_hash END
+                                           ELSE records.graph_hash END,
+                           restricted_hash=CASE WHEN excluded.published THEN excluded.restricted_hash
+                                                ELSE records.restricted_hash END
                        RETURNING id""",
                     (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
                      r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
-                     r.graph_hash, left, int(r.datestamp_moves)))
+                     r.graph_hash, left, r.restricted_hash, int(r.datestamp_moves)))
                 record_id = cur.fetchone()[0]
                 self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
                 self.db.executemany(

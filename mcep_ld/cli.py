@@ -215,7 +215,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    gate = ShaclGate(shapes_dir(_settings(args)))
+    settings = _settings(args)
+    gate = ShaclGate(shapes_dir(settings), base_uri=settings.base_uri)
     try:
         conforms, report = validate_file(gate, path)
     except (ValueError, SyntaxError) as exc:  # unknown suffix or unparsable RDF

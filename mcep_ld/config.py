@@ -35,13 +35,34 @@ class Key:
 
 UN_LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
 
-#: Restricted by default: a focal point's personal contact details (schema.org terms).
+#: Restricted by default: personal contact details (schema.org, FOAF and vCard terms). Each schema.org term
+#: is matched with both schemes, ``http://`` and ``https://`` (see :func:`restricted_predicates`).
 DEFAULT_RESTRICTED = [
     "http://schema.org/email",
     "http://schema.org/telephone",
     "http://schema.org/faxNumber",
     "http://schema.org/address",
+    "http://xmlns.com/foaf/0.1/mbox",
+    "http://xmlns.com/foaf/0.1/mbox_sha1sum",
+    "http://xmlns.com/foaf/0.1/phone",
+    "http://www.w3.org/2006/vcard/ns#hasEmail",
+    "http://www.w3.org/2006/vcard/ns#email",
+    "http://www.w3.org/2006/vcard/ns#hasTelephone",
+    "http://www.w3.org/2006/vcard/ns#tel",
+    "http://www.w3.org/2006/vcard/ns#hasAddress",
 ]
+
+
+def restricted_predicates(settings: Settings) -> frozenset[str]:
+    """The predicates held back from the public store: ``restricted_predicates``, each schema.org term under
+    both schemes (sources write ``https://schema.org/email`` as often as ``http://``)."""
+    out = set(settings.restricted_predicates)
+    for iri in settings.restricted_predicates:
+        for a, b in (("http://schema.org/", "https://schema.org/"), ("https://schema.org/", "http://schema.org/")):
+            if iri.startswith(a):
+                out.add(b + iri[len(a):])
+    return frozenset(out)
+
 
 KEYS: dict[str, Key] = {
     k.name: k
@@ -60,6 +81,10 @@ KEYS: dict[str, Key] = {
         Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),
         Key("shapes_dir", str, "", "Folder of SHACL Turtle files; empty means the bundled one."),
         Key("harvest_batch_records", int, 500, "Records mapped, validated and committed together."),
+        Key("harvest_max_record_bytes", int, 1 << 20,
+            "A source record larger than this is quarantined (metadata, not content); the run goes on."),
+        Key("harvest_max_field_chars", int, 100_000,
+            "A CSV cell longer than this quarantines its row; the run goes on."),
         Key("ingest_workers", int, min(4, os.cpu_count() or 1),
             "Processes that map and validate records; 0 does it all in the harvesting process."),
         Key("incremental_overlap_s", float, 3600.0,
@@ -102,6 +127,14 @@ KEYS: dict[str, Key] = {
             "Largest serialised answer /sparql gives (any query form); a larger one gets 400: never cut."),
         Key("sparql_update_token", str, "",
             "Bearer token that allows SPARQL updates on /sparql; empty: no updates are taken."),
+        Key("http_max_body_bytes", int, 65_536,
+            "Largest request body the service reads on any route but /sparql (413 above)."),
+        Key("http_body_timeout_s", float, 30.0,
+            "A request body not received in full within this many seconds gets 408."),
+        Key("search_max_query_chars", int, 500, "Longest q /api/search and /search accept (400 above)."),
+        Key("search_max_terms", int, 32, "Most words in one search q (400 above)."),
+        Key("search_max_offset", int, 10_000,
+            "Deepest search result reachable by paging (page × page_size; 400 past it): narrow the query."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
     ]
@@ -264,9 +297,11 @@ def load_settings(
         raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
     if not values["base_uri"].startswith(("http://", "https://")):
         raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
-    for name in ("harvest_batch_records", "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
+    for name in ("harvest_batch_records", "harvest_max_record_bytes", "harvest_max_field_chars",
+                 "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
                  "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",
-                 "sparql_max_answer_bytes", "sparql_max_per_client", "sparql_max_nesting"):
+                 "sparql_max_answer_bytes", "sparql_max_per_client", "sparql_max_nesting", "http_max_body_bytes",
+                 "http_body_timeout_s", "search_max_query_chars", "search_max_terms", "search_max_offset"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if values["ingest_workers"] < 0:

@@ -75,7 +75,7 @@ class Hub:
 
     @cached_property
     def gate(self) -> ShaclGate:
-        return ShaclGate(shapes_dir(self.settings))
+        return ShaclGate(shapes_dir(self.settings), base_uri=self.settings.base_uri)
 
     @cached_property
     def rules_digest(self) -> str:

@@ -11,6 +11,7 @@ end; a failed or killed run deletes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing as mp
 import time
@@ -25,6 +26,7 @@ from rdflib.namespace import XSD
 
 from harvesters.base import Harvester
 from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
+from mcep_ld.config import restricted_predicates
 from mcep_ld.http import SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri, run_graph_iri, run_iri
@@ -37,6 +39,10 @@ from mcep_ld.terms import ntriples
 log = logging.getLogger(__name__)
 
 Progress = Callable[[RunCounters], None]
+
+#: Part of every record's fingerprint: bump it when what the pipeline makes of a mapped record changes, so
+#: that every record is prepared again (2: public and restricted statements hashed apart).
+PIPELINE_VERSION = "2"
 
 
 @dataclass
@@ -129,6 +135,9 @@ class Pipeline:
         self.hub = hub
         self.settings = hub.settings
         self.progress = progress
+        # which predicates are held back decides what a record publishes: a change prepares every record again
+        self._restricted_digest = hashlib.sha256(
+            " ".join(sorted(restricted_predicates(self.settings))).encode()).hexdigest()[:12]
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -187,9 +196,10 @@ class Pipeline:
         clock = self.clock = _Clock()
         preparer = Preparer(
             harvester=harvester, ctx=self.hub.mapping_context, gate=self.hub.gate,
-            restricted_predicates=frozenset(self.settings.restricted_predicates),
+            restricted_predicates=restricted_predicates(self.settings),
             run_iri=str(run_iri(self.settings.base_uri, run_id)),
-            harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            max_record_bytes=self.settings.harvest_max_record_bytes)
         workers = self.settings.ingest_workers
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                    initializer=install, initargs=(preparer,)) if workers else None
@@ -287,7 +297,7 @@ class Pipeline:
         """
         catalog = self.hub.catalog
         known = catalog.known(harvester.name, (r.key for r in batch))
-        version = f"{harvester.mapping_version}/{self.hub.rules_digest}"
+        version = f"{PIPELINE_VERSION}/{harvester.mapping_version}/{self.hub.rules_digest}/{self._restricted_digest}"
         todo: list[_Work] = []
         unchanged: list[int] = []
         deleted: list[KnownRecord] = []
@@ -341,7 +351,11 @@ class Pipeline:
             if p.publishable:
                 was_live = w.known is not None and w.known.published and not w.known.deleted
                 if was_live and w.known.graph_hash == p.graph_hash:
-                    counters.unchanged += 1  # re-mapped to the very same triples: nothing to write
+                    # the very same public triples: unchanged to everyone outside (no datestamp moves, and
+                    # the counters are public); restricted values that changed are written all the same
+                    counters.unchanged += 1
+                    if w.known.restricted_hash != p.restricted_hash:
+                        restricted[restricted_graph_iri(base, source, r.key)] = p.restricted
                 else:
                     moves = True
                     public[graph] = p.public
@@ -359,10 +373,12 @@ class Pipeline:
                 content_hash=w.fingerprint, raw=r.payload, raw_url=r.url,
                 source_modified=r.modified.strftime("%Y-%m-%dT%H:%M:%SZ") if r.modified else None,
                 sets=p.sets, published=p.publishable, status=p.status, datestamp_moves=moves,
-                graph_hash=p.graph_hash if p.publishable else None, reports=p.reports))
+                graph_hash=p.graph_hash if p.publishable else None, reports=p.reports,
+                restricted_hash=p.restricted_hash if p.publishable else None))
         self.clock.lap("prepare")
         if public:
             self.hub.store.public.replace_graphs(public)
+        if restricted:
             self.hub.store.restricted.replace_graphs(restricted)
         self.clock.lap("store")
         self.hub.catalog.save(rows, run_id, checkpoint=Checkpoint(resume_at, counters))

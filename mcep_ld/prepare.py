@@ -35,17 +35,37 @@ class Prepared:
     sets: list[str] = field(default_factory=list)
     public: list[str] = field(default_factory=list)  # N-Triples statements, provenance included
     restricted: list[str] = field(default_factory=list)
-    graph_hash: str | None = None  # of the record's own triples, provenance left out
+    graph_hash: str | None = None  # of the record's own public triples, provenance left out
+    restricted_hash: str | None = None  # of its restricted triples: they change without the public ones
 
     @property
     def publishable(self) -> bool:
         return self.status in ("valid", "warning")
 
 
-def graph_hash(public: list[str], restricted: list[str]) -> str:
-    """Order-independent hash of a record's statements (mappings mint no blank nodes: this is canonical)."""
-    text = "\n".join(sorted(public)) + "\n#restricted\n" + "\n".join(sorted(restricted))
-    return hashlib.sha256(text.encode()).hexdigest()
+def graph_hash(statements: list[str]) -> str:
+    """Order-independent hash of statements (mappings mint no blank nodes: this is canonical).
+
+    Public and restricted statements are hashed apart: the public hash makes ETags, Last-Modified and OAI
+    datestamps, and must not move, or confirm a guess, when only a restricted value changes.
+    """
+    return hashlib.sha256("\n".join(sorted(statements)).encode()).hexdigest()
+
+
+DAMAGED = "\ufffd"  # what harvesters put where a source sent something unreadable (invalid UTF-8, a bomb…)
+
+
+def damage(record: SourceRecord, max_bytes: int) -> None:
+    """MappingError for a record that arrived damaged, whatever its source: too large to be metadata, or
+    holding U+FFFD, which harvesters put in place of what could not be read (bytes that are not UTF-8,
+    characters XML forbids, a value nested too deeply), so that only that record is lost."""
+    if len(record.payload) > max_bytes:
+        raise MappingError(f"the record is {len(record.payload):,} bytes, more than harvest_max_record_bytes "
+                           f"({max_bytes:,})")
+    if DAMAGED.encode() in record.payload:
+        raise MappingError("the record holds something the harvester could not read (bytes that are not UTF-8, "
+                           "characters XML forbids, or values nested too deeply), replaced by U+FFFD: correct "
+                           "the record at the source")
 
 
 @dataclass
@@ -58,12 +78,14 @@ class Preparer:
     restricted_predicates: frozenset[str]
     run_iri: str
     harvested_at: str  # xsd:dateTime lexical form
+    max_record_bytes: int = 1 << 20
 
     def __call__(self, records: list[SourceRecord]) -> list[Prepared]:
         out = [Prepared(key=r.key, status="valid") for r in records]
         mapped: dict[int, MappedRecord] = {}
         for i, r in enumerate(records):
             try:
+                damage(r, self.max_record_bytes)
                 mapped[i] = self.harvester.map(r, self.ctx)
             except MappingError as exc:
                 out[i].status, out[i].reports = "quarantined", [("Violation", "map", f"Violation: {exc}")]
@@ -95,7 +117,7 @@ class Preparer:
         for s, pred, o in dict.fromkeys(m.triples):  # drop repeated triples, keep order
             statement = f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}"
             (p.restricted if str(pred) in self.restricted_predicates else p.public).append(statement)
-        p.graph_hash = graph_hash(p.public, p.restricted)
+        p.graph_hash, p.restricted_hash = graph_hash(p.public), graph_hash(p.restricted)
         graph = URIRef(graph_iri(self.ctx.base_uri, record.source, record.key))
         provenance = [
             (graph, RDF.type, PROV.Entity),

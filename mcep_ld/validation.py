@@ -7,13 +7,14 @@ and each result is attributed to its record by its focus node, so the outcome is
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyshacl import validate
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from mcep_ld.records import Triple
@@ -68,13 +69,22 @@ class Outcome:
 class ShaclGate:
     """The shapes, loaded once, and validation of record graphs against them."""
 
-    def __init__(self, shapes_dir: Path) -> None:
+    def __init__(self, shapes_dir: Path, *, base_uri: str) -> None:
         shapes = Graph()
         paths = sorted(shapes_dir.glob("*.ttl"))
         if not paths:
             raise FileNotFoundError(f"no SHACL shapes (*.ttl) in {shapes_dir}")
         for path in paths:
             shapes.parse(path, format="turtle")
+        # `{base_uri}` in a pattern is the hub's own: records outside it would have no page
+        for shape, pattern in list(shapes.subject_objects(SH.pattern)):
+            if "{base_uri}" in str(pattern):
+                shapes.set((shape, SH.pattern, Literal(str(pattern).replace("{base_uri}", re.escape(base_uri)))))
+        for shape, message in list(shapes.subject_objects(SH.message)):
+            if "{base_uri}" in str(message):
+                shapes.remove((shape, SH.message, message))
+                shapes.add((shape, SH.message, Literal(str(message).replace("{base_uri}", base_uri),
+                                                       lang=message.language)))
         self._use(shapes)
 
     @classmethod

@@ -106,7 +106,7 @@ def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("""
         @prefix mcep: <https://w3id.org/mcep/ontology#> . @prefix dct: <http://purl.org/dc/terms/> .
-        <http://x/id/decision/1> a mcep:Decision ; dct:identifier "MC-9/9" ;
+        <http://localhost:8000/id/decision/1> a mcep:Decision ; dct:identifier "MC-9/9" ;
             dct:source <http://x/src> ; mcep:treaty <http://x/vocab/treaty/minamata> .
     """)
     proc = mcep("validate", str(bad))

@@ -130,4 +130,4 @@ def test_invalid_xml_characters_quarantine_their_record_only(hub: Hub, server: S
     assert result.ok, result.error
     assert (result.counters.added, result.counters.quarantined) == (12, 3)
     reports = {q["source_key"].rsplit("/", 1)[-1]: q["report"] for q in hub.catalog.quarantine("oai")}
-    assert "XML 1.0 does not allow" in reports["27652"] and "XML 1.0 does not allow" in reports["31002"]
+    assert "characters XML forbids" in reports["27652"] and "characters XML forbids" in reports["31002"]

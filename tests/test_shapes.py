@@ -82,15 +82,8 @@ EXAMPLES = {
 }
 
 
-def _shapes() -> Graph:
-    g = Graph()
-    for path in sorted((PROJECT_ROOT / "shapes").glob("*.ttl")):
-        g.parse(path, format="turtle")
-    return g
-
-
-SHAPES_GRAPH = _shapes()
-GATE = ShaclGate.from_graph(SHAPES_GRAPH)
+GATE = ShaclGate(PROJECT_ROOT / "shapes", base_uri="http://localhost:8000/")
+SHAPES_GRAPH = GATE.shapes
 NAMED = sorted(str(s).removeprefix(SHAPES) for kind in (SH.NodeShape, SH.PropertyShape)
                for s in SHAPES_GRAPH.subjects(RDF.type, kind) if str(s).startswith(SHAPES))
 
@@ -126,3 +119,15 @@ def test_records_describing_one_subject_are_judged_apart() -> None:
         id:document\\/unep-mc-cop-5-19 a mcep:Document ;
         dct:modified "2024-01-01T00:00:00Z"^^xsd:dateTime, "2024-02-01T00:00:00Z"^^xsd:dateTime .""", format="turtle"))
     assert [f for f in merged if f.shape == SHAPES + "modified"], "the shape does see two values in one graph"
+
+
+@pytest.mark.parametrize("kind", ["decision", "meeting", "focal-point", "document", "resource", "case-study"])
+def test_a_record_outside_base_uri_is_refused(kind: str) -> None:
+    """A record minted elsewhere would be published with no page here (issue 14, row 14)."""
+    cls = {"focal-point": "FocalPoint", "case-study": "CaseStudy"}.get(kind, kind.capitalize())
+    for iri, refused in ((f"https://elsewhere.example/id/{kind}/x-1", True),
+                         (f"http://localhost:8000.evil.example/id/{kind}/x-1", True),
+                         (f"http://localhost:8000/id/{kind}/x-1", False)):
+        data = Graph().parse(data=PREFIXES + f"<{iri}> a mcep:{cls} .", format="turtle")
+        found = [f for f in GATE.findings(data) if f.shape == SHAPES + cls]
+        assert bool(found) is refused, iri

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from mcep_ld import __version__
@@ -24,6 +25,7 @@ from mcep_ld.oai.provider import Provider
 from mcep_ld.published import DERIVED
 from mcep_ld.store.embedded import EmbeddedStore
 from mcep_ld.web import catalog, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.web.negotiation import media_type, serialize
 
 
@@ -52,6 +54,12 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan,
                   description="Linked-data hub of the Minamata Convention Exchange Platform")
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_argument(request: Request, exc: RequestValidationError) -> Response:
+        """An argument of the wrong type or out of range: the protocol's 400 with the reason, never a 500."""
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return PlainTextResponse(f"bad argument: {reasons}", status_code=400)
+
     @app.get("/health")
     def health() -> dict:
         """Liveness and a glance at what the hub holds."""
@@ -62,6 +70,14 @@ def create_app(settings: Settings) -> FastAPI:
     # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                        allow_headers=["Accept", "Content-Type", "Authorization"], allow_credentials=False)
+
+    def body_limit(path: str) -> tuple[int, str]:
+        if path == "/sparql":
+            return settings.sparql_max_body_bytes, "sparql_max_body_bytes"
+        return settings.http_max_body_bytes, "http_max_body_bytes"
+
+    app.add_middleware(BodyLimit, limit_for=body_limit, timeout_s=settings.http_body_timeout_s)
+    app.add_middleware(SecurityHeaders)
     app.router.routes.extend(sparql.routes)
     app.include_router(vocab.router)
     app.include_router(oai.router)

@@ -46,6 +46,14 @@ def local(request: Request, iri: str, lang: str = "") -> str:
     return link(path, lang) if lang and "#" not in path and "?" not in path else path
 
 
+def anchor(href: str, inner: str, attrs: str = "") -> str:
+    """A link to *href* around *inner* (HTML already escaped), or *inner* in a span when *href* is no web
+    address: IRIs come from sources and queries, and ``javascript:`` or ``data:`` must never be clickable."""
+    if href.startswith(("http://", "https://", "/", "?")) and not href.startswith("//"):
+        return f'<a href="{esc(href)}"{attrs}>{inner}</a>'
+    return f"<span{attrs}>{inner}</span>"
+
+
 def text_in(texts: dict[str, str], order: list[str]) -> tuple[str, str]:
     """The text in the first language of *order* it has (or any), with that language."""
     for code in [*order, *sorted(texts)]:

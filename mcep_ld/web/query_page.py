@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from mcep_ld.web.layout import anchor
+
 EXAMPLES_DIR = Path(__file__).resolve().parent / "example-queries"
 
 
@@ -31,12 +33,6 @@ def examples() -> list[Example]:
     return out
 
 
-_STYLE = ("body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;color:#111}"
-          "textarea{width:100%;font-family:monospace;font-size:0.9rem}table{border-collapse:collapse}"
-          "td,th{border:1px solid #999;padding:0.2rem 0.4rem;text-align:left;vertical-align:top}"
-          "a{color:#0645ad}button{font-size:1rem;padding:0.3rem 1rem}")
-
-
 def page(endpoint: str, query: str = "") -> str:
     """The query form, prefilled with *query*, and the examples, each with a link that runs it."""
     items = "".join(
@@ -44,7 +40,8 @@ def page(endpoint: str, query: str = "") -> str:
         f'(<a href="?{html.escape(urlencode({"example": e.name}))}">edit</a>)</li>' for e in examples())
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL query</title>'
-            f'<style>{_STYLE}</style></head><body><main><h1>SPARQL query</h1>'
+            f'<link rel="stylesheet" href="/static/query.css"></head>'
+            f'<body><main><h1>SPARQL query</h1>'
             f'<p>Endpoint: <code>{html.escape(endpoint)}</code>. The default graph is the union of the published '
             f'record graphs and the vocabularies.</p>'
             f'<form method="get" action=""><label for="query">Query</label>'
@@ -70,7 +67,7 @@ def results_table(json_results: bytes, query: str) -> str:
                 if term is None:
                     cells.append("<td></td>")
                 elif term["type"] == "uri":
-                    cells.append(f'<td><a href="{html.escape(term["value"])}">{html.escape(term["value"])}</a></td>')
+                    cells.append(f'<td>{anchor(term["value"], html.escape(term["value"]))}</td>')
                 else:
                     lang = term.get("xml:lang")
                     attr = f' lang="{html.escape(lang)}"' if lang else ""
@@ -81,7 +78,8 @@ def results_table(json_results: bytes, query: str) -> str:
                 f"<tbody>{''.join(rows)}</tbody></table>")
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL results</title>'
-            f'<style>{_STYLE}</style></head><body><main><h1>Results</h1>{body}'
+            f'<link rel="stylesheet" href="/static/query.css"></head>'
+            f'<body><main><h1>Results</h1>{body}'
             f'<p><a href="?{html.escape(urlencode({"query": query}))}">Edit the query</a></p></main></body></html>')
 
 

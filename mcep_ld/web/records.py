@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.web.jsonld import curie
-from mcep_ld.web.layout import esc, lang_attr, local, page_language, render, text_in
+from mcep_ld.web.layout import anchor, esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import RDF_TYPES, languages, media_type, no_format, not_modified, serialize, validators
 from mcep_ld.web.search import facet_label
@@ -87,7 +87,7 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         if isinstance(term, ox.NamedNode):
             label = hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
             text, code = label if label and label[0] else (term.value, "")
-            return f'<a href="{esc(local(request, term.value, lang))}"{lang_attr(code, lang)}>{esc(text)}</a>'
+            return anchor(local(request, term.value, lang), esc(text), lang_attr(code, lang))
         code = term.language if isinstance(term, ox.Literal) else ""
         return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
@@ -97,12 +97,12 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                       for m, (_, ext) in RDF_TYPES.items())
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
                     if (name := FACTS.get(t.predicate.value)))
-    rows = "".join(f'<tr><th scope="row"><a href="{esc(t.predicate.value)}">{esc(curie(t.predicate.value))}</a></th>'
+    rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'
                    f"<td>{show(t.object)}</td></tr>" for t in own)
     sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
                       f"<time datetime=\"{esc(r['datestamp'])}\">{esc(r['datestamp'])}</time>, "
                       f"{esc(message('validation', lang))}: {esc(r['status'])}"
-                      + (f' (<a href="{esc(r["raw_url"])}">{esc(r["raw_url"])}</a>)'
+                      + (f' ({anchor(r["raw_url"], esc(r["raw_url"]))})'
                          if r["raw_url"].startswith("http") else "") + "</li>" for r in live)
     body = [f"<article><h1{lang_attr(title_lang, lang)}>{esc(title or iri)}</h1>",
             f'<p class="meta">{esc(facet_label(hub, "kind", kind, lang))} · <code>{esc(iri)}</code></p>']
@@ -143,7 +143,7 @@ def _files(triples: list[ox.Triple], iri: str, hub, order: list[str], lang: str)
         label = (hub.vocab.label(language, order) or ("", ""))[0] if language else ""
         hreflang = f' hreflang="{esc(code)}"' if code else ""
         named = f" ({esc(label)})" if label else ""
-        items.append(f'<li><a href="{esc(url)}"{hreflang}>{esc(node.get(f"{DCT}title") or url)}</a>{named}</li>')
+        items.append(f'<li>{anchor(url, esc(node.get(f"{DCT}title") or url), hreflang)}{named}</li>')
     return "".join(items)
 
 
@@ -168,10 +168,11 @@ def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # n
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+SITEMAP_MAX_PAGES = 50_000  # the sitemap protocol's limit of files per index
 
 
 @router.get("/sitemap.xml")
-def sitemap(request: Request, page: int = 1) -> Response:
+def sitemap(request: Request, page: int = Query(1, ge=1, le=SITEMAP_MAX_PAGES)) -> Response:
     """The record pages, each with the newest datestamp of its sources as ``lastmod``; past 50,000 URLs a
     sitemap index of pages (``?page=N``), as the sitemap protocol requires."""
     from lxml import etree

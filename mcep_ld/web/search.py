@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from mcep_ld.search.documents import FACETS
 from mcep_ld.search.index import Hit, SearchResult
-from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, search_form, text_in
+from mcep_ld.search.text import words
+from mcep_ld.web.layout import anchor, esc, lang_attr, link, local, page_language, render, search_form, text_in
 from mcep_ld.web.messages import LANGUAGE_NAMES, message
 
 router = APIRouter()
@@ -37,8 +38,18 @@ def _arguments(request: Request) -> tuple[str, dict[str, list[str]], int, int]:
         raise BadSearch("page and page_size are whole numbers") from None
     if page < 1 or not 1 <= size <= settings.search_max_page_size:
         raise BadSearch(f"page ≥ 1 and 1 ≤ page_size ≤ search_max_page_size ({settings.search_max_page_size})")
+    if page * size > settings.search_max_offset:
+        raise BadSearch(f"page × page_size is past search_max_offset ({settings.search_max_offset}): narrow the "
+                        "query or filter by a facet")
+    query = params.get("q", "")
+    if len(query) > settings.search_max_query_chars:
+        raise BadSearch(f"q is longer than search_max_query_chars ({settings.search_max_query_chars})")
+    if len(words(query)) > settings.search_max_terms:
+        raise BadSearch(f"q has more words than search_max_terms ({settings.search_max_terms})")
     filters = {facet: params.getlist(facet) for facet in FACETS if params.getlist(facet)}
-    return params.get("q", ""), filters, page, size
+    if sum(map(len, filters.values())) > settings.search_max_terms:
+        raise BadSearch(f"more filter values than search_max_terms ({settings.search_max_terms})")
+    return query, filters, page, size
 
 
 async def _search(request: Request, lang: str | None) -> tuple[str, dict[str, list[str]], int, int, SearchResult]:
@@ -114,8 +125,9 @@ async def search_page(request: Request) -> HTMLResponse:
             description, description_lang = text_in(hit.descriptions, [lang])
             meta = " · ".join(esc(x) for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
                                                 *hit.identifiers[:2]] if x)
-            body.append(f'<li><a href="{esc(local(request, hit.iri, lang))}"{lang_attr(title_lang, lang)}>'
-                        f'{esc(title or hit.iri)}</a><p class="meta">{meta}</p>'
+            named = anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(title_lang, lang))
+            body.append(f"<li>{named}"
+                        f'<p class="meta">{meta}</p>'
                         + (f'<p{lang_attr(description_lang, lang)}>{esc(description)}</p>' if description else "")
                         + "</li>")
         body.append("</ol>")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.vocab import SKOS, Vocabulary
-from mcep_ld.web.layout import esc, lang_attr, link, local, page_language, render, text_in
+from mcep_ld.web.layout import anchor, esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.web.messages import message
 from mcep_ld.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
 
@@ -64,7 +64,7 @@ def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, r
     if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
     if media == "text/html":
-        items = "".join(f'<li><a href="{esc(local(request, href, lang))}">{esc(text)}</a></li>' for href, text in rows)
+        items = "".join(f"<li>{anchor(local(request, href, lang), esc(text))}</li>" for href, text in rows)
         body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records() if records else ''}"
         return HTMLResponse(render(request, lang, title, body), headers=headers)
     body = serialize(triples, media, base_uri=hub.settings.base_uri)
@@ -81,8 +81,8 @@ def _records_naming(request: Request, facet: str, iri: str) -> str:
     result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=20)
     if not result.total:
         return ""
-    items = "".join(f'<li><a href="{esc(local(request, hit.iri, lang))}"{lang_attr(code, lang)}>{esc(title or hit.iri)}'
-                    f"</a></li>" for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
+    items = "".join(f"<li>{anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(code, lang))}</li>"
+                    for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
     href = link("/search", lang, **{facet: iri})
     more = f'<p><a href="{esc(href)}">{result.total} {esc(message("records", lang))}</a></p>'
     return f"<h2>{esc(message('records', lang))}</h2><ul>{items}</ul>{more}"
