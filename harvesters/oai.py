@@ -33,7 +33,7 @@ from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.terms import to_rdflib
-from mcep_ld.xmlchars import INVALID_XML_CHARS
+from mcep_ld.xmlchars import INVALID_XML_CHARS, REPLACEMENT, defuse
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 #: Characters XML 1.0 forbids, raw or as character references; repositories do send them.
 _INVALID_XML_REF = re.compile(r"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));", re.IGNORECASE)
-REPLACEMENT = "\ufffd"
+_DECLARED_ENCODING = re.compile(r"""(^\s*<\?xml[^>]*?encoding=["'])[^"']*(["'])""")
+#: lxml, told to read only what is there: no DTD, no entities, no network, no huge documents.
+_STRICT = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class _PageIterator(OAIItemIterator):
@@ -70,15 +72,36 @@ class _Sickle(Sickle):
         self.client = client
 
     def _request(self, kwargs: dict[str, Any]) -> Any:
-        """GET a page; characters XML forbids become U+FFFD, so one bad record does not sink the page
-        (its mapping then quarantines it with a report)."""
-        resp = self.client.get(self.endpoint, params=kwargs)
-        text = resp.content.decode(resp.encoding or "utf-8", errors="replace")
-        if INVALID_XML_CHARS.search(text) or _INVALID_XML_REF.search(text):
-            text = _INVALID_XML_REF.sub(REPLACEMENT, INVALID_XML_CHARS.sub(REPLACEMENT, text))
+        """GET a page and make sure it is a whole OAI-PMH answer before sickle (whose parser recovers from
+        anything, so a page cut short would read as a shorter listing) sees it.
+
+        What one record can spoil is replaced by U+FFFD, so that record alone is quarantined: characters XML
+        forbids, a DTD and its entities, elements nested too deeply. A page that is still not well-formed (cut
+        short) is asked for again, then is a SourceError; an answer that is not OAI-PMH (an HTML page) is a
+        SourceError at once.
+        """
+        attempt = 0
+        while True:
+            resp = self.client.get(self.endpoint, params=kwargs)
+            text = resp.content.decode(resp.encoding or "utf-8", errors="replace")
+            text = defuse(_INVALID_XML_REF.sub(REPLACEMENT, INVALID_XML_CHARS.sub(REPLACEMENT, text)))
+            text = _DECLARED_ENCODING.sub(r"\1UTF-8\2", text, count=1)  # it is passed on as UTF-8
+            try:
+                root = etree.fromstring(text.encode("utf-8"), _STRICT)
+            except etree.XMLSyntaxError as exc:
+                problem = f"{resp.url}: not well-formed XML (a page cut short?): {exc}"
+                if attempt >= self.client.retries:
+                    raise SourceError(f"{problem} (after {attempt + 1} attempts)") from None
+                log.warning("%s; asking again", problem)
+                self.client.sleep(self.client.backoff_s * (2 ** attempt))
+                attempt += 1
+                continue
+            if root.tag != f"{{{OAI}}}OAI-PMH":
+                raise SourceError(f"{resp.url}: not an OAI-PMH answer (its root element is {root.tag!r}, served as "
+                                  f"{resp.headers.get('Content-Type', '?')})")
             resp._content = text.encode("utf-8")
             resp.encoding = "utf-8"
-        return resp
+            return resp
 
 
 class OAIHarvester(HarvesterBase):

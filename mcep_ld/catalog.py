@@ -369,6 +369,10 @@ class Catalog:
                     "SELECT id, content_hash, published, graph, iri FROM records "
                     "WHERE source=? AND deleted=0 AND (seen_run IS NULL OR seen_run<>?)", (source, run_id))]
 
+    def live_count(self, source: str) -> int:
+        """How many records of *source* are not deleted (the population a complete listing is compared with)."""
+        return self.db.execute("SELECT COUNT(*) FROM records WHERE source=? AND deleted=0", (source,)).fetchone()[0]
+
     def live(self, source: str, keys: Iterable[str]) -> list[KnownRecord]:
         """The records among *keys* that are not deleted."""
         return [k for k in self.known(source, keys).values() if not k.deleted]

@@ -52,7 +52,7 @@ def _print_run(result) -> None:  # noqa: ANN001 - RunResult, imported lazily
 
 def harvest_source(settings: Settings, source: str, endpoint: str | None = None, *,
                    options: dict[str, str] | None = None, full: bool = False,
-                   restart: bool = False):  # noqa: ANN201
+                   restart: bool = False, allow_deletions: bool = False):  # noqa: ANN201
     """Run one source's harvester into the hub of *settings*; returns the RunResult.
 
     *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
@@ -79,7 +79,8 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings, source=name),
                     **options)
     with Hub(settings) as hub:
-        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full, restart=restart)
+        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full, restart=restart,
+                                                               allow_deletions=allow_deletions)
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -95,7 +96,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
             raise UsageError("no source is configured with an endpoint (see [sources.NAME] in the README)")
         results = []
         for name in names:  # one failing source does not stop the others
-            results.append(harvest_source(settings, name, full=args.full, restart=args.restart))
+            results.append(harvest_source(settings, name, full=args.full, restart=args.restart,
+                                          allow_deletions=args.allow_deletions))
             _print_run(results[-1])
         return 0 if all(r.ok for r in results) else 1
     if not args.source:
@@ -109,7 +111,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
     try:
         result = harvest_source(settings, args.source, endpoint, options=options, full=args.full,
-                                restart=args.restart)
+                                restart=args.restart, allow_deletions=args.allow_deletions)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     _print_run(result)
@@ -329,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restart", action="store_true",
                    help="start a new run even if the last one stopped early (by default it resumes "
                         "from its checkpoint)")
+    p.add_argument("--allow-deletions", action="store_true",
+                   help="let this run delete more than max_delete_fraction of the source's records (or all)")
     p.add_argument("--name", help="oai: the repository's name in the catalog (default: oai)")
     p.add_argument("--set", help="oai: harvest this set only")
     p.add_argument("--metadata-prefix", help="oai: metadata format (oai_dc)")

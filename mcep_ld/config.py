@@ -89,6 +89,9 @@ KEYS: dict[str, Key] = {
             "Processes that map and validate records; 0 does it all in the harvesting process."),
         Key("incremental_overlap_s", float, 3600.0,
             "Incremental runs ask for changes since the last completed run's start minus this much."),
+        Key("max_delete_fraction", float, 0.2,
+            "A complete listing that would delete more than this share of a source's live records (or all of "
+            "them) fails the run and deletes nothing, unless the run is given --allow-deletions."),
         Key("resume_max_age_h", float, 24.0,
             "A stopped run resumes from its checkpoint if that is younger than this; else a new run starts."),
         Key("http_timeout_s", float, 30.0, "Connect and read timeout of one source request."),
@@ -304,6 +307,8 @@ def load_settings(
                  "http_body_timeout_s", "search_max_query_chars", "search_max_terms", "search_max_offset"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
+    if not 0 <= values["max_delete_fraction"] <= 1:
+        raise ConfigError(f"max_delete_fraction: a share between 0 and 1, got {values['max_delete_fraction']!r}")
     if values["ingest_workers"] < 0:
         raise ConfigError(f"ingest_workers: must be 0 or more, got {values['ingest_workers']!r}")
     return Settings(values=values, sources=sources)

@@ -45,6 +45,10 @@ Progress = Callable[[RunCounters], None]
 PIPELINE_VERSION = "2"
 
 
+class DeletionRefused(SourceError):
+    """A complete listing that would delete too much of what the source published: the run fails instead."""
+
+
 @dataclass
 class RunResult:
     run_id: int
@@ -141,13 +145,15 @@ class Pipeline:
 
     # -- entry points ---------------------------------------------------------------------------
 
-    def harvest(self, harvester: Harvester, *, full: bool = False, restart: bool = False) -> RunResult:
+    def harvest(self, harvester: Harvester, *, full: bool = False, restart: bool = False,
+                allow_deletions: bool = False) -> RunResult:
         """A run: read the listing (since the last completed run, where the source can say), process what
         changed, tombstone what the source deleted and, after a complete listing, what disappeared.
 
         A run of this source that stopped before its end (killed, interrupted, failed) is resumed from its
         checkpoint, under its own id, unless *restart* is given or it is older than ``resume_max_age_h``;
-        ``full`` resumes only a run that was itself a full listing.
+        ``full`` resumes only a run that was itself a full listing. A complete listing that would delete more
+        than ``max_delete_fraction`` of the source's live records fails the run unless *allow_deletions*.
         """
         catalog = self.hub.catalog
         self.hub.store  # noqa: B018 - held by a live process? Then stop here, before reading its runs
@@ -169,7 +175,8 @@ class Pipeline:
         if hasattr(harvester, "validators"):  # a source that answers conditional requests
             harvester.validators = catalog.validators(harvester.name)
         records = harvester.records(since=since, resume=resume.checkpoint.position if resume else None)
-        return self._run(harvester, records, listing=complete, since=since, resume=resume)
+        return self._run(harvester, records, listing=complete, since=since, resume=resume,
+                         allow_deletions=allow_deletions)
 
     def remap(self, harvester: Harvester) -> RunResult:
         """Re-map stored payloads whose fingerprint changed (new mapping, shapes or vocabularies): no network."""
@@ -181,7 +188,7 @@ class Pipeline:
     # -- the run --------------------------------------------------------------------------------
 
     def _run(self, harvester: Harvester, records: Iterable[SourceRecord], *, listing: bool,
-             since: datetime | None = None, resume: _Resume | None = None) -> RunResult:
+             since: datetime | None = None, resume: _Resume | None = None, allow_deletions: bool = False) -> RunResult:
         catalog = self.hub.catalog
         self.hub.store  # noqa: B018 - open it now: a store held by `mcep serve` stops us before any fetching
         self.hub.publish_vocabularies()
@@ -210,7 +217,10 @@ class Pipeline:
             if getattr(harvester, "not_modified", False):
                 listing = False  # "304 Not Modified": nothing was listed because nothing changed
             if listing:
-                self._tombstone(harvester.name, self._confirm_gone(harvester, unseen, run_id), counters, run_id)
+                gone = self._confirm_gone(harvester, unseen, run_id)
+                if not allow_deletions:
+                    self._check_deletions(harvester.name, len(gone))
+                self._tombstone(harvester.name, gone, counters, run_id)
                 clock.lap("tombstone")
             else:  # an incremental listing: what the source did not list has not changed, by its word
                 counters.unchanged += len(unseen)
@@ -404,6 +414,22 @@ class Pipeline:
             log.warning("%s: %d record(s) missing from the listing still exist at the source; kept",
                         harvester.name, len(present))
         return [k for k in unseen if k.id not in set(present)]
+
+    def _check_deletions(self, source: str, gone: int) -> None:
+        """DeletionRefused when a listing would tombstone more than ``max_delete_fraction`` of the source's
+        live records, or all of them: what a truncated export, an error page taken for an empty listing or a
+        misconfigured set looks like. The operator allows it for one run (``--allow-deletions``)."""
+        if not gone:
+            return
+        live = self.hub.catalog.live_count(source)
+        limit = self.settings.max_delete_fraction
+        if gone >= live:
+            raise DeletionRefused(f"the listing held none of the {live} live records of {source}: nothing was "
+                                  "deleted (if the source really is empty now, run again with --allow-deletions)")
+        if gone > limit * live:
+            raise DeletionRefused(f"the listing would delete {gone} of the {live} live records of {source} "
+                                  f"({gone / live:.0%}, more than max_delete_fraction {limit:.0%}): nothing was "
+                                  "deleted (if the source really dropped them, run again with --allow-deletions)")
 
     def _tombstone(self, source: str, gone: list[KnownRecord], counters: RunCounters, run_id: int) -> None:
         if not gone:
