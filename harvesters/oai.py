@@ -59,6 +59,11 @@ class _PageIterator(OAIItemIterator):
     def _next_response(self) -> None:
         if self.resumption_token and self.resumption_token.token:
             self.page_token = self.resumption_token.token
+            seen = self.__dict__.setdefault("_tokens_seen", set())
+            if self.page_token in seen:  # a repository handing back a token it gave before: an endless listing
+                raise SourceError(f"{self.sickle.endpoint}: the resumption token {self.page_token!r} came back "
+                                  "a second time: the listing loops")
+            seen.add(self.page_token)
         else:
             self.page_token = self.params.get("resumptionToken")
         super()._next_response()

@@ -98,6 +98,13 @@ KEYS: dict[str, Key] = {
         Key("http_retries", int, 4, "Retries of a request on connection errors, 5xx and 429."),
         Key("http_backoff_s", float, 1.0, "First retry delay; doubled each retry, with jitter."),
         Key("http_requests_per_s", float, 4.0, "Most requests per second sent to one source."),
+        Key("http_max_response_bytes", int, 128 << 20,
+            "Largest answer read from a source; a larger one fails the request (not retried)."),
+        Key("http_deadline_s", float, 300.0,
+            "Longest time one source request may take in all, its body included (a trickle counts too)."),
+        Key("http_max_crawl_delay_s", float, 30.0, "Longest Crawl-delay (robots.txt) obeyed; longer ones wait this."),
+        Key("http_max_requests", int, 200_000,
+            "Most requests one run sends to its source: a listing that never ends fails here."),
         Key("http_user_agent", str, "mcep-ld/0.1 (+https://mercuryconvention.org)", "User-Agent sent."),
         Key("oai_page_size", int, 100, "Records (or headers) per page of an OAI-PMH list."),
         Key("oai_repository_name", str, "Minamata Convention Exchange Platform",
@@ -304,7 +311,8 @@ def load_settings(
                  "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
                  "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",
                  "sparql_max_answer_bytes", "sparql_max_per_client", "sparql_max_nesting", "http_max_body_bytes",
-                 "http_body_timeout_s", "search_max_query_chars", "search_max_terms", "search_max_offset"):
+                 "http_body_timeout_s", "search_max_query_chars", "search_max_terms", "search_max_offset",
+                 "http_max_response_bytes", "http_deadline_s", "http_max_crawl_delay_s", "http_max_requests"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if not 0 <= values["max_delete_fraction"] <= 1:

@@ -228,8 +228,8 @@ class Pipeline:
             if getattr(harvester, "validators", None) is not None:
                 self.hub.catalog.save_validators(harvester.name, harvester.validators)
         except SourceError as exc:
-            error = str(exc)
-            log.error("%s: run %d failed: %s", harvester.name, run_id, exc)
+            error = str(exc)  # said once, by whoever reads the RunResult (the command line, the scheduler)
+            log.info("%s: run %d failed: %s", harvester.name, run_id, exc)
         except KeyboardInterrupt:
             status, error = "aborted", "interrupted"
             raise
