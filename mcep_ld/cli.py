@@ -17,7 +17,8 @@ from pathlib import Path
 
 from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
-from mcep_ld.config import ConfigError, Settings, UsageError, check_source_name, load_settings
+from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
+from mcep_ld.handoff import running_service
 from mcep_ld.store import StoreBusyError
 
 log = logging.getLogger("mcep")
@@ -58,29 +59,33 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
     ``name`` is also the source's name in the catalog and the configuration.
     """
-    from harvesters import harvester_class
-    from mcep_ld.http import HttpClient
     from mcep_ld.hub import Hub
     from mcep_ld.pipeline import Pipeline
+    from mcep_ld.runs import make_harvester
 
-    options = dict(options or {})
-    conf = settings.source(options.get("name", source))
-    kind = conf["harvester"] or source  # `[sources.wedocs] harvester = "oai"` names a repository
-    if kind != source:
-        options["name"] = source
-    if kind == "oai" and conf["set_spec"] and "set_spec" not in options:
-        options["set_spec"] = conf["set_spec"]
-    cls = harvester_class(kind)
-    name = options.get("name", source)
-    check_source_name(name)
-    url = endpoint or conf["endpoint"]
-    if not url:
-        raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
-    harvester = cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings, source=name),
-                    **options)
+    harvester = make_harvester(settings, source, endpoint, options=options)
     with Hub(settings) as hub:
-        return Pipeline(hub, progress=_progress(name)).harvest(harvester, full=full, restart=restart,
-                                                               allow_deletions=allow_deletions)
+        return Pipeline(hub, progress=_progress(harvester.name)).harvest(harvester, full=full, restart=restart,
+                                                                         allow_deletions=allow_deletions)
+
+
+def _hand_off(settings: Settings, url: str, source: str, endpoint: str | None, options: dict[str, str],
+              args: argparse.Namespace) -> bool:
+    """The run handed to the service holding the data directory, followed to its end; whether it completed."""
+    from mcep_ld.handoff import hand_off
+
+    request = {"source": source, "endpoint": endpoint, "full": args.full, "restart": args.restart,
+               "allow_deletions": args.allow_deletions, "asked_by": "command line",
+               "name": options.get("name"), "set": options.get("set_spec"),
+               "metadata_prefix": options.get("metadata_prefix")}
+    state, ok = hand_off(settings, url, request)
+    counts = ", ".join(f"{name} {state.get('counters', {}).get(name, 0)}" for name in COUNTERS)
+    if state.get("run_id") is not None:
+        print(f"{state['source']}: run {state['run_id']} {state['state']} in {state.get('duration_s') or 0:.1f} s "
+              f"(by the service at {url}): {counts}")
+    if state.get("error"):
+        print(f"{state['source']}: error: {state['error']}", file=sys.stderr)
+    return ok
 
 
 # -- commands ---------------------------------------------------------------------------------------
@@ -94,6 +99,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
                  if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
         if not names:
             raise UsageError("no source is configured with an endpoint (see [sources.NAME] in the README)")
+        if url := running_service(settings.data_path):
+            return 0 if all([_hand_off(settings, url, n, None, {}, args) for n in names]) else 1
         results = []
         for name in names:  # one failing source does not stop the others
             results.append(harvest_source(settings, name, full=args.full, restart=args.restart,
@@ -109,6 +116,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
                                  ("metadata_prefix", args.metadata_prefix)) if v is not None}
     if options and args.source != "oai":
         raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
+    if url := running_service(settings.data_path):  # `mcep serve` holds the store: the run is its to do
+        return 0 if _hand_off(settings, url, args.source, endpoint, options, args) else 1
     try:
         result = harvest_source(settings, args.source, endpoint, options=options, full=args.full,
                                 restart=args.restart, allow_deletions=args.allow_deletions)
@@ -271,9 +280,11 @@ def cmd_search_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from mcep_ld.schedules import scheduled_sources
     from mcep_ld.web.app import serve
 
     settings = _settings(args, http_host=args.host, http_port=args.port)
+    scheduled_sources(settings)  # a malformed schedule stops us here (exit 2), not in the running service
     serve(settings)
     return 0
 

@@ -145,6 +145,8 @@ KEYS: dict[str, Key] = {
         Key("search_max_terms", int, 32, "Most words in one search q (400 above)."),
         Key("search_max_offset", int, 10_000,
             "Deepest search result reachable by paging (page × page_size; 400 past it): narrow the query."),
+        Key("admin_token", str, "",
+            "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
     ]
@@ -163,6 +165,7 @@ SOURCE_KEYS: dict[str, Key] = {
                                   "NationalPlans", "Documents"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
         Key("requests_per_s", float, 0.0, "Most requests per second sent to this source; 0: http_requests_per_s."),
+        Key("schedule", str, "", "When `mcep serve` harvests the source: a cron expression in UTC; empty: never."),
     ]
 }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -127,6 +129,20 @@ class Hub:
                 if not row[0].value.startswith(vocab_graphs):
                     found.add(row[0].value)
         return sorted(found)
+
+    @contextmanager
+    def with_own_connections(self) -> Iterator[Hub]:
+        """This hub for another thread (a harvest inside the service): its own catalog and search
+        connections, since a SQLite connection's transaction is everyone's who uses it; the same store (one
+        writer per directory), vocabularies and shapes. Closing it leaves the store open."""
+        other = Hub(self.settings)
+        for name in ("store", "vocab", "gate", "rules_digest"):
+            other.__dict__[name] = getattr(self, name)
+        try:
+            yield other
+        finally:
+            del other.__dict__["store"]  # the service's own: it closes it
+            other.close()
 
     def close(self) -> None:
         if "store" in self.__dict__:

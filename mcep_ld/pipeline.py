@@ -34,6 +34,7 @@ from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.prepare import Prepared, Preparer, install, prepare_in_worker
 from mcep_ld.published import DERIVED
 from mcep_ld.records import SourceRecord
+from mcep_ld.runs import RunCancelled
 from mcep_ld.terms import ntriples
 
 log = logging.getLogger(__name__)
@@ -230,6 +231,8 @@ class Pipeline:
         except SourceError as exc:
             error = str(exc)  # said once, by whoever reads the RunResult (the command line, the scheduler)
             log.info("%s: run %d failed: %s", harvester.name, run_id, exc)
+        except RunCancelled:  # an operator's cancel (admin API): stopped after its last commit
+            status, error = "aborted", "cancelled by an operator"
         except KeyboardInterrupt:
             status, error = "aborted", "interrupted"
             raise

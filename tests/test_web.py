@@ -113,8 +113,10 @@ def test_no_restricted_field_through_any_query_form(service: str) -> None:
             assert r.json()["results"]["bindings"] == [], query
 
 
-def test_harvest_while_serving_says_the_store_is_busy(service: str, web_data: Path) -> None:
-    proc = mcep("harvest", "informea", "--endpoint", "http://127.0.0.1:9/informea.svc", "--data-dir", str(web_data))
+def test_a_command_that_needs_the_store_while_serving_says_it_is_busy(service: str, web_data: Path) -> None:
+    """A harvest is handed to the service (tests/test_service_harvests.py); other commands that open the
+    store say that the service holds it."""
+    proc = mcep("dump", "--data-dir", str(web_data))
     assert proc.returncode == 3
     assert "in use by another process" in proc.stderr and "Traceback" not in proc.stderr
     assert requests.get(f"{service}/health", timeout=5).ok  # and the service carries on

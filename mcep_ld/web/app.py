@@ -14,17 +14,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from mcep_ld import __version__
+from mcep_ld import __version__, schedules
 from mcep_ld.config import Settings
 from mcep_ld.engine.pool import QueryPool
 from mcep_ld.engine.snapshots import Snapshots
 from mcep_ld.engine.worker import StoreSpec
+from mcep_ld.handoff import admin_token, announce, withdraw
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.oai.provider import Provider
 from mcep_ld.published import DERIVED
+from mcep_ld.runs import HarvestQueue
 from mcep_ld.store.embedded import EmbeddedStore
-from mcep_ld.web import catalog, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.web import admin, catalog, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.web.negotiation import media_type, serialize
 
@@ -44,9 +46,18 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.snapshots, app.state.query_pool = query_engine(hub)
         # Threads that wait for the query workers: a query never waits behind other work for one.
         app.state.query_threads = ThreadPoolExecutor(2 * settings.sparql_max_concurrent, thread_name_prefix="sparql")
+        app.state.harvests = HarvestQueue(hub)
+        scheduler = schedules.start(settings, app.state.harvests)
+        host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
+        admin_token(settings)  # made now, so that `mcep harvest` finds it
+        announce(hub.data_dir, f"http://{host}:{settings.http_port}")
         try:
             yield
         finally:
+            withdraw(hub.data_dir)
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            app.state.harvests.close()
             app.state.query_threads.shutdown(wait=False, cancel_futures=True)
             app.state.query_pool.close()
             hub.close()
@@ -86,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(jsonld.router)
     app.include_router(catalog.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/void")
