@@ -253,6 +253,63 @@ async def sparql(request: Request) -> Response:
                              headers={"Content-Length": str(answer.size)})
 
 
+def _answers(*media: str) -> dict:
+    return {m: {"schema": {"type": "string"}} for m in media}
+
+
+_RESULTS = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+            "text/tab-separated-values", "text/turtle", "application/n-triples", "application/ld+json",
+            "application/rdf+xml", "text/html")
+_PROBLEM = {"text/plain": {"schema": {"type": "string"}}}
+_RESPONSES = {
+    "200": {"description": "the answer, complete (SELECT/ASK results or a graph), by Accept or `format`",
+            "content": _answers(*_RESULTS)},
+    "204": {"description": "an update was applied"},
+    "400": {"description": "a malformed query, a limit passed (rows, answer bytes, nesting), a refused SERVICE",
+            "content": _PROBLEM},
+    "401": {"description": "an update without the bearer token", "content": _PROBLEM},
+    "403": {"description": "an update with another token, or none configured", "content": _PROBLEM},
+    "413": {"description": "a body over sparql_max_body_bytes", "content": _PROBLEM},
+    "415": {"description": "a body in another media type or charset", "content": _PROBLEM},
+    "429": {"description": "this client has sparql_max_per_client queries running", "content": _PROBLEM},
+    "503": {"description": "not answered within sparql_timeout_s", "content": _PROBLEM},
+}
+_DATASET = [
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "graphs whose union is the default graph (wins over FROM)"},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "graphs that GRAPH clauses may name (wins over FROM NAMED)"},
+]
+#: `/sparql` in the OpenAPI description: the route is plain Starlette (the protocol's parameters are read by
+#: hand), so FastAPI cannot describe it by itself.
+OPENAPI = {
+    "get": {
+        "summary": "SPARQL 1.1 query (GET); without a query: the query page or the service description",
+        "operationId": "sparql_get", "tags": ["sparql"],
+        "parameters": [{"name": "query", "in": "query", "schema": {"type": "string"},
+                        "description": "a SPARQL 1.1 query"},
+                       {"name": "format", "in": "query", "schema": {"type": "string", "enum": [
+                           "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "html"]},
+                        "description": "the answer's format, over Accept"}, *_DATASET],
+        "responses": _RESPONSES,
+    },
+    "post": {
+        "summary": "SPARQL 1.1 query or update (POST, form or direct); updates need the bearer token",
+        "operationId": "sparql_post", "tags": ["sparql"],
+        "parameters": _DATASET,
+        "requestBody": {"required": True, "content": {
+            "application/sparql-query": {"schema": {"type": "string"}},
+            "application/sparql-update": {"schema": {"type": "string"}},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                "query": {"type": "string"}, "update": {"type": "string"},
+                "default-graph-uri": {"type": "string"}, "named-graph-uri": {"type": "string"},
+                "using-graph-uri": {"type": "string"}, "using-named-graph-uri": {"type": "string"}}}},
+        }},
+        "responses": _RESPONSES,
+    },
+}
+
+
 # A plain Starlette route: the protocol's parameters are read here, so FastAPI's per-request validation
 # would only add time to every query.
 routes = [Route("/sparql", sparql, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
