@@ -105,7 +105,9 @@ def main() -> None:
         copy = Path(tmp) / "oxigraph-store"
         shutil.copytree(data / "store", copy)
         ours_port, theirs_port = free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | {"MCEP_SPARQL_TIMEOUT_S": "120"}
+        # the 8 clients all come from 127.0.0.1: one client address to the hub, so its share is raised to 8
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | {
+            "MCEP_SPARQL_TIMEOUT_S": "120", "MCEP_SPARQL_MAX_PER_CLIENT": "8"}
         ours = start([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(ours_port), "--data-dir", str(data)],
                      f"http://127.0.0.1:{ours_port}/sparql", env)
         theirs = start([oxigraph, "serve", "--location", str(copy), "--bind", f"127.0.0.1:{theirs_port}",

@@ -152,3 +152,57 @@ def test_an_oversize_gef_cell_quarantines_its_row(tmp_path: Path, samples: Path)
         assert result.ok, result.error
         assert result.counters.added == len(lines) - 3  # every row but the header, the big one, the planted one
         assert any("harvest_max_field_chars" in q["report"] for q in hub.catalog.quarantine("gef"))
+
+
+FEDERATED = """<?xml version="1.0" encoding="UTF-8"?>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2024-01-01T00:00:00Z</responseDate>
+<request verb="ListRecords" metadataPrefix="rdf">http://x/oai</request><ListRecords><record>
+<header><identifier>oai:other-hub:resource-fed-1</identifier><datestamp>2024-01-01T00:00:00Z</datestamp>
+<setSpec>kind:resource</setSpec></header><metadata>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"
+  xmlns:foaf="http://xmlns.com/foaf/0.1/" xmlns:vcard="http://www.w3.org/2006/vcard/ns#"
+  xmlns:s="https://schema.org/" xmlns:mcep="https://w3id.org/mcep/ontology#">
+ <mcep:Resource rdf:about="http://localhost:8000/id/resource/fed-1">
+  <dct:title xml:lang="en">A federated resource</dct:title>
+  <dct:source rdf:resource="https://other-hub.example/id/resource/fed-1"/>
+  <s:email>secret-https@example.org</s:email>
+  <foaf:mbox rdf:resource="mailto:secret-mbox@example.org"/>
+  <vcard:hasEmail rdf:resource="mailto:secret-vcard@example.org"/>
+ </mcep:Resource>
+</rdf:RDF></metadata></record></ListRecords></OAI-PMH>"""
+
+
+def test_oai_rdf_federation_holds_contacts_back_too(tmp_path: Path) -> None:
+    """Another hub's record graphs are taken as they come, but through the same split as every record."""
+    import http.server
+    import threading
+
+    from harvesters.oai import OAIHarvester
+
+    class Repository(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = FEDERATED.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Repository)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Hub(make_settings(tmp_path / "data")) as hub:
+            h = OAIHarvester(endpoint=f"http://127.0.0.1:{server.server_address[1]}/oai", settings=hub.settings,
+                             client=HttpClient(), metadata_prefix="rdf", name="other")
+            result = Pipeline(hub).harvest(h)
+            assert result.ok and result.counters.added == 1, (result.error, result.counters)
+            text = public_text(hub)
+            assert "A federated resource" in text
+            for secret in ("secret-https", "secret-mbox", "secret-vcard"):
+                assert secret not in text
+                assert secret in "\n".join(str(q) for q in hub.store.restricted.quads())
+    finally:
+        server.shutdown()

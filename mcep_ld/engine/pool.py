@@ -120,7 +120,7 @@ class QueryPool:
             if not worker.alive:
                 worker.stop()
                 worker.start()
-            spec = self._store_spec(self._in_use())
+            spec = self._store_spec(self.in_use())
             worker.reads = Path(spec.snapshot) if spec.snapshot else None
             worker.conn.send(replace(job, store=spec))
             while not worker.conn.poll(self.POLL_S):
@@ -152,7 +152,8 @@ class QueryPool:
         finally:
             self._idle.put(worker)  # a start that failed is tried again by the next query
 
-    def _in_use(self) -> set[Path]:
+    def in_use(self) -> set[Path]:
+        """The checkpoints workers read now."""
         return {w.reads for w in self._workers if w.reads is not None}
 
     def close(self) -> None:

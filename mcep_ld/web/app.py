@@ -60,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
                 scheduler.shutdown(wait=False)
             app.state.harvests.close()
             app.state.query_threads.shutdown(wait=False, cancel_futures=True)
+            if app.state.snapshots is not None:
+                app.state.snapshots.close()
             app.state.query_pool.close()
             hub.close()
 
@@ -133,7 +135,7 @@ def query_engine(hub: Hub) -> tuple[Snapshots | None, QueryPool]:
         snapshots = Snapshots(store, hub.data_dir / "snapshots")
 
         def spec(in_use: set[Path]) -> StoreSpec:
-            return StoreSpec(snapshot=str(snapshots.current(in_use=in_use)))
+            return StoreSpec(snapshot=str(snapshots.current()))
     else:
         remote = StoreSpec(remote_url=settings.store, query_url=settings.store_query_url,
                            timeout_s=settings.sparql_timeout_s)
@@ -142,6 +144,8 @@ def query_engine(hub: Hub) -> tuple[Snapshots | None, QueryPool]:
             return remote
     pool = QueryPool(size=settings.sparql_max_concurrent, per_client=settings.sparql_max_per_client,
                      spool_dir=hub.data_dir / "spool", store_spec=spec)
+    if snapshots is not None:
+        snapshots.follow(pool.in_use)
     return snapshots, pool
 
 
