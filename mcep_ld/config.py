@@ -119,7 +119,7 @@ KEYS: dict[str, Key] = {
             "Key signing resumption tokens; empty: one generated once in the data directory."),
         Key("sparql_timeout_s", float, 30.0,
             "A query not answered within this many seconds gets 503; the worker evaluating it is killed."),
-        Key("sparql_max_concurrent", int, 4,
+        Key("sparql_max_concurrent", int, 8,
             "Query worker processes (one query each at a time); more queries wait, and after sparql_timeout_s "
             "get 503."),
         Key("sparql_max_per_client", int, 2,

@@ -74,7 +74,7 @@ class _Refuse(Exception):
 class Sink:
     """Where pyoxigraph writes an answer: memory, then a file; the limits are checked on every chunk."""
 
-    MEMORY_BYTES = 1 << 20
+    MEMORY_BYTES = 8 << 20  # sent whole through the pipe; larger answers go through a file
     CHUNK_BYTES = 1 << 18
 
     def __init__(self, fmt: ResultFormat, *, max_rows: int, max_bytes: int, spool_dir: Path) -> None:
