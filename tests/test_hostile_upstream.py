@@ -204,3 +204,30 @@ def test_one_damaged_record_in_an_odata_page_is_quarantined_alone(tmp_path: Path
         assert (result.counters.added, result.counters.quarantined) == (1, 2)
         for q in hub.catalog.quarantine("informea"):
             assert "U+FFFD" in q["report"]
+
+
+def _odata_page(url: str, next_url: str) -> bytes:
+    uri = f"{url}/informea.svc/Decisions('x')"
+    row = {"__metadata": {"uri": uri}, "id": "x", "treaty": "minamata", "title": [{"language": "en", "value": "T"}],
+           "updated": "/Date(1500000000000)/", "number": "MC-1/1"}
+    return json.dumps({"d": {"results": [row], "__next": next_url}}).encode()
+
+
+@pytest.mark.parametrize("loop, message", [("same", "already read"), ("endless", "http_max_requests")])
+def test_next_links_that_never_end_fail_the_run(tmp_path: Path, upstream: Upstream, loop: str, message: str) -> None:
+    """A `__next` link back to a page already read fails at once; one that changes for ever, at the cap."""
+    def page(h: http.server.BaseHTTPRequestHandler) -> None:
+        n = len(upstream.requests)
+        target = (f"{upstream.url}/informea.svc/Decisions?$skip=1" if loop == "same"
+                  else f"{upstream.url}/informea.svc/Decisions?$skip={n}")
+        send(h, 200, _odata_page(upstream.url, target), Content_Type="application/json")
+
+    upstream.routes["/informea.svc/Decisions"] = page
+    settings = make_settings(tmp_path / "data", http_max_requests=50)
+    settings.sources.setdefault("informea", {})["entity_sets"] = ["Decisions"]
+    with Hub(settings) as hub:
+        h = InforMEAHarvester(endpoint=f"{upstream.url}/informea.svc", settings=settings,
+                              client=HttpClient.from_settings(settings))
+        result = Pipeline(hub).harvest(h)
+    assert not result.ok and message in result.error
+    assert len(upstream.requests) <= 52
