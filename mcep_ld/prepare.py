@@ -8,9 +8,6 @@ N-Triples statement (``<s> <p> "o"``, no final dot), ready for the store without
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 
@@ -22,6 +19,7 @@ from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
 from mcep_ld.records import MappedRecord, MappingError, SourceRecord
 from mcep_ld.terms import ntriples
 from mcep_ld.validation import ShaclGate
+from mcep_ld.watchdog import end_with_parent
 
 
 @dataclass
@@ -143,14 +141,7 @@ def install(preparer: Preparer) -> None:
     """
     global _PREPARER
     _PREPARER = preparer
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+    end_with_parent()
 
 
 def prepare_in_worker(records: list[SourceRecord]) -> list[Prepared]:

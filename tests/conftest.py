@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,6 +104,31 @@ def running_service(data: Path, env: dict[str, str] | None = None) -> Iterator[s
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@contextmanager
+def answering(answer: Callable[[str], bytes], content_type: str) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers every GET with ``answer(path)``: a source playing a part (a
+    hostile repository, say) in one test. Yields its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            body = answer(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def process_tree_cpu_s(url: str) -> float:

@@ -4,8 +4,6 @@ message and deletes nothing, unless the operator allows it; damage inside one re
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from mcep_ld.http import HttpClient
 from mcep_ld.hub import Hub
 from mcep_ld.pipeline import Pipeline, RunResult
 from mcep_ld.sample_server import Fault, SampleServer
-from tests.conftest import make_settings, mcep
+from tests.conftest import answering, make_settings, mcep
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 
@@ -144,22 +142,9 @@ IDENTIFY = (f'<?xml version="1.0"?><OAI-PMH xmlns="{OAI}"><responseDate>2024-01-
 
 @pytest.fixture
 def hostile_repository() -> Iterator[str]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = (IDENTIFY if "Identify" in self.path else PAGE).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/oai"
-    server.shutdown()
+    answer = lambda path: (IDENTIFY if "Identify" in path else PAGE).encode()  # noqa: E731
+    with answering(answer, "text/xml; charset=utf-8") as url:
+        yield f"{url}/oai"
 
 
 def test_an_entity_bomb_or_deep_nesting_quarantines_its_record_only(tmp_path: Path, hostile_repository: str) -> None:

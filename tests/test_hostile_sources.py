@@ -19,7 +19,7 @@ from mcep_ld.hub import Hub
 from mcep_ld.pipeline import Pipeline, RunResult
 from mcep_ld.resources import SAMPLES_DIR
 from mcep_ld.sample_server import SampleServer
-from tests.conftest import make_settings, running_service
+from tests.conftest import answering, make_settings, running_service
 
 BASE = "http://localhost:8000/"
 CONTACTS = """@prefix mcep: <https://w3id.org/mcep/ontology#> .
@@ -174,35 +174,16 @@ FEDERATED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_oai_rdf_federation_holds_contacts_back_too(tmp_path: Path) -> None:
     """Another hub's record graphs are taken as they come, but through the same split as every record."""
-    import http.server
-    import threading
-
     from harvesters.oai import OAIHarvester
 
-    class Repository(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = FEDERATED.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Repository)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with Hub(make_settings(tmp_path / "data")) as hub:
-            h = OAIHarvester(endpoint=f"http://127.0.0.1:{server.server_address[1]}/oai", settings=hub.settings,
-                             client=HttpClient(), metadata_prefix="rdf", name="other")
-            result = Pipeline(hub).harvest(h)
-            assert result.ok and result.counters.added == 1, (result.error, result.counters)
-            text = public_text(hub)
-            assert "A federated resource" in text
-            for secret in ("secret-https", "secret-mbox", "secret-vcard"):
-                assert secret not in text
-                assert secret in "\n".join(str(q) for q in hub.store.restricted.quads())
-    finally:
-        server.shutdown()
+    with answering(lambda path: FEDERATED.encode(), "text/xml; charset=utf-8") as url, \
+            Hub(make_settings(tmp_path / "data")) as hub:
+        h = OAIHarvester(endpoint=f"{url}/oai", settings=hub.settings, client=HttpClient(), metadata_prefix="rdf",
+                         name="other")
+        result = Pipeline(hub).harvest(h)
+        assert result.ok and result.counters.added == 1, (result.error, result.counters)
+        text = public_text(hub)
+        assert "A federated resource" in text
+        for secret in ("secret-https", "secret-mbox", "secret-vcard"):
+            assert secret not in text
+            assert secret in "\n".join(str(q) for q in hub.store.restricted.quads())

@@ -15,14 +15,13 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from mcep_ld.queries import Dataset, QueryError, ResultFormat, RowCounter, evaluate, write
+from mcep_ld.watchdog import end_with_parent
 
 
 @dataclass(frozen=True)
@@ -161,23 +160,10 @@ def answer(store: object, job: Job, spool_dir: Path) -> Answer | Refused:
         return Refused(400, f"the query could not be evaluated: {type(exc).__name__}: {str(exc)[:500]}")
 
 
-def _watch_parent() -> None:
-    """End this worker when the service is gone (killed with SIGKILL it cannot stop its workers), even in the
-    middle of a query: nobody waits for the answer."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
 def main(conn: Connection, spool_dir: str) -> None:
     """Answer jobs from *conn* until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service; it ends the workers
-    _watch_parent()
+    end_with_parent()
     spool = Path(spool_dir)
     opened: StoreSpec | None = None
     store: object = None
