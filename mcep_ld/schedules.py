@@ -18,17 +18,37 @@ from mcep_ld.runs import HarvestQueue
 log = logging.getLogger(__name__)
 
 
+_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]  # crontab numbers days from Sunday = 0 (and 7)
+
+
+def _weekdays(field: str) -> str:
+    """A crontab day-of-week field with its numbers as names: APScheduler numbers days from Monday = 0, so
+    `0 0 * * 0` would fire on Mondays instead of Sundays."""
+    items = []
+    for item in field.split(","):
+        base, slash, step = item.partition("/")
+        if base == "*" or not any(c.isdigit() for c in base):
+            items.append(item)
+            continue
+        first, _, last = base.partition("-")
+        days = list(range(int(first), int(last or first) + 1))
+        days = days[:: int(step)] if slash else days
+        items.extend(_DAYS[d % 7] for d in days)
+    return ",".join(dict.fromkeys(items))
+
+
 def trigger(name: str, expression: str) -> CronTrigger:
     """The trigger of a source's ``schedule``: five fields (minute hour day month weekday) as crontab has
     them, or six with seconds first (as Quartz and Spring write them); ConfigError naming the source for a
     malformed expression."""
     fields = expression.split()
     try:
-        if len(fields) == 6:
-            second, minute, hour, day, month, weekday = fields
-            return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                               day_of_week=weekday, timezone=UTC)
-        return CronTrigger.from_crontab(expression, timezone=UTC)
+        if len(fields) not in (5, 6):
+            raise ValueError(f"five or six fields, not {len(fields)}")
+        second = fields.pop(0) if len(fields) == 6 else "0"
+        minute, hour, day, month, weekday = fields
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=_weekdays(weekday), timezone=UTC)
     except ValueError as exc:
         raise ConfigError(f"sources.{name}.schedule: not a cron expression ({expression!r}): {exc}") from None
 

@@ -121,3 +121,22 @@ def test_a_malformed_schedule_stops_the_service_at_start(data: Path) -> None:
     config.write_text('[sources.gef]\nendpoint = "http://x/"\nschedule = "every night"\n', encoding="utf-8")
     proc = mcep("serve", "--data-dir", str(data), "--config", str(config), "--port", "1")
     assert proc.returncode == 2 and "sources.gef.schedule" in proc.stderr
+
+
+@pytest.mark.parametrize("expression, days", [
+    ("0 0 * * 0", {"Sunday"}), ("0 0 * * 7", {"Sunday"}), ("30 2 * * 1-5", {"Monday", "Tuesday", "Wednesday",
+                                                                         "Thursday", "Friday"}),
+    ("0 0 * * 0-6/3", {"Sunday", "Wednesday", "Saturday"}), ("0 0 * * sat", {"Saturday"}),
+])
+def test_schedules_read_days_as_crontab_does(expression: str, days: set[str]) -> None:
+    """crontab counts days from Sunday = 0; APScheduler from Monday = 0, so `0 0 * * 0` fired on Mondays."""
+    from datetime import UTC, datetime, timedelta
+
+    from mcep_ld.schedules import trigger
+
+    when, fired = datetime(2026, 11, 30, 12, tzinfo=UTC), set()
+    t = trigger("gef", expression)
+    while when < datetime(2026, 12, 15, tzinfo=UTC):
+        when = t.get_next_fire_time(None, when + timedelta(seconds=1))
+        fired.add(when.strftime("%A"))
+    assert fired == days
