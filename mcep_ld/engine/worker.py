@@ -164,6 +164,7 @@ def main(conn: Connection, spool_dir: str) -> None:
     """Answer jobs from *conn* until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the service; it ends the workers
     end_with_parent()
+    conn.send("ready")  # imports done: the pool gives it queries from now on
     spool = Path(spool_dir)
     opened: StoreSpec | None = None
     store: object = None
