@@ -86,14 +86,13 @@ class _Worker:
 class QueryPool:
     """``size`` worker processes; :meth:`run` answers one query on one of them within its deadline.
 
-    *store_spec* names the store a query should read, given the checkpoints that workers hold (so that
-    none of those is removed under them).
+    *store_spec* names the store a query should read now (the newest checkpoint, or the remote store).
     """
 
     POLL_S = 0.05  # how often a waiting thread looks at whether the client left
 
     def __init__(self, *, size: int, per_client: int, spool_dir: Path,
-                 store_spec: Callable[[set[Path]], StoreSpec]) -> None:
+                 store_spec: Callable[[], StoreSpec]) -> None:
         self.per_client = per_client
         self._store_spec = store_spec
         self._workers = [_Worker(n, spool_dir) for n in range(size)]
@@ -135,7 +134,7 @@ class QueryPool:
             if not worker.alive:
                 worker.stop()
                 worker.start()
-            spec = self._store_spec(self.in_use())
+            spec = self._store_spec()
             worker.reads = Path(spec.snapshot) if spec.snapshot else None
             worker.conn.send(replace(job, store=spec))
             while not worker.conn.poll(self.POLL_S):

@@ -134,13 +134,13 @@ def query_engine(hub: Hub) -> tuple[Snapshots | None, QueryPool]:
     if isinstance(store, EmbeddedStore):
         snapshots = Snapshots(store, hub.data_dir / "snapshots")
 
-        def spec(in_use: set[Path]) -> StoreSpec:
+        def spec() -> StoreSpec:
             return StoreSpec(snapshot=str(snapshots.current()))
     else:
         remote = StoreSpec(remote_url=settings.store, query_url=settings.store_query_url,
                            timeout_s=settings.sparql_timeout_s)
 
-        def spec(in_use: set[Path]) -> StoreSpec:
+        def spec() -> StoreSpec:
             return remote
     pool = QueryPool(size=settings.sparql_max_concurrent, per_client=settings.sparql_max_per_client,
                      spool_dir=hub.data_dir / "spool", store_spec=spec)
