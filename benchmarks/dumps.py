@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.oai import build  # noqa: E402
-from mcep_ld import dumps  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
+from mcep_ld.publish import dumps  # noqa: E402
 
 
 def main() -> None:

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.ingest import SyntheticInforMEA  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
-from mcep_ld.http import HttpClient  # noqa: E402
+from mcep_ld.fetch.http import HttpClient  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
-from mcep_ld.pipeline import Pipeline  # noqa: E402
+from mcep_ld.ingest.pipeline import Pipeline  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

@@ -25,16 +25,17 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from harvesters.base import HarvesterBase, MappingContext, csv_rows
 from mcep_ld.config import Settings
-from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.http import HttpClient, SourceError
+from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, LEO, MCEP, RDF, SCHEMA
-from mcep_ld.records import MappedRecord, MappingError, SourceRecord, Triples
-from mcep_ld.terms import to_rdflib
+from mcep_ld.mapping.terms import to_rdflib
 
 KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource}
 _CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}

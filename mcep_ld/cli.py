@@ -18,7 +18,7 @@ from pathlib import Path
 from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
 from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
-from mcep_ld.handoff import running_service
+from mcep_ld.ingest.handoff import running_service
 from mcep_ld.store import StoreBusyError
 
 log = logging.getLogger("mcep")
@@ -60,8 +60,8 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     ``name`` is also the source's name in the catalog and the configuration.
     """
     from mcep_ld.hub import Hub
-    from mcep_ld.pipeline import Pipeline
-    from mcep_ld.runs import make_harvester
+    from mcep_ld.ingest.pipeline import Pipeline
+    from mcep_ld.ingest.runs import make_harvester
 
     harvester = make_harvester(settings, source, endpoint, options=options)
     with Hub(settings) as hub:
@@ -72,7 +72,7 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
 def _hand_off(settings: Settings, url: str, source: str, endpoint: str | None, options: dict[str, str],
               args: argparse.Namespace) -> bool:
     """The run handed to the service holding the data directory, followed to its end; whether it completed."""
-    from mcep_ld.handoff import hand_off
+    from mcep_ld.ingest.handoff import hand_off
 
     request = {"source": source, "endpoint": endpoint, "full": args.full, "restart": args.restart,
                "allow_deletions": args.allow_deletions, "asked_by": "command line",
@@ -128,10 +128,10 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 
 
 def cmd_remap(args: argparse.Namespace) -> int:
-    from harvesters import harvester_class
-    from mcep_ld.http import HttpClient
+    from mcep_ld.fetch.http import HttpClient
+    from mcep_ld.fetch.registry import harvester_class
     from mcep_ld.hub import Hub
-    from mcep_ld.pipeline import Pipeline
+    from mcep_ld.ingest.pipeline import Pipeline
 
     settings = _settings(args)
     cls = harvester_class(args.source)
@@ -191,7 +191,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
-    from mcep_ld.queries import QueryError, evaluate, write
+    from mcep_ld.serve.queries import QueryError, evaluate, write
 
     class Out:
         """Standard output, remembering whether the answer ended its last line."""
@@ -221,7 +221,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from mcep_ld.resources import shapes_dir
-    from mcep_ld.validation import ShaclGate, validate_file
+    from mcep_ld.validate.gate import ShaclGate, validate_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -280,8 +280,8 @@ def cmd_search_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from mcep_ld.schedules import scheduled_sources
-    from mcep_ld.web.app import serve
+    from mcep_ld.ingest.schedules import scheduled_sources
+    from mcep_ld.serve.web.app import serve
 
     settings = _settings(args, http_host=args.host, http_port=args.port)
     scheduled_sources(settings)  # a malformed schedule stops us here (exit 2), not in the running service
@@ -290,8 +290,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from mcep_ld.fetch.sample_server import SampleServer
     from mcep_ld.resources import SAMPLES_DIR
-    from mcep_ld.sample_server import SampleServer
 
     # The samples are local: no need to pace requests as for a real server.
     settings = _settings(args, http_requests_per_s=1000.0)
@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory")
     p.set_defaults(func=cmd_backup)
 
-    from mcep_ld.curation.commands import register
+    from mcep_ld.vocab.curation.commands import register
 
     register(sub, common)
     return parser

@@ -10,19 +10,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harvesters.base import MappingContext
 from mcep_ld.catalog import Catalog, utc_now
 from mcep_ld.config import Settings
-from mcep_ld.curation.diff import diff_graphs
+from mcep_ld.fetch.contract import MappingContext
 from mcep_ld.mapping.iris import run_graph_iri, vocab_graph_iri, void_graph_iri
+from mcep_ld.mapping.terms import quads_to_graph
 from mcep_ld.resources import shapes_dir, vocabularies_dir
 from mcep_ld.store import HubStore, open_hub_store
-from mcep_ld.terms import quads_to_graph
-from mcep_ld.validation import ShaclGate
+from mcep_ld.validate.gate import ShaclGate
 from mcep_ld.vocab import Vocabulary
+from mcep_ld.vocab.curation.diff import diff_graphs
 
 if TYPE_CHECKING:
-    from mcep_ld.search.index import SearchIndex
+    from mcep_ld.publish.search.index import SearchIndex
 
 
 def digest_files(directory: Path) -> str:
@@ -70,8 +70,8 @@ class Hub:
 
     @cached_property
     def search(self) -> SearchIndex:
-        """The search index (``search.sqlite``), derived from catalog and store; see ``mcep_ld.search``."""
-        from mcep_ld.search.index import SearchIndex  # numpy and the stemmers only for commands that search
+        """The search index (``search.sqlite``), derived from catalog and store; see ``mcep_ld.publish.search``."""
+        from mcep_ld.publish.search.index import SearchIndex  # numpy and the stemmers only for commands that search
 
         return SearchIndex(self.data_dir / "search.sqlite")
 

@@ -20,9 +20,9 @@ import rdflib
 import requests
 
 from mcep_ld.config import Settings, load_settings
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.resources import PROJECT_ROOT, SAMPLES_DIR
-from mcep_ld.sample_server import SampleServer
 
 SHARED = PROJECT_ROOT.parent / "shared"
 

@@ -11,10 +11,10 @@ import pytest
 
 from harvesters.gef import GEFHarvester
 from harvesters.oai import OAIHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from tests.conftest import answering, make_settings, mcep
 
 OAI = "http://www.openarchives.org/OAI/2.0/"

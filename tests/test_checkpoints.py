@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 import harvesters.cbd as cbd
-from harvesters.base import Harvester
 from harvesters.cbd import CBDHarvester
 from harvesters.convention import ConventionHarvester
 from harvesters.informea import InforMEAHarvester
 from harvesters.oai import OAIHarvester
 from mcep_ld.catalog import Catalog
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.contract import Harvester
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from tests.conftest import make_settings
 
 MakeHarvester = Callable[[Hub, SampleServer], Harvester]

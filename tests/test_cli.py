@@ -15,8 +15,8 @@ import pyoxigraph as ox
 import pytest
 
 from mcep_ld.catalog import COUNTERS
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.resources import PROJECT_ROOT
-from mcep_ld.sample_server import SampleServer
 from tests.conftest import mcep
 
 FAST = {"MCEP_HTTP_REQUESTS_PER_S": "1000", "MCEP_HTTP_BACKOFF_S": "0.01", "MCEP_HTTP_RETRIES": "1"}

@@ -95,7 +95,7 @@ def test_readme_documents_every_command() -> None:
 
 def test_readme_documents_every_route() -> None:
     """Every path the service answers has its row in the README's table of routes."""
-    from mcep_ld.web.app import create_app
+    from mcep_ld.serve.web.app import create_app
 
     def paths_of(routes: list) -> set[str]:  # included routers are wrapped (FastAPI ≥ 0.16x)
         inner = (getattr(getattr(r, "original_router", r), "routes", None) for r in routes)

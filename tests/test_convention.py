@@ -9,11 +9,11 @@ import pytest
 
 from harvesters.convention import ConventionHarvester, natural_key
 from harvesters.informea import InforMEAHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.mapping.iris import slug
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.sample_server import SampleServer
 
 BASE = "http://localhost:8000/"
 

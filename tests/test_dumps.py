@@ -13,8 +13,8 @@ import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from mcep_ld import dumps
 from mcep_ld.hub import Hub
+from mcep_ld.publish import dumps
 from tests.conftest import demo_copy, make_settings, running_service
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from harvesters.files import FilesHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.resources import SAMPLES_DIR
 from tests.conftest import mcep
 

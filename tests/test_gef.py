@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from harvesters.gef import GEFHarvester, amounts, detect_layout, places
-from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.fetch.http import HttpClient, SourceError
+from mcep_ld.fetch.records import MappingError
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.records import MappingError
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.resources import PROJECT_ROOT
-from mcep_ld.sample_server import Fault, SampleServer
 from mcep_ld.vocab import Vocabulary
 
 BASE = "http://localhost:8000/"

@@ -14,11 +14,11 @@ import requests
 
 from harvesters.files import FilesHarvester
 from harvesters.gef import GEFHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.resources import SAMPLES_DIR
-from mcep_ld.sample_server import SampleServer
 from tests.conftest import answering, make_settings, running_service
 
 BASE = "http://localhost:8000/"

@@ -15,9 +15,9 @@ import pytest
 
 from harvesters.informea import InforMEAHarvester
 from harvesters.oai import OAIHarvester
-from mcep_ld.http import HttpClient, SourceError
+from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline
+from mcep_ld.ingest.pipeline import Pipeline
 from mcep_ld.resources import SAMPLES_DIR
 from tests.conftest import make_settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mcep_ld.http import HttpClient, SourceError, retry_after_s
-from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.fetch.http import HttpClient, SourceError, retry_after_s
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 
 DECISIONS = "/informea.svc/Decisions"
 

@@ -11,10 +11,10 @@ from urllib.parse import unquote
 import pytest
 
 from harvesters.informea import InforMEAHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline
-from mcep_ld.sample_server import SampleServer
+from mcep_ld.ingest.pipeline import Pipeline
 from tests.conftest import SHARED, make_settings
 
 SAMPLES = SHARED / "samples" / "informea-odata"
@@ -46,7 +46,7 @@ def test_other_providers_shapes_load(tmp_path: Path, generation: str) -> None:
 
 def test_mapping_of_one_decision(tmp_path: Path) -> None:
     """The bundled sample's MC-5/2 in full: the triples a reviewer expects."""
-    from mcep_ld.records import SourceRecord
+    from mcep_ld.fetch.records import SourceRecord
     from mcep_ld.resources import SAMPLES_DIR
 
     settings = make_settings(tmp_path / "data")

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from harvesters.oai import OAIHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from tests.conftest import mcep
 
 BASE = "http://localhost:8000/"

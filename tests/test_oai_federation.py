@@ -11,8 +11,8 @@ from rdflib.compare import to_isomorphic
 
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import graph_iri
-from mcep_ld.oai.provider import Provider
-from mcep_ld.terms import quads_to_graph
+from mcep_ld.mapping.terms import quads_to_graph
+from mcep_ld.serve.oai.provider import Provider
 from tests.conftest import make_settings, mcep, running_service
 
 FAST = {"MCEP_HTTP_REQUESTS_PER_S": "1000"}

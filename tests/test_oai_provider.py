@@ -12,7 +12,7 @@ from lxml import etree
 from mcep_ld.catalog import RecordRow
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
-from mcep_ld.oai.provider import Provider
+from mcep_ld.serve.oai.provider import Provider
 from tests.conftest import demo_copy, make_settings
 from tests.oai_checks import NS, available, check, schema
 
@@ -265,9 +265,9 @@ def test_a_record_that_leaves_a_set_is_deleted_in_that_sets_view(tmp_path: Path,
     import json
 
     from harvesters.informea import InforMEAHarvester
-    from mcep_ld.http import HttpClient
-    from mcep_ld.pipeline import Pipeline
-    from mcep_ld.sample_server import SampleServer
+    from mcep_ld.fetch.http import HttpClient
+    from mcep_ld.fetch.sample_server import SampleServer
+    from mcep_ld.ingest.pipeline import Pipeline
 
     settings = make_settings(tmp_path / "data")
     settings.sources["informea"] = {"entity_sets": ["Contacts"]}

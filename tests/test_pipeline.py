@@ -9,10 +9,10 @@ import pyoxigraph as ox
 import pytest
 
 from harvesters.informea import InforMEAHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline, RunResult
-from mcep_ld.sample_server import Fault, SampleServer
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 
 SCHEMA = "http://schema.org/"
 SETS = ["Decisions", "Meetings", "Contacts"]  # these tests count the records of these three sets

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mcep_ld.sample_server import SampleServer
+from mcep_ld.fetch.sample_server import SampleServer
 from tests.conftest import demo_copy, mcep, running_service
 
 NEW_ROW = ('"Mercury-free zanzibarium pilot for artisanal gold mining",99999,"Global","Chemicals and Waste",'
@@ -132,7 +132,7 @@ def test_schedules_read_days_as_crontab_does(expression: str, days: set[str]) ->
     """crontab counts days from Sunday = 0; APScheduler from Monday = 0, so `0 0 * * 0` fired on Mondays."""
     from datetime import UTC, datetime, timedelta
 
-    from mcep_ld.schedules import trigger
+    from mcep_ld.ingest.schedules import trigger
 
     when, fired = datetime(2026, 11, 30, 12, tzinfo=UTC), set()
     t = trigger("gef", expression)

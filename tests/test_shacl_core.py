@@ -14,7 +14,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from mcep_ld.validation import ShaclGate
+from mcep_ld.validate.gate import ShaclGate
 from tests.conftest import SHARED
 
 SUITE = SHARED / "conformance" / "shacl-core" / "tests" / "core"

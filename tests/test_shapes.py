@@ -11,7 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from mcep_ld.resources import PROJECT_ROOT
-from mcep_ld.validation import ShaclGate
+from mcep_ld.validate.gate import ShaclGate
 
 SHAPES = "https://w3id.org/mcep/shapes#"
 PREFIXES = """@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix dct: <http://purl.org/dc/terms/> .

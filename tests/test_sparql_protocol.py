@@ -127,7 +127,7 @@ def test_updates_need_the_token_and_change_nothing_without_it(endpoint: str) -> 
 
 
 def test_using_clauses_are_added_where_the_protocol_puts_them() -> None:
-    from mcep_ld.queries import QueryError, with_using
+    from mcep_ld.serve.queries import QueryError, with_using
 
     update = ('DELETE { ?s <p> "WHERE" } INSERT { ?s <p> 2 } WHERE { ?s <p> 1 } ; '
               'DELETE WHERE { ?s <q> ?o } ; INSERT { ?s <r> 1 } # WHERE in a comment\n WHERE { ?s <p> 2 }')

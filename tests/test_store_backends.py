@@ -16,10 +16,10 @@ import pytest
 import requests
 
 from harvesters.informea import InforMEAHarvester
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline
-from mcep_ld.sample_server import SampleServer
+from mcep_ld.ingest.pipeline import Pipeline
 from mcep_ld.store import GraphStore
 from mcep_ld.store.embedded import EmbeddedStore
 from mcep_ld.store.remote import RemoteStore, RemoteStoreError

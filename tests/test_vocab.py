@@ -11,12 +11,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from harvesters.informea import InforMEAHarvester
-from mcep_ld.curation.check import check_files
-from mcep_ld.http import HttpClient
+from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
-from mcep_ld.pipeline import Pipeline
+from mcep_ld.ingest.pipeline import Pipeline
 from mcep_ld.resources import PROJECT_ROOT
-from mcep_ld.sample_server import SampleServer
+from mcep_ld.vocab.curation.check import check_files
 from tests.conftest import SHARED, make_settings, mcep
 
 VOCAB = PROJECT_ROOT / "vocabularies"

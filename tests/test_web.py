@@ -73,7 +73,7 @@ def test_construct_as_turtle_by_post_direct(service: str) -> None:
 def test_a_large_answer_is_sent_whole_with_its_length(service: str) -> None:
     """Answers over the worker's memory (8 MiB) are streamed from its spool file with a Content-Length:
     complete, not chunked."""
-    from mcep_ld.engine.worker import Sink
+    from mcep_ld.serve.engine.worker import Sink
 
     query = "SELECT * WHERE { ?s ?p ?o . ?a a ?c } LIMIT 40000"  # about 24 MB of JSON
     resp = requests.get(f"{service}/sparql", params={"query": query}, timeout=60)
@@ -211,7 +211,7 @@ def test_service_description_and_void(service: str) -> None:
 
 
 def test_the_query_page_runs_every_example(service: str) -> None:
-    from mcep_ld.web.query_page import examples
+    from mcep_ld.serve.web.query_page import examples
 
     page = requests.get(f"{service}/sparql", headers={"Accept": "text/html"}, timeout=5)
     assert page.status_code == 200 and "<textarea" in page.text and "cdn" not in page.text.lower()

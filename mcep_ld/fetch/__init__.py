@@ -1,0 +1,1 @@
+"""Fetching: the harvester contract, the HTTP client every source goes through, and the sample server."""

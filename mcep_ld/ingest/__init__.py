@@ -1,0 +1,1 @@
+"""Ingesting: harvest runs (triage, commit, tombstones, checkpoints, provenance), their queue and timetable."""

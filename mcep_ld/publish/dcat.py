@@ -1,0 +1,110 @@
+"""The hub's DCAT catalog: its datasets (everything, and each source's records), their distributions (the
+gzipped N-Quads dumps, the source's OAI-PMH set) and the services that serve them (SPARQL, OAI-PMH).
+
+The datasets are the VoID description's own resources (``void#dataset``, ``void#source-{name}``), so DCAT
+and VoID speak of the same things and a harvester of either can follow to the other. Built from the
+catalog and the dumps' index on each request: a few dozen statements.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.hub import Hub
+from mcep_ld.messages import message
+from mcep_ld.publish import dumps
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+IANA = "https://www.iana.org/assignments/media-types/"
+SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+OAI_PMH = "http://www.openarchives.org/OAI/2.0/openarchivesprotocol.htm"
+
+
+def catalog_iri(base_uri: str) -> str:
+    return f"{base_uri}catalog"
+
+
+def triples(hub: Hub) -> list[ox.Triple]:
+    """The catalog as triples."""
+    base = hub.settings.base_uri
+    catalog = ox.NamedNode(catalog_iri(base))
+    everything = ox.NamedNode(f"{base}void#dataset")
+    sparql, oai = ox.NamedNode(f"{base}sparql"), ox.NamedNode(f"{base}oai")
+    on_disk = dumps.parts(hub)
+    rows = hub.catalog.db.execute("SELECT source, COUNT(*), MAX(datestamp) FROM records WHERE published=1 "
+                                  "AND deleted=0 GROUP BY source ORDER BY source").fetchall()
+    out: list[ox.Triple] = []
+
+    def add(subject: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
+        out.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
+
+    def literal(value: object, datatype: str) -> ox.Literal:
+        return ox.Literal(str(value), datatype=ox.NamedNode(f"{XSD}{datatype}"))
+
+    out.append(ox.Triple(catalog, RDF_TYPE, ox.NamedNode(f"{DCAT}Catalog")))
+    for lang in UN_LANGUAGES:
+        add(catalog, f"{DCT}title", ox.Literal(message("hub", lang), language=lang))
+        add(catalog, f"{DCT}language", ox.NamedNode(f"{base}vocab/language/{lang}"))
+    add(catalog, f"{DCT}description", ox.Literal(
+        "Records on mercury gathered from InforMEA, the GEF, the Convention's own sources and other clearing "
+        "houses, in the six UN languages, as linked data.", language="en"))
+    add(catalog, f"{FOAF}homepage", ox.NamedNode(base))
+    add(catalog, f"{DCAT}service", sparql)
+    add(catalog, f"{DCAT}service", oai)
+    out.append(ox.Triple(catalog, RDFS_SEE_ALSO, ox.NamedNode(f"{base}void")))
+    if rows:
+        add(catalog, f"{DCT}modified", literal(max(r[2] for r in rows), "dateTime"))
+
+    datasets = [(everything, "", sum(r[1] for r in rows), max((r[2] for r in rows), default=""))]
+    datasets += [(ox.NamedNode(f"{base}void#source-{source}"), source, n, newest) for source, n, newest in rows]
+    for dataset, source, count, newest in datasets:
+        add(catalog, f"{DCAT}dataset", dataset)
+        out.append(ox.Triple(dataset, RDF_TYPE, ox.NamedNode(f"{DCAT}Dataset")))
+        title = f"Records harvested from {source}" if source else "All records of the hub, with its vocabularies"
+        add(dataset, f"{DCT}title", ox.Literal(title, language="en"))
+        if source:
+            add(dataset, f"{DCT}identifier", ox.Literal(source))
+        add(dataset, f"{DCAT}landingPage", ox.NamedNode(f"{base}search" + (f"?source={source}" if source else "")))
+        add(dataset, "http://rdfs.org/ns/void#entities", literal(count, "integer"))
+        if newest:
+            add(dataset, f"{DCT}modified", literal(newest, "dateTime"))
+        part = on_disk.get(source or dumps.FULL)
+        if part:
+            dump = ox.NamedNode(f"{base}catalog#dump-{part.name}")
+            add(dataset, f"{DCAT}distribution", dump)
+            out.append(ox.Triple(dump, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
+            add(dump, f"{DCT}title", ox.Literal(f"{part.file}: gzipped N-Quads, one named graph per record",
+                                                language="en"))
+            add(dump, f"{DCAT}downloadURL", ox.NamedNode(f"{base}dumps/{part.file}"))
+            add(dump, f"{DCAT}accessURL", ox.NamedNode(f"{base}dumps/"))
+            add(dump, f"{DCAT}mediaType", ox.NamedNode(f"{IANA}application/n-quads"))
+            add(dump, f"{DCAT}compressFormat", ox.NamedNode(f"{IANA}application/gzip"))
+            add(dump, f"{DCAT}byteSize", literal(part.bytes, "nonNegativeInteger"))
+            add(dump, f"{DCT}modified", literal(part.modified, "dateTime"))
+        if source:
+            harvest = ox.NamedNode(f"{base}catalog#oai-{source}")
+            add(dataset, f"{DCAT}distribution", harvest)
+            out.append(ox.Triple(harvest, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
+            add(harvest, f"{DCT}title", ox.Literal(f"OAI-PMH set source:{source}", language="en"))
+            add(harvest, f"{DCAT}accessURL", ox.NamedNode(
+                f"{base}oai?verb=ListRecords&metadataPrefix=oai_dc&set=source:{source}"))
+            add(harvest, f"{DCAT}accessService", oai)
+        if not source:  # the endpoint serves everything; each source is a part of it
+            add(sparql, f"{DCAT}servesDataset", dataset)
+        add(oai, f"{DCAT}servesDataset", dataset)
+
+    for service, title, endpoint, standard, description in (
+            (sparql, "SPARQL 1.1 endpoint", f"{base}sparql", SPARQL_PROTOCOL, f"{base}sparql"),
+            (oai, "OAI-PMH 2.0 provider", f"{base}oai", OAI_PMH, f"{base}oai?verb=Identify")):
+        out.append(ox.Triple(service, RDF_TYPE, ox.NamedNode(f"{DCAT}DataService")))
+        add(service, f"{DCT}title", ox.Literal(title, language="en"))
+        add(service, f"{DCAT}endpointURL", ox.NamedNode(endpoint))
+        add(service, f"{DCAT}endpointDescription", ox.NamedNode(description))
+        add(service, f"{DCT}conformsTo", ox.NamedNode(standard))
+    return out

@@ -1,0 +1,86 @@
+"""The admin API (``/admin/…``), behind the bearer token of ``admin_token`` (or the one the service generated
+in the data directory): start a harvest run, follow its counters, cancel it.
+
+- ``POST /admin/harvests`` with ``{"source": "gef", "endpoint": …, "full": false, "restart": false,
+  "allow_deletions": false, "name": …, "set": …, "metadata_prefix": …}``: 202 and the queued run;
+- ``GET /admin/harvests``: the runs queued, running and lately finished, newest first;
+- ``GET /admin/harvests/{id}``: one run, with its counters as they move;
+- ``DELETE /admin/harvests/{id}``: cancel it (a running one stops at its next commit).
+
+Without the token: 401; with another: 403. The API is for operators: put it behind the proxy's own access
+rules as well.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from mcep_ld.config import ConfigError, UsageError
+from mcep_ld.ingest.handoff import admin_token
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def authorised(request: Request) -> None:
+    """The request's bearer token is the service's admin token."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise HTTPException(401, "the admin API needs an Authorization: Bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(given.strip().encode(), admin_token(request.app.state.hub.settings).encode()):
+        raise HTTPException(403, "this token may not use the admin API")
+
+
+class RunRequest(BaseModel):
+    source: str = Field(max_length=100, description="informea, gef, oai, files, cbd, convention or a configured one")
+    endpoint: str | None = Field(None, max_length=2000, description="the source's URL (default: its configuration)")
+    full: bool = False
+    restart: bool = False
+    allow_deletions: bool = False
+    name: str | None = Field(None, max_length=100, description="oai: the repository's name in the catalog")
+    set: str | None = Field(None, max_length=500, description="oai: the set to harvest")
+    metadata_prefix: str | None = Field(None, max_length=50, description="oai: oai_dc or rdf")
+    asked_by: str = Field("api", max_length=50)
+
+
+@router.post("/harvests", status_code=202, dependencies=[Depends(authorised)])
+def start_run(request: Request, body: RunRequest) -> JSONResponse:
+    """Queue a harvest run; 400 when the source cannot be harvested as asked."""
+    options = {k: v for k, v in (("name", body.name), ("set_spec", body.set),
+                                 ("metadata_prefix", body.metadata_prefix)) if v is not None}
+    try:
+        run = request.app.state.harvests.submit(body.source, endpoint=body.endpoint, full=body.full,
+                                                restart=body.restart, allow_deletions=body.allow_deletions,
+                                                options=options, asked_by=body.asked_by)
+    except (UsageError, ConfigError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    return JSONResponse(run.as_json(), status_code=202, headers={"Location": f"/admin/harvests/{run.id}"})
+
+
+@router.get("/harvests", dependencies=[Depends(authorised)])
+def list_runs(request: Request) -> list[dict[str, Any]]:
+    """The runs queued, running and lately finished, newest first."""
+    return [r.as_json() for r in request.app.state.harvests.all()]
+
+
+@router.get("/harvests/{run}", dependencies=[Depends(authorised)])
+def show_run(request: Request, run: int) -> dict[str, Any]:
+    """One run, its counters as they move."""
+    found = request.app.state.harvests.get(run)
+    if found is None:
+        raise HTTPException(404, f"no harvest {run} (finished ones are kept for a while only)")
+    return found.as_json()
+
+
+@router.delete("/harvests/{run}", dependencies=[Depends(authorised)])
+def cancel_run(request: Request, run: int) -> dict[str, Any]:
+    """Cancel a queued run, or stop a running one at its next commit."""
+    found = request.app.state.harvests.cancel(run)
+    if found is None:
+        raise HTTPException(404, f"no harvest {run}")
+    return found.as_json()

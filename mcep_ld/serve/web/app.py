@@ -1,0 +1,157 @@
+"""The FastAPI application. The service owns the store for as long as it runs (one writer per store)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from mcep_ld import __version__
+from mcep_ld.config import Settings
+from mcep_ld.hub import Hub
+from mcep_ld.ingest import schedules
+from mcep_ld.ingest.handoff import admin_token, announce, withdraw
+from mcep_ld.ingest.runs import HarvestQueue
+from mcep_ld.mapping.iris import void_graph_iri
+from mcep_ld.publish.derived import DERIVED
+from mcep_ld.serve.engine.pool import QueryPool
+from mcep_ld.serve.engine.snapshots import Snapshots
+from mcep_ld.serve.engine.worker import StoreSpec
+from mcep_ld.serve.oai.provider import Provider
+from mcep_ld.serve.web import admin, catalog, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
+from mcep_ld.serve.web.negotiation import media_type, serialize
+from mcep_ld.store.embedded import EmbeddedStore
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application for the hub of *settings*; the store is opened at start-up and closed at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub = Hub(settings)
+        hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
+        hub.publish_vocabularies()
+        for _, remake in DERIVED:  # level with the catalog: cheap when already
+            remake(hub)
+        app.state.hub = hub
+        app.state.oai = Provider(hub)
+        app.state.snapshots, app.state.query_pool = query_engine(hub)
+        # Threads that wait for the query workers: a query never waits behind other work for one.
+        app.state.query_threads = ThreadPoolExecutor(2 * settings.sparql_max_concurrent, thread_name_prefix="sparql")
+        app.state.harvests = HarvestQueue(hub)
+        scheduler = schedules.start(settings, app.state.harvests)
+        host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
+        admin_token(settings)  # made now, so that `mcep harvest` finds it
+        announce(hub.data_dir, f"http://{host}:{settings.http_port}")
+        try:
+            yield
+        finally:
+            withdraw(hub.data_dir)
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            app.state.harvests.close()
+            app.state.query_threads.shutdown(wait=False, cancel_futures=True)
+            if app.state.snapshots is not None:
+                app.state.snapshots.close()
+            app.state.query_pool.close()
+            hub.close()
+
+    app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan,
+                  description="Linked-data hub of the Minamata Convention Exchange Platform")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_argument(request: Request, exc: RequestValidationError) -> Response:
+        """An argument of the wrong type or out of range: the protocol's 400 with the reason, never a 500."""
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return PlainTextResponse(f"bad argument: {reasons}", status_code=400)
+
+    @app.get("/health")
+    def health() -> dict:
+        """Liveness and a glance at what the hub holds."""
+        catalog = app.state.hub.catalog
+        n = catalog.db.execute("SELECT COUNT(*) FROM records WHERE published=1").fetchone()[0]
+        return {"status": "ok", "version": __version__, "published_records": n}
+
+    # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                       allow_headers=["Accept", "Content-Type", "Authorization"], allow_credentials=False)
+
+    def body_limit(path: str) -> tuple[int, str]:
+        if path == "/sparql":
+            return settings.sparql_max_body_bytes, "sparql_max_body_bytes"
+        return settings.http_max_body_bytes, "http_max_body_bytes"
+
+    app.add_middleware(BodyLimit, limit_for=body_limit, timeout_s=settings.http_body_timeout_s)
+    app.add_middleware(SecurityHeaders)
+    app.router.routes.extend(sparql.routes)
+    app.include_router(vocab.router)
+    app.include_router(oai.router)
+    app.include_router(records.router)
+    app.include_router(search.router)
+    app.include_router(pages.router)
+    app.include_router(jsonld.router)
+    app.include_router(catalog.router)
+    app.include_router(admin.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    def openapi() -> dict:
+        """FastAPI's description of the routes, with /sparql (a plain Starlette route) described by hand."""
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema["paths"]["/sparql"] = sparql.OPENAPI
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+    @app.get("/void")
+    def void_description(request: Request) -> Response:
+        """The VoID description of the dataset (Turtle, or N-Triples, JSON-LD, RDF/XML by Accept)."""
+        hub = app.state.hub
+        media = media_type(request, html=False)
+        quads = hub.store.public.quads(void_graph_iri(hub.settings.base_uri))
+        body = serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media,
+                         base_uri=hub.settings.base_uri)
+        return Response(body, media_type=media)
+    return app
+
+
+def query_engine(hub: Hub) -> tuple[Snapshots | None, QueryPool]:
+    """The query workers of the service, reading checkpoints of the embedded store (or the remote store)."""
+    settings = hub.settings
+    store = hub.store.public
+    snapshots = None
+    if isinstance(store, EmbeddedStore):
+        snapshots = Snapshots(store, hub.data_dir / "snapshots")
+
+        def spec() -> StoreSpec:
+            return StoreSpec(snapshot=str(snapshots.current()))
+    else:
+        remote = StoreSpec(remote_url=settings.store, query_url=settings.store_query_url,
+                           timeout_s=settings.sparql_timeout_s)
+
+        def spec() -> StoreSpec:
+            return remote
+    pool = QueryPool(size=settings.sparql_max_concurrent, per_client=settings.sparql_max_per_client,
+                     spool_dir=hub.data_dir / "spool", store_spec=spec)
+    if snapshots is not None:
+        snapshots.follow(pool.in_use)
+    return snapshots, pool
+
+
+def serve(settings: Settings) -> None:
+    """Run the service with uvicorn (one worker: it owns the store)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info")

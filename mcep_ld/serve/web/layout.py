@@ -1,0 +1,108 @@
+"""The frame of every HTML page: language, direction, navigation, the language switcher, the footer.
+
+Pages are plain HTML with one small stylesheet served by the hub (``/static/hub.css``): no script, no
+framework, nothing from another host, so they work offline and on a slow line.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.messages import LANGUAGE_NAMES, message
+from mcep_ld.serve.web.negotiation import languages
+
+RTL = {"ar"}
+CURRENT = ' aria-current="true"'
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def page_language(request: Request, available: list[str] | None = None) -> str:
+    """The page's language: ``?lang=`` or the reader's ``Accept-Language``, among the six (or *available*)."""
+    choices = available or list(UN_LANGUAGES)
+    return next((code for code in languages(request, request.query_params.get("lang")) if code in choices),
+                choices[0] if choices else "en")
+
+
+def link(path: str, lang: str, **params: object) -> str:
+    """An internal link that keeps the page's language."""
+    query = urlencode([(k, v) for k, v in params.items() if v not in (None, "")] + [("lang", lang)], doseq=True)
+    return f"{path}?{query}"
+
+
+def local(request: Request, iri: str, lang: str = "") -> str:
+    """A hub IRI as a link on the site the reader is on (root-relative, so pages work under any host name
+    and behind a proxy), keeping the page's language; any other IRI as it is."""
+    base = request.app.state.hub.settings.base_uri
+    if not iri.startswith(base):
+        return iri
+    path = "/" + iri[len(base):]
+    return link(path, lang) if lang and "#" not in path and "?" not in path else path
+
+
+def anchor(href: str, inner: str, attrs: str = "") -> str:
+    """A link to *href* around *inner* (HTML already escaped), or *inner* in a span when *href* is no web
+    address: IRIs come from sources and queries, and ``javascript:`` or ``data:`` must never be clickable."""
+    if href.startswith(("http://", "https://", "/", "?")) and not href.startswith("//"):
+        return f'<a href="{esc(href)}"{attrs}>{inner}</a>'
+    return f"<span{attrs}>{inner}</span>"
+
+
+def text_in(texts: dict[str, str], order: list[str]) -> tuple[str, str]:
+    """The text in the first language of *order* it has (or any), with that language."""
+    for code in [*order, *sorted(texts)]:
+        if code in texts:
+            return texts[code], code
+    return "", ""
+
+
+def lang_attr(code: str, page_lang: str) -> str:
+    """``lang`` (and ``dir``) for an element whose text is in another language than the page."""
+    if not code or code == page_lang:
+        return ""
+    direction = ' dir="rtl"' if code in RTL else (' dir="ltr"' if page_lang in RTL else "")
+    return f' lang="{esc(code)}"{direction}'
+
+
+def render(request: Request, lang: str, title: str, body: str, *, head: str = "") -> str:
+    """A whole page around *body* (trusted HTML) in *lang*."""
+    here = request.url.path
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    switcher = "".join(
+        f'<li><a href="{esc(here)}?{esc(urlencode([*params, ("lang", code)]))}" hreflang="{code}" lang="{code}"'
+        f'{CURRENT if code == lang else ""}>{esc(LANGUAGE_NAMES[code])}</a></li>'
+        for code in UN_LANGUAGES)
+    nav = "".join(f'<li><a href="{esc(link(path, lang))}">{esc(message(key, lang))}</a></li>'
+                  for path, key in (("/search", "search"), ("/vocab", "vocabularies"),
+                                    ("/dashboard", "dashboard")))
+    direction = "rtl" if lang in RTL else "ltr"
+    return (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)} · {esc(message('hub', lang))}</title>"
+            f'<link rel="stylesheet" href="/static/hub.css"><link rel="icon" href="/static/favicon.svg">'
+            f'{head}</head><body>'
+            f'<a class="skip" href="#main">{esc(title)}</a>'
+            f'<header><p class="brand"><a href="{esc(link("/", lang))}">{esc(message("hub", lang))}</a></p>'
+            f'<nav aria-label="{esc(message("hub", lang))}"><ul>{nav}</ul></nav>'
+            f'<nav aria-label="{esc(message("language_choice", lang))}" class="languages"><ul>{switcher}</ul></nav>'
+            f'</header><main id="main">{body}</main>'
+            f'<footer><ul><li><a href="/sparql">SPARQL</a></li><li><a href="/oai?verb=Identify">OAI-PMH</a></li>'
+            f'<li><a href="/void">VoID</a></li><li><a href="/catalog.ttl">DCAT</a></li>'
+            f'<li><a href="{esc(link("/dumps/", lang))}">{esc(message("downloads", lang))}</a></li>'
+            f'<li><a href="/sitemap.xml">Sitemap</a></li>'
+            f"</ul></footer></body></html>")
+
+
+def search_form(lang: str, query: str = "", *, hidden: dict[str, str] | None = None) -> str:
+    fields = "".join(f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">' for k, v in (hidden or {}).items())
+    return (f'<form class="search" action="/search" method="get" role="search">'
+            f'<label for="q">{esc(message("search_label", lang))}</label>'
+            f'<input type="search" id="q" name="q" value="{esc(query)}">'
+            f'<input type="hidden" name="lang" value="{esc(lang)}">{fields}'
+            f'<button type="submit">{esc(message("search", lang))}</button></form>')

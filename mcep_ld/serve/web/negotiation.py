@@ -1,0 +1,88 @@
+"""Content and language negotiation, one way for every route that serves RDF or pages (records, concepts,
+the VoID description, the service description)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+import pyoxigraph as ox
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+
+from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.serve.web import jsonld
+
+#: media type → (pyoxigraph format, suffix of the link URLs)
+RDF_TYPES: dict[str, tuple[ox.RdfFormat, str]] = {
+    "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
+    "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
+    "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"),
+    "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf"),
+}
+BY_SUFFIX = {suffix: media for media, (_, suffix) in RDF_TYPES.items()}
+
+
+def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
+    """The representation asked for: a suffix URL's (empty when the suffix is unknown), else text/html for
+    browsers (when *html*), else the first RDF type the client accepts, else Turtle."""
+    if suffix:
+        return BY_SUFFIX.get(suffix, "")
+    for part in request.headers.get("accept", "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if (html and media == "text/html") or media in RDF_TYPES:
+            return media
+    return "text/turtle"
+
+
+def no_format(suffix: str) -> Response:
+    """The answer to a suffix URL in a format the hub does not write."""
+    return PlainTextResponse(f"no format .{suffix}: one of {', '.join('.' + ext for _, ext in RDF_TYPES.values())}",
+                             status_code=404)
+
+
+def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:
+    """*triples* in *media*: JSON-LD compacted with the published context, the others by pyoxigraph with the
+    context's prefixes."""
+    if media == "application/ld+json":
+        return jsonld.compact(triples, base_uri)
+    return ox.serialize(triples, format=RDF_TYPES[media][0], prefixes=jsonld.prefixes())
+
+
+def languages(request: Request, lang: str | None = None) -> list[str]:
+    """The reader's languages: ``?lang=``, then ``Accept-Language`` in order, then the configured fallback."""
+    wanted = [lang] if lang else []
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower().split("-")[0]
+        if tag and tag != "*":
+            wanted.append(tag)
+    fallback = request.app.state.hub.settings.language_fallback or UN_LANGUAGES
+    return list(dict.fromkeys([*wanted, *fallback]))
+
+
+def not_modified(request: Request, etag: str, modified: str) -> bool:
+    """Whether the client's copy (``If-None-Match`` *etag*, the quoted tag, else ``If-Modified-Since``
+    *modified*, an ``…Z`` UTC time) is current: the answer is then 304."""
+    if (match := request.headers.get("if-none-match")) is not None:
+        return etag in [t.strip() for t in match.split(",")] or match.strip() == "*"
+    if since := request.headers.get("if-modified-since"):
+        try:
+            return _utc(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def validators(iri: str, state: str, modified: str, media: str, lang: str) -> dict[str, str]:
+    """The headers of a negotiated resource: ``ETag`` (from *state*, what the answer is made from, with the
+    media type and, for HTML, the page's language: each representation its own tag), ``Last-Modified``
+    (*modified*, an ``…Z`` UTC time), ``Vary`` and a ``Link: rel=alternate`` per RDF format."""
+    tag = hashlib.sha256(f"{state}|{media}|{lang if media == 'text/html' else ''}".encode()).hexdigest()[:32]
+    return {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
+            "Last-Modified": format_datetime(_utc(modified), usegmt=True),
+            "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
+
+
+def _utc(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

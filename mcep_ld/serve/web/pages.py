@@ -1,0 +1,97 @@
+"""The landing page and the dashboard: what the hub holds at a glance, drawn on the server (SVG bars)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from mcep_ld.messages import message
+from mcep_ld.serve.web.layout import esc, link, page_language, render, search_form
+from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
+
+router = APIRouter()
+BAR_CHART_ROWS = 15  # values shown per chart; the search page lists them all
+
+
+def _entries(hub, facet: str, lang: str, limit: int) -> str:  # noqa: ANN001 - the Hub
+    values = list(hub.search.facet_values(facet).items())[:limit]
+    items = "".join(f'<li><a href="{esc(link("/search", lang, **{facet: value}))}">'
+                    f"{esc(facet_label(hub, facet, value, lang))}</a> <span>{n}</span></li>" for value, n in values)
+    return f"<ul class=\"entries\">{items}</ul>" if items else ""
+
+
+@router.get("/")
+async def landing(request: Request) -> HTMLResponse:
+    """What the hub holds, the search box, and ways in by theme, region, country and kind."""
+    hub = request.app.state.hub
+    lang = page_language(request)
+
+    def build() -> str:
+        total = hub.search.count()
+        parts = [f"<h1>{esc(message('hub', lang))}</h1>", search_form(lang),
+                 f'<p class="count">{esc(message("holds", lang))} {total} {esc(message("records", lang))}.</p>']
+        for facet, limit in (("kind", 20), ("theme", 30), ("region", 20), ("country", 40), ("source", 20)):
+            entries = _entries(hub, facet, lang, limit)
+            if entries:
+                parts.append(f"<section><h2>{esc(message(FACET_MESSAGES[facet], lang))}</h2>{entries}</section>")
+        return "".join(parts)
+
+    body = await run_in_threadpool(build)
+    return HTMLResponse(render(request, lang, message("hub", lang), body), headers={"Vary": "Accept-Language"})
+
+
+def bar_chart(title: str, rows: list[tuple[str, int, str]], chart_id: str) -> str:
+    """A horizontal bar chart as inline SVG: (label, value, link) rows, each bar a link to its search.
+
+    The SVG is a group of links, named by the caption, rather than an image: each bar is reachable by
+    keyboard and read out by screen readers as its label and count."""
+    if not rows:
+        return ""
+    top = max(n for _, n, _ in rows) or 1
+    height = 22 * len(rows) + 4
+    bars = []
+    for i, (label, n, href) in enumerate(rows):
+        y = 22 * i + 2
+        width = max(1, round(300 * n / top))
+        bars.append(f'<a href="{esc(href)}">'
+                    f'<text x="0" y="{y + 15}" class="label">{esc(label[:40])}</text>'
+                    f'<rect x="260" y="{y + 3}" width="{width}" height="16"></rect>'
+                    f'<text x="{264 + width}" y="{y + 15}">{n}</text></a>')
+    return (f'<figure><figcaption id="{chart_id}">{esc(title)}</figcaption>'
+            f'<svg role="group" aria-labelledby="{chart_id}" viewBox="0 0 640 {height}" width="640"'
+            f' height="{height}" class="bars">{"".join(bars)}</svg></figure>')
+
+
+@router.get("/dashboard")
+async def dashboard(request: Request) -> HTMLResponse:
+    """Records by source, kind, theme, region and year; the last harvest runs; the quarantine."""
+    hub = request.app.state.hub
+    lang = page_language(request)
+
+    def build() -> str:
+        parts = [f"<h1>{esc(message('dashboard', lang))}</h1>"]
+        for facet in ("source", "kind", "theme", "region", "year"):
+            values = hub.search.facet_values(facet)
+            if facet == "year":
+                values = dict(sorted(values.items(), reverse=True))
+            rows = [(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
+                    for v, n in list(values.items())[:BAR_CHART_ROWS]]
+            parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), rows, f"chart-{facet}"))
+        db = hub.catalog.db
+        quarantined = db.execute("SELECT COUNT(*) FROM records WHERE status IN ('quarantined', 'failed')"
+                                 ).fetchone()[0]
+        parts.append(f"<h2>{esc(message('quarantine', lang))}</h2><p class=\"count\">{quarantined}</p>")
+        runs = db.execute("SELECT id, source, started, status, seen, added, updated, unchanged, deleted, "
+                          "quarantined, failed, duration_s FROM runs ORDER BY id DESC LIMIT 20").fetchall()
+        head = ("run", "source", "started", "status", "seen", "added", "updated", "unchanged", "deleted",
+                "quarantined", "failed", "s")
+        parts.append(f"<h2>{esc(message('runs', lang))}</h2><table><thead><tr>"
+                     + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead><tbody>"
+                     + "".join("<tr>" + "".join(f"<td>{esc(round(v, 1) if isinstance(v, float) else v)}</td>"
+                                                for v in tuple(r)) + "</tr>" for r in runs)
+                     + "</tbody></table>")
+        return "".join(parts)
+
+    body = await run_in_threadpool(build)
+    return HTMLResponse(render(request, lang, message("dashboard", lang), body), headers={"Vary": "Accept-Language"})

@@ -1,0 +1,208 @@
+"""Record IRIs (``/id/{kind}/{key}``) dereference: HTML for browsers, RDF for machines, by content negotiation.
+
+A record is what every source says of its IRI (the union of its record graphs: InforMEA's and the website's
+descriptions of one document together), with the record's files. Conditional requests (ETag,
+Last-Modified) answer 304; an IRI the catalog never had is 404, one whose every source deleted it 410.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from mcep_ld.messages import message
+from mcep_ld.serve.web.jsonld import curie
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, page_language, render, text_in
+from mcep_ld.serve.web.negotiation import (
+    RDF_TYPES,
+    languages,
+    media_type,
+    no_format,
+    not_modified,
+    serialize,
+    validators,
+)
+from mcep_ld.serve.web.search import facet_label
+
+router = APIRouter()
+
+@router.get("/id/{kind}/{key}")
+async def record(request: Request, kind: str, key: str, lang: str | None = None) -> Response:
+    name, _, suffix = key.partition(".")
+    hub = request.app.state.hub
+    iri = f"{hub.settings.base_uri}id/{kind}/{name}"
+    rows = hub.catalog.db.execute("SELECT source, graph, graph_hash, datestamp, deleted, published, status, raw_url "
+                                  "FROM records WHERE iri=?", (iri,)).fetchall()
+    live = [r for r in rows if r["published"] and not r["deleted"]]
+    if not rows:
+        return PlainTextResponse(f"no record {iri}", status_code=404)
+    if not live:
+        return PlainTextResponse(f"{iri} was deleted at its source", status_code=410)
+    media = media_type(request, suffix)
+    if not media:
+        return no_format(suffix)
+    modified = max(r["datestamp"] for r in live)
+    state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
+    if media == "text/html":  # the page also names related records by their titles, read from the index
+        state += f"|{hub.search.generation()}"
+    headers = validators(iri, state, modified, media, page_language(request))
+    if not_modified(request, headers["ETag"], modified):
+        return Response(status_code=304, headers=headers)
+    triples = await run_in_threadpool(hub.store.record_triples, iri)
+    if media == "text/html":
+        return HTMLResponse(_page(request, hub, iri, kind, triples, live, lang), headers=headers)
+    body = serialize(triples, media, base_uri=hub.settings.base_uri)
+    return Response(body, media_type=media, headers=headers)
+
+
+SCHEMA_TYPES = {"decision": "Legislation", "meeting": "Event", "focal-point": "Person", "treaty": "Legislation",
+                "national-report": "Report", "national-plan": "Report", "project": "Project",
+                "document": "CreativeWork", "case-study": "CreativeWork", "resource": "CreativeWork"}
+FACTS = {"http://purl.org/dc/terms/identifier": "identifier", "http://purl.org/dc/terms/issued": "issued",
+         "http://purl.org/dc/terms/date": "date", "https://w3id.org/mcep/ontology#country": "country",
+         "http://purl.org/dc/terms/subject": "subject", "https://w3id.org/mcep/ontology#meeting": "meeting",
+         "http://schema.org/startDate": "start", "http://schema.org/endDate": "end"}
+
+
+def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], live: list,  # noqa: ANN001
+          lang_param: str | None) -> str:
+    """The record for people: title and description in the reader's language, key facts, related records and
+    concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
+    JSON-LD for general search engines."""
+    from mcep_ld.publish.search.documents import build
+
+    lang = page_language(request)
+    order = languages(request, lang_param)
+    doc = build(iri, kind, [r["source"] for r in live], triples, hub.vocab)
+    title, title_lang = text_in(doc.titles, order)
+    description, description_lang = text_in(doc.descriptions, order)
+    concepts = f"{hub.settings.base_uri}vocab/"
+    records = f"{hub.settings.base_uri}id/"
+
+    own = sorted((t for t in triples if t.subject.value == iri),
+                 key=lambda t: (t.predicate.value, str(t.object)))
+    related = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                      and t.object.value.startswith(records) and not t.object.value.startswith(iri)})
+    named = sorted({t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                    and t.object.value.startswith(concepts)})
+    record_titles = hub.search.titles(related)
+
+    def show(term: ox.Term) -> str:
+        if isinstance(term, ox.NamedNode):
+            label = hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
+            text, code = label if label and label[0] else (term.value, "")
+            return anchor(local(request, term.value, lang), esc(text), lang_attr(code, lang))
+        code = term.language if isinstance(term, ox.Literal) else ""
+        return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
+
+    other = " ".join(f'<a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a>'
+                     for code in sorted(c for c in doc.titles if c))
+    formats = "".join(f'<li><a href="{esc(local(request, iri))}.{ext}" type="{m}">{ext}</a></li>'
+                      for m, (_, ext) in RDF_TYPES.items())
+    facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
+                    if (name := FACTS.get(t.predicate.value)))
+    rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'
+                   f"<td>{show(t.object)}</td></tr>" for t in own)
+    sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
+                      f"<time datetime=\"{esc(r['datestamp'])}\">{esc(r['datestamp'])}</time>, "
+                      f"{esc(message('validation', lang))}: {esc(r['status'])}"
+                      + (f' ({anchor(r["raw_url"], esc(r["raw_url"]))})'
+                         if r["raw_url"].startswith("http") else "") + "</li>" for r in live)
+    body = [f"<article><h1{lang_attr(title_lang, lang)}>{esc(title or iri)}</h1>",
+            f'<p class="meta">{esc(facet_label(hub, "kind", kind, lang))} · <code>{esc(iri)}</code></p>']
+    if description:
+        body.append(f"<p{lang_attr(description_lang, lang)}>{esc(description)}</p>")
+    if other:
+        body.append(f'<p class="meta">{esc(message("languages", lang))}: {other}</p>')
+    if facts:
+        body.append(f'<dl class="facts">{facts}</dl>')
+    if related or named:
+        links = [f"<li>{show(ox.NamedNode(r))}</li>" for r in [*related, *named]]
+        body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
+    if files := _files(triples, iri, hub, order, lang):
+        body.append(f"<section><h2>{esc(message('files', lang))}</h2><ul>{files}</ul></section>")
+    body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul></section>")
+    body.append(f"<section><h2>{esc(message('details', lang))}</h2><table>{rows}</table></section>")
+    body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
+    return render(request, lang, title or iri, "".join(body), head=_schema_org(iri, kind, doc, triples))
+
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+
+
+def _files(triples: list[ox.Triple], iri: str, hub, order: list[str], lang: str) -> str:  # noqa: ANN001
+    """The record's files (its ``dcat:distribution``s): a download link each, with its language."""
+    about: dict[str, dict[str, str]] = {}
+    for t in triples:
+        if t.subject.value.startswith(f"{iri}#") and t.predicate.value in (f"{DCAT}downloadURL", f"{DCT}title",
+                                                                         f"{DCT}language"):
+            about.setdefault(t.subject.value, {})[t.predicate.value] = t.object.value
+    items = []
+    for node in sorted(about.values(), key=lambda n: (n.get(f"{DCT}title", ""), n.get(f"{DCAT}downloadURL", ""))):
+        if not (url := node.get(f"{DCAT}downloadURL")):
+            continue
+        language = node.get(f"{DCT}language", "")
+        code = language.rsplit("/", 1)[-1] if language else ""
+        label = (hub.vocab.label(language, order) or ("", ""))[0] if language else ""
+        hreflang = f' hreflang="{esc(code)}"' if code else ""
+        named = f" ({esc(label)})" if label else ""
+        items.append(f'<li>{anchor(url, esc(node.get(f"{DCT}title") or url), hreflang)}{named}</li>')
+    return "".join(items)
+
+
+def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # noqa: ANN001 - a SearchDocument
+    """schema.org JSON-LD of the record, in a script element of the page, for general search engines."""
+    data: dict = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(kind, "CreativeWork"), "@id": iri,
+                  "url": iri, "name": [{"@value": t, "@language": c} if c else t for c, t in doc.titles.items()]}
+    if doc.descriptions:
+        data["description"] = [{"@value": t, "@language": c} if c else t for c, t in doc.descriptions.items()]
+    if doc.identifiers:
+        data["identifier"] = doc.identifiers
+    if doc.year:
+        data["temporalCoverage" if kind == "meeting" else "datePublished"] = str(doc.year)
+    if languages_ := sorted(doc.facets.get("language", ())):
+        data["inLanguage"] = languages_
+    files = [t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#downloadURL"]
+    if files:
+        data["encoding"] = [{"@type": "MediaObject", "contentUrl": url} for url in files]
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+SITEMAP_MAX_PAGES = 50_000  # the sitemap protocol's limit of files per index
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request, page: int = Query(1, ge=1, le=SITEMAP_MAX_PAGES)) -> Response:
+    """The record pages, each with the newest datestamp of its sources as ``lastmod``; past 50,000 URLs a
+    sitemap index of pages (``?page=N``), as the sitemap protocol requires."""
+    from lxml import etree
+
+    hub = request.app.state.hub
+    total = hub.catalog.db.execute("SELECT COUNT(DISTINCT iri) FROM records WHERE published=1 AND deleted=0 "
+                                   "AND iri IS NOT NULL").fetchone()[0]
+    pages = max(1, -(-total // SITEMAP_MAX_URLS))
+    base = hub.settings.base_uri
+    if pages > 1 and "page" not in request.query_params:
+        root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+        for n in range(1, pages + 1):
+            etree.SubElement(etree.SubElement(root, f"{{{SITEMAP}}}sitemap"), f"{{{SITEMAP}}}loc").text = \
+                f"{base}sitemap.xml?page={n}"
+    else:
+        root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
+        rows = hub.catalog.db.execute(
+            "SELECT iri, MAX(datestamp) FROM records WHERE published=1 AND deleted=0 AND iri IS NOT NULL "
+            "GROUP BY iri ORDER BY iri LIMIT ? OFFSET ?", (SITEMAP_MAX_URLS, (page - 1) * SITEMAP_MAX_URLS))
+        for iri, stamp in rows:
+            url = etree.SubElement(root, f"{{{SITEMAP}}}url")
+            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = iri
+            etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = stamp
+    body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
+    return Response(body, media_type="application/xml")

@@ -1,0 +1,170 @@
+"""Search: ``/api/search`` (JSON) and ``/search`` (the same as a page), over the search index.
+
+Parameters: ``q`` (words in any of the six languages, ``"a phrase"``, or an identifier as written),
+``lang`` (the reader's language: titles and labels shown in it, and query words stemmed only in it when it
+is given), one parameter per facet to filter on (``kind``, ``source``, ``theme``, ``country``, ``region``,
+``year``, ``language``; repeat one for any of several values), ``page`` and ``page_size`` (at most
+``search_max_page_size``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from mcep_ld.messages import LANGUAGE_NAMES, message
+from mcep_ld.publish.search.documents import FACETS
+from mcep_ld.publish.search.index import Hit, SearchResult
+from mcep_ld.publish.search.text import words
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, search_form, text_in
+
+router = APIRouter()
+FACET_MESSAGES = {"kind": "kinds", "source": "sources", "theme": "themes", "country": "countries",
+                  "region": "regions", "year": "years", "language": "languages"}
+
+
+class BadSearch(ValueError):
+    """A parameter out of range: a 400 with the reason."""
+
+
+def _arguments(request: Request) -> tuple[str, dict[str, list[str]], int, int]:
+    params = request.query_params
+    settings = request.app.state.hub.settings
+    try:
+        page = int(params.get("page", "1"))
+        size = int(params.get("page_size", str(settings.search_page_size)))
+    except ValueError:
+        raise BadSearch("page and page_size are whole numbers") from None
+    if page < 1 or not 1 <= size <= settings.search_max_page_size:
+        raise BadSearch(f"page ≥ 1 and 1 ≤ page_size ≤ search_max_page_size ({settings.search_max_page_size})")
+    if page * size > settings.search_max_offset:
+        raise BadSearch(f"page × page_size is past search_max_offset ({settings.search_max_offset}): narrow the "
+                        "query or filter by a facet")
+    query = params.get("q", "")
+    if len(query) > settings.search_max_query_chars:
+        raise BadSearch(f"q is longer than search_max_query_chars ({settings.search_max_query_chars})")
+    if len(words(query)) > settings.search_max_terms:
+        raise BadSearch(f"q has more words than search_max_terms ({settings.search_max_terms})")
+    filters = {facet: params.getlist(facet) for facet in FACETS if params.getlist(facet)}
+    if sum(map(len, filters.values())) > settings.search_max_terms:
+        raise BadSearch(f"more filter values than search_max_terms ({settings.search_max_terms})")
+    return query, filters, page, size
+
+
+async def _search(request: Request, lang: str | None) -> tuple[str, dict[str, list[str]], int, int, SearchResult]:
+    query, filters, page, size = _arguments(request)
+    hub = request.app.state.hub
+    languages = (lang,) if lang else ()
+    result = await run_in_threadpool(hub.search.search, query, filters=filters, languages=languages,
+                                     offset=(page - 1) * size, limit=size)
+    return query, filters, page, size, result
+
+
+def facet_label(hub, facet: str, value: str, lang: str) -> str:  # noqa: ANN001 - the Hub
+    """What a reader sees of a facet value: a concept's label, a language's name, a kind's label."""
+    if facet == "kind":
+        value_iri = f"{hub.settings.base_uri}vocab/kind/{value}"
+        found = hub.vocab.label(value_iri, [lang])
+        return found[0] if found else value
+    if facet == "language":
+        return LANGUAGE_NAMES.get(value, value)
+    if value.startswith("http"):
+        found = hub.vocab.label(value, [lang])
+        return found[0] if found else value.rsplit("/", 1)[-1]
+    return value
+
+
+@router.get("/api/search")
+async def api_search(request: Request) -> JSONResponse:
+    """Search results as JSON: ``total``, ``hits`` (IRI, kind, year, titles, descriptions, identifiers) and
+    ``facets`` (facet → values with their record counts and labels in ``lang``)."""
+    lang = request.query_params.get("lang") or None
+    try:
+        query, filters, page, size, result = await _search(request, lang)
+    except ValueError as exc:  # BadSearch, or an unknown facet
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    hub = request.app.state.hub
+    shown = lang or "en"
+    return JSONResponse({
+        "query": query, "filters": filters, "page": page, "page_size": size, "total": result.total,
+        "hits": [_hit_json(hit, shown) for hit in result.hits],
+        "facets": {facet: [{"value": v, "count": n, "label": facet_label(hub, facet, v, shown)}
+                           for v, n in values.items()] for facet, values in result.facets.items()},
+    }, headers={"Vary": "Accept-Language"})
+
+
+def _hit_json(hit: Hit, lang: str) -> dict:
+    title, title_lang = text_in(hit.titles, [lang])
+    return {"iri": hit.iri, "kind": hit.kind, "year": hit.year, "title": title, "title_lang": title_lang,
+            "titles": hit.titles, "descriptions": hit.descriptions, "identifiers": hit.identifiers}
+
+
+@router.get("/search")
+async def search_page(request: Request) -> HTMLResponse:
+    """The search page: the form, a page of results in the reader's language, facets to refine by."""
+    lang = page_language(request)
+    try:
+        query, filters, page, size, result = await _search(request, request.query_params.get("lang") or None)
+    except ValueError as exc:  # BadSearch, or an unknown facet
+        body = f"<h1>{esc(message('search', lang))}</h1>{search_form(lang)}<p role=\"alert\">{esc(exc)}</p>"
+        return HTMLResponse(render(request, lang, message("search", lang), body), status_code=400)
+    hub = request.app.state.hub
+    body = [f"<h1>{esc(message('search', lang))}</h1>", search_form(lang, query)]
+    body.append(f'<p class="count" role="status">{result.total} {esc(message("records", lang))}</p>')
+    if filters:
+        chosen = ", ".join(esc(facet_label(hub, f, v, lang)) for f, vs in filters.items() for v in vs)
+        body.append(f'<p>{chosen} · <a href="{esc(link("/search", lang, q=query))}">'
+                    f'{esc(message("clear", lang))}</a></p>')
+    body.append('<div class="results-layout"><section aria-labelledby="results-heading">'
+                f'<h2 id="results-heading">{esc(message("results", lang))}</h2>')
+    if result.hits:
+        body.append(f'<ol class="results" start="{(page - 1) * size + 1}">')
+        for hit in result.hits:
+            title, title_lang = text_in(hit.titles, [lang])
+            description, description_lang = text_in(hit.descriptions, [lang])
+            meta = " · ".join(esc(x) for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
+                                                *hit.identifiers[:2]] if x)
+            named = anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(title_lang, lang))
+            body.append(f"<li>{named}"
+                        f'<p class="meta">{meta}</p>'
+                        + (f'<p{lang_attr(description_lang, lang)}>{esc(description)}</p>' if description else "")
+                        + "</li>")
+        body.append("</ol>")
+    else:
+        body.append(f"<p>{esc(message('no_results', lang))}</p>")
+    pages = []
+    params = {"q": query, **filters, "page_size": size if size != hub.settings.search_page_size else None}
+    if page > 1:
+        pages.append(f'<a rel="prev" href="{esc(link("/search", lang, **params, page=page - 1))}">'
+                     f'{esc(message("previous", lang))}</a>')
+    if page * size < result.total:
+        pages.append(f'<a rel="next" href="{esc(link("/search", lang, **params, page=page + 1))}">'
+                     f'{esc(message("next", lang))}</a>')
+    if pages:
+        body.append(f'<nav class="pages" aria-label="{esc(message("results", lang))}">{" ".join(pages)}</nav>')
+    body.append("</section>")
+    body.append(_facets_html(hub, query, filters, result, lang))
+    body.append("</div>")
+    return HTMLResponse(render(request, lang, f"{query} · {message('search', lang)}" if query
+                               else message("search", lang), "".join(body)), headers={"Vary": "Accept-Language"})
+
+
+def _facets_html(hub, query: str, filters: dict[str, list[str]], result: SearchResult,  # noqa: ANN001
+                 lang: str) -> str:
+    parts = [f'<aside aria-labelledby="facets-heading"><h2 id="facets-heading">{esc(message("filter", lang))}</h2>']
+    for facet in FACETS:
+        values = result.facets.get(facet) or {}
+        if not values:
+            continue
+        items = []
+        for value, n in list(values.items())[:15]:
+            chosen = value in filters.get(facet, [])
+            params = {**filters, facet: [v for v in filters.get(facet, []) if v != value] if chosen
+                      else [*filters.get(facet, []), value]}
+            current = ' aria-current="true"' if chosen else ""
+            items.append(f'<li><a href="{esc(link("/search", lang, q=query, **params))}"{current}>'
+                         f"{esc(facet_label(hub, facet, value, lang))}</a> <span>{n}</span></li>")
+        parts.append(f"<h3>{esc(message(FACET_MESSAGES[facet], lang))}</h3><ul>{''.join(items)}</ul>")
+    parts.append("</aside>")
+    return "".join(parts)

@@ -1,0 +1,139 @@
+"""The vocabularies on the web: label lookup, scheme listings, and concepts by content negotiation.
+
+``/api/vocab/lookup`` answers with ``Vocabulary.find``, the lookup harvesters map codes and names with, so
+a curator's new spelling works for both at once. Concepts are served from the vocabulary files the hub
+published at start-up; the pages of records come with their own issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from mcep_ld.messages import message
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, text_in
+from mcep_ld.serve.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
+from mcep_ld.vocab import SKOS, Vocabulary
+
+router = APIRouter()
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+
+def _vocab(request: Request) -> Vocabulary:
+    return request.app.state.hub.vocab
+
+
+@router.get("/api/vocab/lookup")
+def lookup(request: Request, label: str = Query(..., min_length=1), lang: str | None = None,
+           scheme: str | None = None) -> JSONResponse:
+    """Concepts with this label in any of the six languages (or this notation), case- and accent-insensitive."""
+    vocab = _vocab(request)
+    langs = languages(request, lang)
+    prefix = f"{vocab.base_uri}vocab/"
+    results = []
+    for iri in vocab.find(label, scheme=scheme):
+        shown = vocab.label(iri, langs)
+        results.append({"iri": iri, "scheme": iri[len(prefix):].split("/", 1)[0],
+                        "prefLabel": shown[0] if shown else None, "lang": shown[1] if shown else None,
+                        "prefLabels": vocab.pref_labels.get(iri, {})})
+    return JSONResponse({"label": label, "results": results})
+
+
+def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in vocab.quads
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value in subjects]
+
+
+def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
+             media: str, *, records: Callable[[], str] | None = None) -> Response:
+    """A scheme or concept in the negotiated *media*, with validators: 304 when the client's copy is current.
+
+    The answer is made from the vocabulary files as loaded and, on theme, country and region pages, the
+    records the search index lists: its tag follows both, its date is the files' or the newest record's."""
+    hub = request.app.state.hub
+    lang = page_language(request)
+    modified = hub.vocab.modified
+    if records:
+        modified = max(modified, hub.catalog.db.execute("SELECT MAX(datestamp) FROM records").fetchone()[0] or "")
+    headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if records else ''}", modified,
+                         media, lang)
+    if not_modified(request, headers["ETag"], modified):
+        return Response(status_code=304, headers=headers)
+    if media == "text/html":
+        items = "".join(f"<li>{anchor(local(request, href, lang), esc(text))}</li>" for href, text in rows)
+        body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records() if records else ''}"
+        return HTMLResponse(render(request, lang, title, body), headers=headers)
+    body = serialize(triples, media, base_uri=hub.settings.base_uri)
+    return Response(body, media_type=media, headers=headers)
+
+
+#: Schemes whose concept pages list the records naming them: facet → scheme.
+BROWSED = {"theme": "theme", "country": "country", "region": "region"}
+
+
+def _records_naming(request: Request, facet: str, iri: str) -> str:
+    """The first records of this theme, country or region, and a link to all of them in search."""
+    lang = page_language(request)
+    result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=20)
+    if not result.total:
+        return ""
+    items = "".join(f"<li>{anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(code, lang))}</li>"
+                    for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
+    href = link("/search", lang, **{facet: iri})
+    more = f'<p><a href="{esc(href)}">{result.total} {esc(message("records", lang))}</a></p>'
+    return f"<h2>{esc(message('records', lang))}</h2><ul>{items}</ul>{more}"
+
+
+@router.get("/vocab")
+@router.get("/vocab.{suffix}")
+def schemes_page(request: Request, suffix: str = "", lang: str | None = None) -> Response:
+    """The vocabulary browser's entry: every concept scheme, with its label in the reader's language."""
+    if not (media := media_type(request, suffix)):
+        return no_format(suffix)
+    vocab = _vocab(request)
+    langs = languages(request, lang)
+    schemes = sorted({q.subject.value for q in vocab.quads if q.predicate.value == RDF_TYPE
+                      and q.object.value == f"{SKOS}ConceptScheme"})
+    rows = sorted(((iri, (vocab.label(iri, langs) or (iri, ""))[0]) for iri in schemes), key=lambda r: r[1])
+    return _respond(request, f"{vocab.base_uri}vocab", _triples(vocab, set(schemes)), "Vocabularies", rows, media)
+
+
+@router.get("/vocab/{scheme}")
+def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Response:
+    """A concept scheme and its concepts (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` suffixes for links)."""
+    name, _, suffix = scheme.partition(".")
+    if not (media := media_type(request, suffix)):
+        return no_format(suffix)
+    vocab = _vocab(request)
+    iri = f"{vocab.base_uri}vocab/{name}"
+    members = {q.subject.value for q in vocab.quads if q.predicate.value == f"{SKOS}inScheme"
+               and q.object.value == iri}
+    if not members and iri not in vocab.pref_labels:
+        return JSONResponse({"error": f"no concept scheme {name!r}"}, status_code=404)
+    langs = languages(request, lang)
+    title = (vocab.label(iri, langs) or (name, ""))[0]
+    rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members), key=lambda r: r[1])
+    return _respond(request, iri, _triples(vocab, {iri, *members}), title, rows, media)
+
+
+@router.get("/vocab/{scheme}/{concept}")
+def concept_page(request: Request, scheme: str, concept: str, lang: str | None = None) -> Response:
+    """One concept by content negotiation: HTML for browsers, Turtle, JSON-LD, N-Triples or RDF/XML."""
+    name, _, suffix = concept.partition(".")
+    if not (media := media_type(request, suffix)):
+        return no_format(suffix)
+    vocab = _vocab(request)
+    iri = f"{vocab.base_uri}vocab/{scheme}/{name}"
+    triples = _triples(vocab, {iri})
+    if not triples:
+        return JSONResponse({"error": f"no concept {scheme}/{name}"}, status_code=404)
+    langs = languages(request, lang)
+    title = (vocab.label(iri, langs) or (iri, ""))[0]
+    rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
+    records = (lambda: _records_naming(request, scheme, iri)) if scheme in BROWSED and media == "text/html" else None
+    return _respond(request, iri, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
+                    media, records=records)

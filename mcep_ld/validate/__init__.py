@@ -1,0 +1,1 @@
+"""Validating: the SHACL gate, and preparing batches of records (map, check, validate) in worker processes."""
