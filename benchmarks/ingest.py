@@ -28,9 +28,9 @@ from benchmarks.corpus import entities  # noqa: E402
 from harvesters.informea import ENTITY_SETS, InforMEAHarvester  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.fetch.http import HttpClient  # noqa: E402
-from mcep_ld.fetch.records import SourceRecord  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
 from mcep_ld.ingest.pipeline import Pipeline  # noqa: E402
+from mcep_ld.mapping.records import SourceRecord  # noqa: E402
 
 
 class SyntheticInforMEA(InforMEAHarvester):

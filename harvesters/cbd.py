@@ -18,12 +18,12 @@ from rdflib import Literal, URIRef
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
 from mcep_ld.mapping.iris import distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, SCHEMA
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 
 #: The schemas harvested, and the record kind each becomes.
 SCHEMAS = {"decision": "decision", "meeting": "meeting", "focalPoint": "focal-point",

@@ -28,12 +28,12 @@ from rdflib import Literal, URIRef
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.concepts import add_treaty
 from mcep_ld.mapping.dates import as_utc
 from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 
 log = logging.getLogger(__name__)
 

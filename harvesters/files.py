@@ -28,13 +28,13 @@ from rdflib import Literal, URIRef
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, LEO, MCEP, RDF, SCHEMA
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.terms import to_rdflib
 
 KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource}

@@ -23,11 +23,11 @@ from rdflib.namespace import XSD
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.vocab import Vocabulary
 
 PROJECT_PAGE = "https://www.thegef.org/projects-operations/projects/{}"

@@ -26,12 +26,12 @@ from rdflib.namespace import DC, XSD
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.concepts import add_country, add_subject, add_treaty
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA, SKOS
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,12 @@ from sickle.oaiexceptions import BadResumptionToken, NoRecordsMatch, OAIError
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import HarvesterBase, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.fetch.xmlchars import INVALID_XML_CHARS, REPLACEMENT, defuse
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import concept_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.terms import to_rdflib
 
 log = logging.getLogger(__name__)

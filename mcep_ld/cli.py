@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory")
     p.set_defaults(func=cmd_backup)
 
-    from mcep_ld.vocab.curation.commands import register
+    from mcep_ld.cli_vocab import register
 
     register(sub, common)
     return parser

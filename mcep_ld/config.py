@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcep_ld.errors import MCEPError
 
-class UsageError(Exception):
+
+class UsageError(MCEPError):
     """Bad command-line arguments: reported in one line, exit code 2 (as a ConfigError)."""
 
 
-class ConfigError(Exception):
+class ConfigError(MCEPError):
     """A configuration value is missing or of the wrong kind; the message names the key."""
 
 

@@ -22,7 +22,7 @@ from mcep_ld.vocab import Vocabulary
 from mcep_ld.vocab.curation.diff import diff_graphs
 
 if TYPE_CHECKING:
-    from mcep_ld.publish.search.index import SearchIndex
+    from mcep_ld.search.index import SearchIndex
 
 
 def digest_files(directory: Path) -> str:
@@ -70,8 +70,8 @@ class Hub:
 
     @cached_property
     def search(self) -> SearchIndex:
-        """The search index (``search.sqlite``), derived from catalog and store; see ``mcep_ld.publish.search``."""
-        from mcep_ld.publish.search.index import SearchIndex  # numpy and the stemmers only for commands that search
+        """The search index (``search.sqlite``), derived from catalog and store; see ``mcep_ld.search``."""
+        from mcep_ld.search.index import SearchIndex  # numpy and the stemmers only for commands that search
 
         return SearchIndex(self.data_dir / "search.sqlite")
 

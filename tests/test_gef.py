@@ -8,10 +8,10 @@ import pytest
 
 from harvesters.gef import GEFHarvester, amounts, detect_layout, places
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.fetch.records import MappingError
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.pipeline import Pipeline, RunResult
+from mcep_ld.mapping.records import MappingError
 from mcep_ld.resources import PROJECT_ROOT
 from mcep_ld.vocab import Vocabulary
 

@@ -46,7 +46,7 @@ def test_other_providers_shapes_load(tmp_path: Path, generation: str) -> None:
 
 def test_mapping_of_one_decision(tmp_path: Path) -> None:
     """The bundled sample's MC-5/2 in full: the triples a reviewer expects."""
-    from mcep_ld.fetch.records import SourceRecord
+    from mcep_ld.mapping.records import SourceRecord
     from mcep_ld.resources import SAMPLES_DIR
 
     settings = make_settings(tmp_path / "data")

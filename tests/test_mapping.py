@@ -7,10 +7,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from mcep_ld.fetch.records import MappingError
 from mcep_ld.mapping.dates import date_literal, day_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
+from mcep_ld.mapping.records import MappingError
 from mcep_ld.mapping.terms import graph_to_quads, quads_to_graph, to_ox, to_rdflib
 from mcep_ld.resources import PROJECT_ROOT
 from mcep_ld.vocab import Vocabulary

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mcep_ld.hub import Hub
-from mcep_ld.publish.search.text import fts_query, identifier_key
+from mcep_ld.search.text import fts_query, identifier_key
 from tests.conftest import demo_copy, make_settings, mcep, running_service
 
 BASE = "http://localhost:8000/"
@@ -187,8 +187,8 @@ def test_index_follows_harvests_and_rebuilds(tmp_path_factory: pytest.TempPathFa
 
 def test_identifier_match_outranks_a_stronger_text_match(tmp_path) -> None:  # noqa: ANN001
     """BM25 alone would put the record whose title repeats the number first; the typed identifier wins."""
-    from mcep_ld.publish.search.documents import SearchDocument
-    from mcep_ld.publish.search.index import SearchIndex
+    from mcep_ld.search.documents import SearchDocument
+    from mcep_ld.search.index import SearchIndex
 
     index = SearchIndex(tmp_path / "search.sqlite")
     wordy = SearchDocument(iri=f"{BASE}id/document/wordy", kind="document",
@@ -208,8 +208,8 @@ def test_identifier_match_outranks_a_stronger_text_match(tmp_path) -> None:  # n
 
 def test_past_rank_max_hits_identifiers_then_titles_then_newest(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     """The order used for large match sets (BM25 skipped): identifier, title matches, the rest; newest first."""
-    from mcep_ld.publish.search import index as index_module
-    from mcep_ld.publish.search.documents import SearchDocument
+    from mcep_ld.search import index as index_module
+    from mcep_ld.search.documents import SearchDocument
 
     monkeypatch.setattr(index_module, "RANK_MAX_HITS", 0)
     index = index_module.SearchIndex(tmp_path / "search.sqlite")

@@ -9,7 +9,7 @@ from typing import ClassVar, Protocol
 
 from mcep_ld.config import Settings
 from mcep_ld.fetch.http import HttpClient
-from mcep_ld.fetch.records import MappedRecord, SourceRecord
+from mcep_ld.mapping.records import MappedRecord, SourceRecord
 from mcep_ld.vocab import Vocabulary
 
 

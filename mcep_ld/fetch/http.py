@@ -24,6 +24,7 @@ import requests
 import urllib3
 
 from mcep_ld.config import Settings
+from mcep_ld.errors import MCEPError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER_S = 300.0
 
 
-class SourceError(RuntimeError):
+class SourceError(MCEPError, RuntimeError):
     """A source could not be read (after retries) or answered something that is not its format."""
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:

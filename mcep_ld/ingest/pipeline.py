@@ -28,11 +28,11 @@ from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
 from mcep_ld.config import restricted_predicates
 from mcep_ld.fetch.contract import Harvester
 from mcep_ld.fetch.http import SourceError
-from mcep_ld.fetch.records import SourceRecord
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.runs import RunCancelled
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri, run_graph_iri, run_iri
 from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
+from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.mapping.terms import ntriples
 from mcep_ld.publish.derived import DERIVED
 from mcep_ld.validate.prepare import Prepared, Preparer, install, prepare_in_worker

@@ -18,6 +18,7 @@ from typing import Any
 
 from mcep_ld.catalog import COUNTERS, RunCounters, utc_now
 from mcep_ld.config import Settings, UsageError, check_source_name
+from mcep_ld.errors import MCEPError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def make_harvester(settings: Settings, source: str, endpoint: str | None = None,
         raise UsageError(str(exc)) from None
 
 
-class RunCancelled(Exception):
+class RunCancelled(MCEPError):
     """Raised into a run by its progress callback once an operator cancelled it."""
 
 

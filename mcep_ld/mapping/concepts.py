@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from rdflib import Literal, URIRef
 
-from mcep_ld.fetch.records import Triples
 from mcep_ld.mapping.iris import slug
 from mcep_ld.mapping.namespaces import DCT, MCEP
+from mcep_ld.mapping.records import Triples
 from mcep_ld.vocab import Vocabulary
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from mcep_ld.fetch.records import MappingError
+from mcep_ld.mapping.records import MappingError
 
 _ODATA = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 _YEAR = re.compile(r"^(?:FY\s*)?(\d{4})$", re.IGNORECASE)

@@ -12,10 +12,11 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from mcep_ld.errors import MCEPError
 from mcep_ld.store import GraphStore
 
 
-class QueryError(ValueError):
+class QueryError(MCEPError, ValueError):
     """The query could not be parsed or cannot be answered in the format asked for."""
 
 

@@ -14,8 +14,10 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
+from mcep_ld.errors import MCEPError
 
-class StoreBusyError(RuntimeError):
+
+class StoreBusyError(MCEPError, RuntimeError):
     """Another process holds the store (Oxigraph allows one writer per directory)."""
 
 

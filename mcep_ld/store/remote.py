@@ -16,8 +16,10 @@ from typing import IO
 import pyoxigraph as ox
 import requests
 
+from mcep_ld.errors import MCEPError
 
-class RemoteStoreError(RuntimeError):
+
+class RemoteStoreError(MCEPError, RuntimeError):
     """The remote store refused a request or answered something incomplete."""
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from mcep_ld.fetch.contract import Harvester, MappingContext
-from mcep_ld.fetch.records import MappedRecord, MappingError, SourceRecord
 from mcep_ld.mapping.iris import graph_iri
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord
 from mcep_ld.mapping.terms import ntriples
 from mcep_ld.validate.gate import ShaclGate
 from mcep_ld.watchdog import end_with_parent

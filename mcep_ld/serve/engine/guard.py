@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mcep_ld.errors import MCEPError
 from mcep_ld.fetch.addresses import public_address_problem
 
 
-class QueryRefused(ValueError):
+class QueryRefused(MCEPError, ValueError):
     """A query refused before evaluation; the message says which limit and how to stay within it."""
 
 

@@ -18,20 +18,21 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from mcep_ld.errors import MCEPError
 from mcep_ld.serve.engine.worker import Answer, Job, Refused, StoreSpec, main
 
 log = logging.getLogger(__name__)
 
 
-class EngineTimeout(Exception):
+class EngineTimeout(MCEPError):
     """The query was not answered by its deadline (its worker, if it had one, was killed)."""
 
 
-class EngineCrashed(Exception):
+class EngineCrashed(MCEPError):
     """The worker evaluating the query died (a stack overflow in the engine, say); it has been replaced."""
 
 
-class ClientBusy(Exception):
+class ClientBusy(MCEPError):
     """The client already has its share of the workers."""
 
 

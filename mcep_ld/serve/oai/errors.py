@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mcep_ld.errors import MCEPError
 
-class OAIError(Exception):
+
+class OAIError(MCEPError):
     """An error the protocol defines; reported in the XML body with HTTP 200."""
 
     code = ""

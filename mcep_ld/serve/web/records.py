@@ -73,7 +73,7 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
     """The record for people: title and description in the reader's language, key facts, related records and
     concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
     JSON-LD for general search engines."""
-    from mcep_ld.publish.search.documents import build
+    from mcep_ld.search.documents import build
 
     lang = page_language(request)
     order = languages(request, lang_param)

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from mcep_ld.errors import MCEPError
 from mcep_ld.messages import LANGUAGE_NAMES, message
-from mcep_ld.publish.search.documents import FACETS
-from mcep_ld.publish.search.index import Hit, SearchResult
-from mcep_ld.publish.search.text import words
+from mcep_ld.search.documents import FACETS
+from mcep_ld.search.index import Hit, SearchResult
+from mcep_ld.search.text import words
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, search_form, text_in
 
 router = APIRouter()
@@ -24,7 +25,7 @@ FACET_MESSAGES = {"kind": "kinds", "source": "sources", "theme": "themes", "coun
                   "region": "regions", "year": "years", "language": "languages"}
 
 
-class BadSearch(ValueError):
+class BadSearch(MCEPError, ValueError):
     """A parameter out of range: a 400 with the reason."""
 
 

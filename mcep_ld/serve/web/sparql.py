@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response, Streami
 from starlette.routing import Route
 
 from mcep_ld.config import Settings
+from mcep_ld.errors import MCEPError
 from mcep_ld.serve.engine.guard import Limits, QueryRefused, check
 from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, QueryPool
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
@@ -55,7 +56,7 @@ def _negotiate(request: Request, graph: bool) -> str:
     return "ttl" if graph else "json"
 
 
-class ProtocolError(Exception):
+class ProtocolError(MCEPError):
     """A request the SPARQL 1.1 Protocol refuses, with the HTTP status it deserves."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from mcep_ld.errors import MCEPError
+
 SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
 _XL_LABELS = {f"{SKOSXL}prefLabel": SKOS.prefLabel, f"{SKOSXL}altLabel": SKOS.altLabel,
               f"{SKOSXL}hiddenLabel": SKOS.hiddenLabel}
@@ -24,7 +26,7 @@ _NOTES = (SKOS.definition, SKOS.scopeNote, SKOS.note, SKOS.example, SKOS.history
 _LITERAL_END = re.compile(r"(\s*/n\s*)+$")
 
 
-class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
+class VocabularyImportError(MCEPError, ValueError):
     """The file cannot be read as a SKOS vocabulary."""
 
 
@@ -42,10 +44,10 @@ def read_any(path: Path) -> Graph:
         fmt = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml", ".xml": "xml",
                ".owl": "xml"}.get(suffix, "turtle")
         g.parse(path, format=fmt)
-    except ImportError_:
+    except VocabularyImportError:
         raise
     except Exception as exc:  # noqa: BLE001 - the parser's message is the user's answer
-        raise ImportError_(f"{path}: cannot be read as RDF: {exc}") from None
+        raise VocabularyImportError(f"{path}: cannot be read as RDF: {exc}") from None
     return g
 
 
@@ -142,11 +144,11 @@ def _clean(literal: Literal) -> Literal:
 
 
 def import_file(path: Path) -> Graph:
-    """*path* as a SKOS graph ready to be written to ``vocabularies/``; raises ImportError_ when it holds
+    """*path* as a SKOS graph ready to be written to ``vocabularies/``; raises VocabularyImportError when it holds
     no SKOS concept (the check then reports the rest)."""
     g = to_skos(read_any(path))
     if (None, RDF.type, SKOS.Concept) not in g:
-        raise ImportError_(f"{path}: no skos:Concept in the file")
+        raise VocabularyImportError(f"{path}: no skos:Concept in the file")
     schemes = set(g.subjects(RDF.type, SKOS.ConceptScheme))
     for concept in g.subjects(RDF.type, SKOS.Concept):
         if len(schemes) == 1 and not list(g.objects(concept, SKOS.inScheme)):

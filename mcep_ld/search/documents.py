@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from mcep_ld.publish.search.text import identifier_key
+from mcep_ld.search.text import identifier_key
 from mcep_ld.vocab import SKOS, Vocabulary
 
 DCT = "http://purl.org/dc/terms/"

@@ -9,6 +9,8 @@ from datetime import datetime
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from mcep_ld.errors import MCEPError
+
 Triple = tuple[Node, Node, Node]
 
 
@@ -59,5 +61,5 @@ class MappedRecord:
         return g
 
 
-class MappingError(ValueError):
+class MappingError(MCEPError, ValueError):
     """A source record cannot be mapped (bad JSON, impossible date…); it goes to quarantine."""

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mcep_ld.publish.search.documents import FACETS, SearchDocument, build
-from mcep_ld.publish.search.text import fts_query, identifier_key, index_text
+from mcep_ld.search.documents import FACETS, SearchDocument, build
+from mcep_ld.search.text import fts_query, identifier_key, index_text
 
 #: Changes whenever what is indexed changes meaning (tokens, columns): an index of another version is rebuilt.
 SCHEMA_VERSION = "4"

@@ -14,7 +14,7 @@ from mcep_ld.mapping.iris import slug
 from mcep_ld.resources import vocabularies_dir
 from mcep_ld.vocab.curation.check import Report, check_files, parse_file
 from mcep_ld.vocab.curation.diff import diff_graphs
-from mcep_ld.vocab.curation.importer import ImportError_, import_file
+from mcep_ld.vocab.curation.importer import VocabularyImportError, import_file
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -108,7 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} exists: pass --replace to overwrite it, or --name for another name")
     try:
         g = import_file(source)
-    except ImportError_ as exc:
+    except VocabularyImportError as exc:
         print(f"mcep vocab import: {exc}", file=sys.stderr)
         return 1
     out.write_text(f"# Imported by `mcep vocab import` from {source.name}.\n" + g.serialize(format="turtle"),
