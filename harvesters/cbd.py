@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from rdflib import Literal, URIRef
 
 from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_country, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
@@ -59,7 +59,7 @@ def _solr_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-class CBDHarvester(HarvesterBase):
+class CBDHarvester(Harvester):
     """Reads the CBD clearing-house index API (the endpoint is the API root, ``…/api/v2013``)."""
 
     name: str = "cbd"
@@ -68,7 +68,7 @@ class CBDHarvester(HarvesterBase):
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """Index documents of the harvested schemas, by ``id``; with *since*, those updated since then.
 
         A record's position is the first id of its page; *resume* restricts the listing to ids from there

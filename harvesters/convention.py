@@ -26,7 +26,7 @@ from lxml import etree, html
 from rdflib import Literal, URIRef
 
 from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext, Validators
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_treaty
 from mcep_ld.mapping.dates import as_utc
@@ -66,16 +66,16 @@ def natural_key(title: str) -> tuple[str, str] | None:
     return None
 
 
-class ConventionHarvester(HarvesterBase):
+class ConventionHarvester(Harvester):
     """Reads mercuryconvention.org (the endpoint is the site root)."""
 
     name: str = "convention"
     mapping_version: ClassVar[str] = "convention-1"
+    conditional: ClassVar[bool] = True
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         self.user_agent = settings.http_user_agent
-        self.validators: dict[str, dict[str, str]] | None = None  # given by the pipeline, kept per URL
 
     def _local(self, url: str) -> str:
         """Where to fetch *url*: its path under the configured endpoint."""
@@ -97,15 +97,16 @@ class ConventionHarvester(HarvesterBase):
             self.client.slow_down(float(delay))
         return robots
 
-    def _get(self, url: str) -> bytes | None:
+    def _get(self, url: str, validators: Validators | None) -> bytes | None:
         """The body of *url*; None when the server says it has not changed since the last run (304)."""
-        resp = self.client.get_if_changed(url, self.validators)
+        resp = self.client.get_if_changed(url, validators)
         return None if resp is None else resp.content
 
-    def _sitemap_urls(self, url: str, depth: int = 0) -> Iterator[tuple[str, str | None, dict[str, str]]]:
+    def _sitemap_urls(self, url: str, validators: Validators | None,
+                      depth: int = 0) -> Iterator[tuple[str, str | None, dict[str, str]]]:
         """(loc, lastmod, {hreflang: href}) of every page of a sitemap or sitemap index; nothing from a
         sitemap that has not changed since the last run."""
-        body = self._get(self._local(url))
+        body = self._get(self._local(url), validators)
         if body is None:
             return
         try:
@@ -114,7 +115,7 @@ class ConventionHarvester(HarvesterBase):
             raise SourceError(f"{url}: not a sitemap: {exc}") from None
         if root.tag == f"{{{SITEMAP}}}sitemapindex" and depth < 3:
             for loc in root.iterfind(f"{{{SITEMAP}}}sitemap/{{{SITEMAP}}}loc"):
-                yield from self._sitemap_urls(loc.text.strip(), depth + 1)
+                yield from self._sitemap_urls(loc.text.strip(), validators, depth + 1)
             return
         if root.tag != f"{{{SITEMAP}}}urlset":
             raise SourceError(f"{url}: not a sitemap (root element {root.tag})")
@@ -126,7 +127,7 @@ class ConventionHarvester(HarvesterBase):
                           if link.get("rel") == "alternate" and link.get("hreflang") and link.get("href")}
             yield loc, (entry.findtext(f"{{{SITEMAP}}}lastmod") or "").strip() or None, alternates
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """The document and decision pages of the sitemap (those whose ``lastmod`` is after *since*).
 
         A record's position is its page's URL; *resume* (such a URL) starts the listing at that entry of
@@ -134,11 +135,11 @@ class ConventionHarvester(HarvesterBase):
         sitemaps and pages conditionally (ETag, Last-Modified): a page whose ``lastmod`` moved but whose
         server says it has not changed is not listed, as if its date had not moved.
         """
-        if since is None and self.validators is not None:
-            self.validators.clear()  # a full run fetches everything (and keeps the new validators)
+        if since is None and listing.validators is not None:
+            listing.validators.clear()  # a full run fetches everything (and keeps the new validators)
         robots = self._robots()
         sitemaps = robots.site_maps() or [f"{self.endpoint}/sitemap.xml"]
-        entries = [entry for sitemap in sitemaps for entry in self._sitemap_urls(sitemap)]
+        entries = [entry for sitemap in sitemaps for entry in self._sitemap_urls(sitemap, listing.validators)]
         if resume:
             at = next((i for i, (loc, _, _) in enumerate(entries) if loc == resume), None)
             if at is None:
@@ -155,11 +156,12 @@ class ConventionHarvester(HarvesterBase):
                         continue
                 except MappingError:
                     pass  # an unreadable lastmod: fetch the page
-            if record := self._record(loc, lastmod, alternates or {path.split("/")[1]: loc}):
+            if record := self._record(loc, lastmod, alternates or {path.split("/")[1]: loc}, listing.validators):
                 yield record
 
-    def _record(self, loc: str, lastmod: str | None, alternates: dict[str, str]) -> SourceRecord | None:
-        bodies = {lang: self._get(self._local(href)) for lang, href in alternates.items()}
+    def _record(self, loc: str, lastmod: str | None, alternates: dict[str, str],
+                validators: Validators | None) -> SourceRecord | None:
+        bodies = {lang: self._get(self._local(href), validators) for lang, href in alternates.items()}
         if all(body is None for body in bodies.values()):
             return None  # no language version changed
         pages: dict[str, str] = {}

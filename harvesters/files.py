@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.concepts import add_country, add_treaty
@@ -41,7 +41,7 @@ KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource
 _CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}
 
 
-class FilesHarvester(HarvesterBase):
+class FilesHarvester(Harvester):
     """Reads a folder of curated submissions (the endpoint is a path)."""
 
     name: str = "files"
@@ -54,7 +54,7 @@ class FilesHarvester(HarvesterBase):
     def listing_is_complete(self, since: datetime | None) -> bool:
         return True  # the folder is read whole every time
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """Every submission in the folder (local: a resumed run reads it again and skips what it wrote)."""
         if not self.folder.is_dir():
             raise SourceError(f"{self.folder}: not a folder of submissions")

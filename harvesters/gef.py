@@ -20,9 +20,8 @@ from typing import ClassVar
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
-from mcep_ld.fetch.http import HttpClient, SourceError
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
+from mcep_ld.fetch.http import SourceError
 from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri
@@ -101,28 +100,24 @@ def places(cell: str, vocab: Vocabulary) -> list[tuple[str, str]]:
     return out
 
 
-class GEFHarvester(HarvesterBase):
+class GEFHarvester(Harvester):
     """Reads a GEF projects CSV export from a URL."""
 
     name: str = "gef"
     mapping_version: ClassVar[str] = "gef-1"
-
-    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
-        super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
-        self.validators: dict[str, dict[str, str]] | None = None  # given by the pipeline, kept per URL
-        self.not_modified = False
+    conditional: ClassVar[bool] = True
 
     def listing_is_complete(self, since: datetime | None) -> bool:
         return True  # every read is the whole export
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """The whole export: it has no dates to ask for less, but the server may say it has not changed.
 
         One file has no pages to resume at: a resumed run reads it again and skips what it already wrote.
         """
-        resp = self.client.get_if_changed(self.endpoint, self.validators, headers={"Accept": "text/csv"})
+        resp = self.client.get_if_changed(self.endpoint, listing.validators, headers={"Accept": "text/csv"})
         if resp is None:
-            self.not_modified = True
+            listing.not_modified = True
             return
         text = resp.content.decode("utf-8-sig", errors="replace")  # a row with bad bytes is quarantined
         reader = csv_rows(text, max_field_chars=self.settings.harvest_max_field_chars)

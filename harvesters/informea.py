@@ -24,7 +24,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DC, XSD
 
 from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_country, add_subject, add_treaty
 from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
@@ -128,7 +128,7 @@ class _Page:
             return None
 
 
-class InforMEAHarvester(HarvesterBase):
+class InforMEAHarvester(Harvester):
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
 
     name: str = "informea"
@@ -193,7 +193,7 @@ class InforMEAHarvester(HarvesterBase):
             else:
                 page = None
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """The entities of the configured sets; with *since*, those updated after it.
 
         The watermark goes to the server as ``$filter=updated gt datetime'…'``. A provider that refuses

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -25,7 +25,7 @@ from sickle.iterator import OAIItemIterator
 from sickle.oaiexceptions import BadResumptionToken, NoRecordsMatch, OAIError
 
 from mcep_ld.config import Settings
-from mcep_ld.fetch.contract import HarvesterBase, MappingContext
+from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.fetch.xmlchars import INVALID_XML_CHARS, REPLACEMENT, defuse
 from mcep_ld.mapping.dates import date_literal
@@ -109,11 +109,12 @@ class _Sickle(Sickle):
             return resp
 
 
-class OAIHarvester(HarvesterBase):
+class OAIHarvester(Harvester):
     """Harvests one OAI-PMH repository; ``name`` tells repositories apart in the catalog."""
 
     name: str = "oai"
     mapping_version: ClassVar[str] = "oai-dc-1"
+    options: ClassVar[frozenset[str]] = frozenset({"name", "set_spec", "metadata_prefix"})
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None,
                  metadata_prefix: str = "oai_dc", set_spec: str | None = None) -> None:
@@ -125,7 +126,16 @@ class OAIHarvester(HarvesterBase):
         if metadata_prefix == "rdf":  # another hub's record graphs, taken as they are
             self.mapping_version = "oai-rdf-1"
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, name: str, endpoint: str, client: HttpClient,
+                      options: dict[str, str]) -> Self:
+        """A repository's set comes from ``[sources.NAME] set_spec`` unless the run names one."""
+        set_spec = settings.source(name)["set_spec"]
+        if set_spec and "set_spec" not in options:
+            options = {**options, "set_spec": set_spec}
+        return cls(endpoint=endpoint, settings=settings, client=client, **options)
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """The repository's records (``from`` *since*); each record's position is the resumption token of
         its page, and *resume* (such a token) starts there. A repository that no longer knows the token
         (they expire) is listed again from the start; what the run already wrote is skipped."""

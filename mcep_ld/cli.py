@@ -59,9 +59,9 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
     ``name`` is also the source's name in the catalog and the configuration.
     """
+    from mcep_ld.fetch.registry import make_harvester
     from mcep_ld.hub import Hub
     from mcep_ld.ingest.pipeline import Pipeline
-    from mcep_ld.ingest.runs import make_harvester
 
     harvester = make_harvester(settings, source, endpoint, options=options)
     with Hub(settings) as hub:
@@ -114,8 +114,6 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     endpoint = str(Path(args.path).resolve()) if args.path else args.endpoint
     options = {k: v for k, v in (("name", args.name), ("set_spec", args.set),
                                  ("metadata_prefix", args.metadata_prefix)) if v is not None}
-    if options and args.source != "oai":
-        raise UsageError("--name, --set and --metadata-prefix are options of the oai source")
     if url := running_service(settings.data_path):  # `mcep serve` holds the store: the run is its to do
         return 0 if _hand_off(settings, url, args.source, endpoint, options, args) else 1
     try:
@@ -128,15 +126,13 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 
 
 def cmd_remap(args: argparse.Namespace) -> int:
-    from mcep_ld.fetch.http import HttpClient
-    from mcep_ld.fetch.registry import harvester_class
+    from mcep_ld.fetch.registry import make_harvester
     from mcep_ld.hub import Hub
     from mcep_ld.ingest.pipeline import Pipeline
 
     settings = _settings(args)
-    cls = harvester_class(args.source)
-    harvester = cls(endpoint=settings.source(args.source)["endpoint"], settings=settings,
-                    client=HttpClient.from_settings(settings))
+    # a remap reads the stored payloads: the endpoint only names the harvester's source
+    harvester = make_harvester(settings, args.source, settings.source(args.source)["endpoint"] or "remap")
     with Hub(settings) as hub:
         result = Pipeline(hub, progress=_progress(args.source)).remap(harvester)
     _print_run(result)

@@ -8,7 +8,7 @@ The tree (``tests/test_layout.py`` checks it against the classes)::
     ├── UsageError              mcep_ld.config: a command or setting used wrongly (exit 2)
     ├── ConfigError             mcep_ld.config: a settings file or variable that cannot be read
     ├── SourceError             mcep_ld.fetch.http: a source cannot be read to the end of its listing
-    │   └── DeletionRefused     mcep_ld.ingest.pipeline: a listing would delete too much (max_delete_fraction)
+    │   └── DeletionRefused     mcep_ld.ingest.run: a listing would delete too much (max_delete_fraction)
     ├── MappingError            mcep_ld.mapping.records: one record cannot be mapped (it is quarantined)
     ├── RunCancelled            mcep_ld.ingest.runs: an operator cancelled a run
     ├── StoreBusyError          mcep_ld.store: another process holds the store directory

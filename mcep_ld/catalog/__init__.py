@@ -369,6 +369,15 @@ class Catalog:
                     "SELECT id, content_hash, published, graph, iri FROM records "
                     "WHERE source=? AND deleted=0 AND (seen_run IS NULL OR seen_run<>?)", (source, run_id))]
 
+    def source_keys(self, ids: Iterable[int]) -> dict[int, str]:
+        """The source's key of each record id."""
+        ids, keys = list(ids), {}
+        for i in range(0, len(ids), 500):  # one statement per 500 ids
+            chunk = ids[i:i + 500]
+            keys.update(self.db.execute(
+                f"SELECT id, source_key FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return keys
+
     def live_count(self, source: str) -> int:
         """How many records of *source* are not deleted (the population a complete listing is compared with)."""
         return self.db.execute("SELECT COUNT(*) FROM records WHERE source=? AND deleted=0", (source,)).fetchone()[0]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+from mcep_ld.config import Settings, UsageError, check_source_name
 from mcep_ld.fetch.contract import Harvester
+from mcep_ld.fetch.http import HttpClient
 
 GROUP = "mcep_ld.harvesters"
 
@@ -25,3 +27,35 @@ def harvester_class(name: str) -> type[Harvester]:
     if not found:
         raise KeyError(f"unknown source {name!r}; known: {', '.join(harvester_names())}")
     return next(iter(found)).load()
+
+
+def make_harvester(settings: Settings, source: str, endpoint: str | None = None, *,
+                   options: dict[str, str] | None = None) -> Harvester:
+    """The harvester of *source* as configured (``[sources.NAME]``), its endpoint overridden by *endpoint*.
+
+    *options* go to the harvester, which names those it takes (``Harvester.options``); ``name`` is also the
+    source's name in the catalog and the configuration. UsageError for what cannot be harvested as asked.
+    """
+    options = dict(options or {})
+    conf = settings.source(options.get("name", source))
+    kind = conf["harvester"] or source  # `[sources.wedocs] harvester = "oai"` names a repository
+    try:
+        cls = harvester_class(kind)
+    except KeyError as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+    if extra := sorted(set(options) - cls.options):
+        takers = [n for n in harvester_names() if set(extra) <= harvester_class(n).options]
+        raise UsageError(f"{', '.join(extra)}: not an option of the {kind} source"
+                         + (f"; options of the {', '.join(takers)} source" if takers else ""))
+    if kind != source:
+        options["name"] = source
+    name = options.get("name", source)
+    check_source_name(name)
+    url = endpoint or conf["endpoint"]
+    if not url:
+        raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
+    try:
+        return cls.from_settings(settings, name=name, endpoint=url, options=options,
+                                 client=HttpClient.from_settings(settings, source=name))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None

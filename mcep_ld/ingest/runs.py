@@ -17,42 +17,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from mcep_ld.catalog import COUNTERS, RunCounters, utc_now
-from mcep_ld.config import Settings, UsageError, check_source_name
 from mcep_ld.errors import MCEPError
+from mcep_ld.fetch.registry import make_harvester
 
 log = logging.getLogger(__name__)
-
-
-def make_harvester(settings: Settings, source: str, endpoint: str | None = None, *,
-                   options: dict[str, str] | None = None) -> Any:  # noqa: ANN401 - a Harvester
-    """The harvester of *source* as configured (``[sources.NAME]``), its endpoint overridden by *endpoint*.
-
-    *options* go to the harvester (the OAI harvester's ``name``, ``set_spec``, ``metadata_prefix``);
-    ``name`` is also the source's name in the catalog and the configuration.
-    """
-    from mcep_ld.fetch.http import HttpClient
-    from mcep_ld.fetch.registry import harvester_class
-
-    options = dict(options or {})
-    conf = settings.source(options.get("name", source))
-    kind = conf["harvester"] or source  # `[sources.wedocs] harvester = "oai"` names a repository
-    if kind != source:
-        options["name"] = source
-    if kind == "oai" and conf["set_spec"] and "set_spec" not in options:
-        options["set_spec"] = conf["set_spec"]
-    try:
-        cls = harvester_class(kind)
-    except KeyError as exc:
-        raise UsageError(str(exc).strip("'\"")) from None
-    name = options.get("name", source)
-    check_source_name(name)
-    url = endpoint or conf["endpoint"]
-    if not url:
-        raise UsageError(f"no endpoint for {name}: pass --endpoint or set sources.{name}.endpoint")
-    try:
-        return cls(endpoint=url, settings=settings, client=HttpClient.from_settings(settings, source=name), **options)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
 
 
 class RunCancelled(MCEPError):
