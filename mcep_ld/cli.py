@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -257,10 +256,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     with Hub(_settings(args)) as hub:
         hub.store.public.backup(target / "store")
         hub.store.restricted.backup(target / "restricted-store")
-        dest = sqlite3.connect(target / "catalog.sqlite")
-        with dest:
-            hub.catalog.db.backup(dest)
-        dest.close()
+        hub.catalog.backup(target / "catalog.sqlite")
     print(f"backed up {hub.data_dir} to {target}")
     return 0
 

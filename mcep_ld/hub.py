@@ -115,7 +115,7 @@ class Hub:
         """The hub's own graphs in the public store: the vocabularies, the VoID description, the harvest runs
         (named from what the hub knows, not by listing every graph of the store: 1 s at 100,000 records)."""
         base = self.settings.base_uri
-        runs = [run_graph_iri(base, run_id) for (run_id,) in self.catalog.db.execute("SELECT id FROM runs")]
+        runs = [run_graph_iri(base, run_id) for run_id in self.catalog.run_ids()]
         return sorted([*(vocab_graph_iri(base, name) for name in self.vocab.graphs()), void_graph_iri(base), *runs])
 
     def _graphs_naming(self, concepts: list[str]) -> list[str]:

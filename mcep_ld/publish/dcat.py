@@ -37,8 +37,7 @@ def triples(hub: Hub) -> list[ox.Triple]:
     everything = ox.NamedNode(f"{base}void#dataset")
     sparql, oai = ox.NamedNode(f"{base}sparql"), ox.NamedNode(f"{base}oai")
     on_disk = dumps.parts(hub)
-    rows = hub.catalog.db.execute("SELECT source, COUNT(*), MAX(datestamp) FROM records WHERE published=1 "
-                                  "AND deleted=0 GROUP BY source ORDER BY source").fetchall()
+    rows = hub.catalog.live_by_source()
     out: list[ox.Triple] = []
 
     def add(subject: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:

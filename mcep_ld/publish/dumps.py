@@ -71,11 +71,8 @@ def refresh(hub: Hub) -> list[str]:
     known = parts(hub)
     current: dict[str, Part] = {}
     written: list[str] = []
-    sources = [row[0] for row in hub.catalog.db.execute(
-        "SELECT DISTINCT source FROM records WHERE published=1 AND deleted=0 ORDER BY source")]
-    for source in sources:
-        rows = hub.catalog.db.execute("SELECT graph, graph_hash FROM records WHERE source=? AND published=1 "
-                                      "AND deleted=0 ORDER BY graph", (source,)).fetchall()
+    for source in hub.catalog.live_sources():
+        rows = hub.catalog.live_graphs(source)
         digest = hashlib.sha256(hub.rules_digest.encode())
         for graph, graph_hash in rows:
             digest.update(f"{graph}={graph_hash}\n".encode())

@@ -27,8 +27,7 @@ def statements(hub: Hub) -> list[str]:
     dataset = URIRef(f"{base}void#dataset")
     v = lambda term: URIRef(f"{VOID}{term}")  # noqa: E731 - a local shorthand
     count = lambda n: Literal(n, datatype=XSD.integer)  # noqa: E731
-    rows = hub.catalog.db.execute("SELECT source, kind, COUNT(*) FROM records WHERE published=1 AND deleted=0 "
-                                  "GROUP BY source, kind").fetchall()
+    rows = hub.catalog.live_counts()
     by_source: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     for source, kind, n in rows:

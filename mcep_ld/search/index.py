@@ -123,12 +123,7 @@ class SearchIndex:
         """Index what the catalog publishes and the index lacks or holds in an older state; drop the rest."""
         counts = SyncCounts()
         wanted = {iri: (kind, sources.split(","), f"{graphs}|{hub.rules_digest}")
-                  for iri, kind, sources, graphs in hub.catalog.db.execute(
-                      "SELECT iri, MIN(kind), group_concat(DISTINCT source), "
-                      "group_concat(graph || '=' || graph_hash, ' ') FROM ("
-                      "  SELECT iri, kind, source, graph, graph_hash FROM records"
-                      "  WHERE published=1 AND deleted=0 AND iri IS NOT NULL ORDER BY iri, graph) "
-                      "GROUP BY iri")}
+                  for iri, kind, sources, graphs in hub.catalog.live_documents()}
         have = dict(self.db.execute("SELECT iri, signature FROM docs"))
         gone = [iri for iri in have if iri not in wanted]
         todo = [iri for iri, (_, _, sig) in wanted.items() if have.get(iri) != sig]

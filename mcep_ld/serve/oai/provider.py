@@ -33,7 +33,6 @@ OAI = "http://www.openarchives.org/OAI/2.0/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_ID = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 _ID_SAFE = "-_.!~*'();/?:@&=+$,"  # the oai-identifier local part's characters, besides letters and digits
-_LISTABLE = "(published=1 OR deleted=1)"
 #: Bumped whenever formats.py would write a record's metadata differently: the kept copies are then remade.
 CROSSWALK = "1"
 
@@ -140,16 +139,13 @@ class Provider:
         source, _, key = identifier.removeprefix(prefix).partition("/")
         row = None
         if identifier.startswith(prefix) and source and key:
-            row = self.hub.catalog.db.execute(
-                f"SELECT * FROM records WHERE source=? AND source_key=? AND {_LISTABLE}",
-                (source, unquote(key))).fetchone()
+            row = self.hub.catalog.oai_item(source, unquote(key))
         if row is None:
             raise IdDoesNotExist(f"no item {identifier!r} in this repository")
         return row
 
     def _earliest(self) -> str:
-        row = self.hub.catalog.db.execute(f"SELECT MIN(datestamp) FROM records WHERE {_LISTABLE}").fetchone()
-        stamps = [s for s in (self.settings.oai_earliest_datestamp, row[0]) if s]
+        stamps = [s for s in (self.settings.oai_earliest_datestamp, self.hub.catalog.oai_earliest()) if s]
         return min(stamps) if stamps else utc_now()
 
     # -- verbs ------------------------------------------------------------------------------------
@@ -238,27 +234,11 @@ class Provider:
         known = self.hub.catalog.disseminations([r["id"] for r in rows], position.prefix)
         return _Page(position, rows, token, known, [])
 
-    def _where(self, spec: str | None, start: str | None, until: str) -> tuple[str, list]:
-        sql, params = f"{_LISTABLE} AND datestamp <= ?", [until]
-        if start:
-            sql += " AND datestamp >= ?"
-            params.append(start)
-        if spec:  # members of the set or of a set below it, and those that left it (deleted in its view)
-            escaped = spec.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql += (" AND ((' ' || sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || sets) LIKE ? ESCAPE '\\'"
-                    " OR (' ' || left_sets || ' ') LIKE ? ESCAPE '\\' OR (' ' || left_sets) LIKE ? ESCAPE '\\')")
-            params += [f"% {escaped} %", f"% {escaped}:%"] * 2
-        return sql, params
-
     def _count(self, spec: str | None, start: str | None, until: str) -> int:
-        sql, params = self._where(spec, start, until)
-        return self.hub.catalog.db.execute(f"SELECT COUNT(*) FROM records WHERE {sql}", params).fetchone()[0]
+        return self.hub.catalog.oai_count(spec, start, until)
 
     def _page(self, p: Position) -> list[sqlite3.Row]:
-        sql, params = self._where(p.set, p.start, p.until)
-        return self.hub.catalog.db.execute(
-            f"SELECT * FROM records WHERE {sql} AND (datestamp, id) > (?, ?) ORDER BY datestamp, id LIMIT ?",
-            [*params, p.after[0], p.after[1], self.page_size + 1]).fetchall()
+        return self.hub.catalog.oai_page(p.set, p.start, p.until, after=p.after, limit=self.page_size + 1)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -306,12 +286,11 @@ class Provider:
 
     def _has_sets(self) -> bool:
         """Whether any item is in a set (one indexed probe, not the scan ListSets makes)."""
-        return self.hub.catalog.db.execute(
-            f"SELECT 1 FROM records WHERE sets <> '' AND {_LISTABLE} LIMIT 1").fetchone() is not None
+        return self.hub.catalog.oai_has_sets()
 
     def _set_specs(self) -> list[str]:
         specs: set[str] = set()
-        for (sets,) in self.hub.catalog.db.execute(f"SELECT DISTINCT sets FROM records WHERE {_LISTABLE}"):
+        for sets in self.hub.catalog.oai_set_lists():
             for spec in sets.split():
                 parts = spec.split(":")
                 specs.update(":".join(parts[:i]) for i in range(1, len(parts) + 1))

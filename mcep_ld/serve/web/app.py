@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict:
         """Liveness and a glance at what the hub holds."""
         catalog = app.state.hub.catalog
-        n = catalog.db.execute("SELECT COUNT(*) FROM records WHERE published=1").fetchone()[0]
+        n = catalog.published_count()
         return {"status": "ok", "version": __version__, "published_records": n}
 
     # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from mcep_ld.catalog import COUNTERS
 from mcep_ld.messages import message
 from mcep_ld.serve.web.layout import esc, link, page_language, render, search_form
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
@@ -78,12 +79,10 @@ async def dashboard(request: Request) -> HTMLResponse:
             rows = [(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
                     for v, n in list(values.items())[:BAR_CHART_ROWS]]
             parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), rows, f"chart-{facet}"))
-        db = hub.catalog.db
-        quarantined = db.execute("SELECT COUNT(*) FROM records WHERE status IN ('quarantined', 'failed')"
-                                 ).fetchone()[0]
+        quarantined = hub.catalog.quarantined_count()
         parts.append(f"<h2>{esc(message('quarantine', lang))}</h2><p class=\"count\">{quarantined}</p>")
-        runs = db.execute("SELECT id, source, started, status, seen, added, updated, unchanged, deleted, "
-                          "quarantined, failed, duration_s FROM runs ORDER BY id DESC LIMIT 20").fetchall()
+        columns = ("id", "source", "started", "status", *COUNTERS, "duration_s")
+        runs = [tuple(run[c] for c in columns) for run in hub.catalog.recent_runs(20)]
         head = ("run", "source", "started", "status", "seen", "added", "updated", "unchanged", "deleted",
                 "quarantined", "failed", "s")
         parts.append(f"<h2>{esc(message('runs', lang))}</h2><table><thead><tr>"

@@ -35,8 +35,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     name, _, suffix = key.partition(".")
     hub = request.app.state.hub
     iri = f"{hub.settings.base_uri}id/{kind}/{name}"
-    rows = hub.catalog.db.execute("SELECT source, graph, graph_hash, datestamp, deleted, published, status, raw_url "
-                                  "FROM records WHERE iri=?", (iri,)).fetchall()
+    rows = hub.catalog.rows_of_iri(iri)
     live = [r for r in rows if r["published"] and not r["deleted"]]
     if not rows:
         return PlainTextResponse(f"no record {iri}", status_code=404)
@@ -186,8 +185,7 @@ def sitemap(request: Request, page: int = Query(1, ge=1, le=SITEMAP_MAX_PAGES)) 
     from lxml import etree
 
     hub = request.app.state.hub
-    total = hub.catalog.db.execute("SELECT COUNT(DISTINCT iri) FROM records WHERE published=1 AND deleted=0 "
-                                   "AND iri IS NOT NULL").fetchone()[0]
+    total = hub.catalog.live_iri_count()
     pages = max(1, -(-total // SITEMAP_MAX_URLS))
     base = hub.settings.base_uri
     if pages > 1 and "page" not in request.query_params:
@@ -197,9 +195,7 @@ def sitemap(request: Request, page: int = Query(1, ge=1, le=SITEMAP_MAX_PAGES)) 
                 f"{base}sitemap.xml?page={n}"
     else:
         root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
-        rows = hub.catalog.db.execute(
-            "SELECT iri, MAX(datestamp) FROM records WHERE published=1 AND deleted=0 AND iri IS NOT NULL "
-            "GROUP BY iri ORDER BY iri LIMIT ? OFFSET ?", (SITEMAP_MAX_URLS, (page - 1) * SITEMAP_MAX_URLS))
+        rows = hub.catalog.live_iris(limit=SITEMAP_MAX_URLS, offset=(page - 1) * SITEMAP_MAX_URLS)
         for iri, stamp in rows:
             url = etree.SubElement(root, f"{{{SITEMAP}}}url")
             etree.SubElement(url, f"{{{SITEMAP}}}loc").text = iri

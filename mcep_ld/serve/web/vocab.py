@@ -58,7 +58,7 @@ def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, r
     lang = page_language(request)
     modified = hub.vocab.modified
     if records:
-        modified = max(modified, hub.catalog.db.execute("SELECT MAX(datestamp) FROM records").fetchone()[0] or "")
+        modified = max(modified, hub.catalog.newest_datestamp() or "")
     headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if records else ''}", modified,
                          media, lang)
     if not_modified(request, headers["ETag"], modified):

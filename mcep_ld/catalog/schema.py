@@ -1,0 +1,102 @@
+"""The catalog's tables, and opening a catalog file: WAL mode, the schema, columns added since the first
+release."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id              INTEGER PRIMARY KEY,
+    source          TEXT NOT NULL,
+    source_key      TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    iri             TEXT,              -- hub IRI; NULL while the record has never mapped
+    graph           TEXT NOT NULL,     -- its named graph
+    content_hash    TEXT NOT NULL,     -- fingerprint of the last payload processed
+    graph_hash      TEXT,              -- hash of the published triples; the datestamp moves when it does
+    restricted_hash TEXT,              -- hash of its restricted triples (never shapes a public answer)
+    raw             BLOB NOT NULL,     -- that payload, as received
+    raw_url         TEXT NOT NULL,
+    source_modified TEXT,
+    datestamp       TEXT NOT NULL,     -- UTC, seconds; moves whenever what is published changes
+    sets            TEXT NOT NULL DEFAULT '',  -- space-separated setSpecs
+    left_sets       TEXT NOT NULL DEFAULT '',  -- sets it was in and left: deleted in those sets' OAI views
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    published       INTEGER NOT NULL DEFAULT 0,  -- its graph is in the store
+    status          TEXT NOT NULL,     -- valid | warning | quarantined | failed | deleted
+    visibility      TEXT NOT NULL DEFAULT 'public',
+    seen_run        INTEGER,           -- the last run whose listing held it
+    UNIQUE (source, source_key)
+);
+CREATE INDEX IF NOT EXISTS records_datestamp ON records (datestamp, id);
+CREATE INDEX IF NOT EXISTS records_source_seen ON records (source, seen_run);
+CREATE INDEX IF NOT EXISTS records_iri ON records (iri);
+
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    endpoint    TEXT NOT NULL,
+    started     TEXT NOT NULL,
+    ended       TEXT,
+    status      TEXT NOT NULL,        -- running | completed | failed | aborted
+    complete    INTEGER NOT NULL DEFAULT 0,  -- the listing was read to its end
+    seen        INTEGER NOT NULL DEFAULT 0,
+    added       INTEGER NOT NULL DEFAULT 0,
+    updated     INTEGER NOT NULL DEFAULT 0,
+    unchanged   INTEGER NOT NULL DEFAULT 0,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    duration_s  REAL,
+    timings     TEXT,                 -- JSON: seconds spent per stage (fetch, map, validate, store…)
+    error       TEXT,
+    since       TEXT,                 -- the watermark the listing was asked from; NULL: a full listing
+    checkpoint  TEXT                  -- JSON {position, counters, at}: where an interrupted run resumes
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS disseminations (  -- metadata formats as the OAI-PMH provider last wrote them
+    record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    prefix    TEXT NOT NULL,
+    version   TEXT NOT NULL,                 -- what it was made from: graph hash, vocabularies, crosswalk
+    xml       BLOB NOT NULL,
+    PRIMARY KEY (record_id, prefix)
+);
+
+CREATE TABLE IF NOT EXISTS reports (
+    record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    severity  TEXT NOT NULL,          -- Violation | Warning | Error
+    stage     TEXT NOT NULL,          -- map | validate
+    run_id    INTEGER NOT NULL,
+    created   TEXT NOT NULL,
+    report    TEXT NOT NULL,
+    PRIMARY KEY (record_id, severity)
+);
+"""
+
+#: Columns added after the first release, with their definitions: added to older catalogs on opening.
+ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"},
+                  "records": {"left_sets": "TEXT NOT NULL DEFAULT ''", "restricted_hash": "TEXT"}}
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The catalog database at *path*, created or brought up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(SCHEMA)
+    for table, columns in ADDED_COLUMNS.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+    return db
