@@ -158,3 +158,17 @@ def test_record_page_tag_follows_the_search_index(tmp_path_factory: pytest.TempP
         with sqlite3.connect(data / "search.sqlite") as db:  # what a sync that changed something does
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         assert tags()[0] != html and tags()[1] == turtle
+
+
+def test_accept_weights_are_honoured(site: tuple[str, str]) -> None:
+    """A browser-like header that prefers RDF by weight gets RDF, and a refused type (q=0) is not sent."""
+    url, _ = site
+    resp = requests.get(local(url, DECISION), headers={"Accept": "text/html;q=0.2, application/n-triples"},
+                        timeout=5)
+    assert resp.headers["content-type"].startswith("application/n-triples")
+    resp = requests.get(local(url, DECISION), headers={"Accept": "text/html;q=0, application/ld+json;q=0.5"},
+                        timeout=5)
+    assert resp.headers["content-type"].startswith("application/ld+json")
+    resp = requests.get(f"{url}/sparql", params={"query": "ASK {}"},
+                        headers={"Accept": "application/sparql-results+json;q=0.1, text/csv"}, timeout=10)
+    assert resp.headers["content-type"].startswith("text/csv")

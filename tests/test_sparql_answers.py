@@ -13,7 +13,8 @@ import pyoxigraph as ox
 import pytest
 from lxml import etree
 
-from mcep_ld.serve.queries import FORMATS, RowCounter
+from mcep_ld.serve.formats import FORMATS
+from mcep_ld.serve.queries import RowCounter
 
 # Literals that look like the syntax the counter reads: JSON row openers, escapes, quotes, XML, line breaks.
 NASTY = ['[{"a":1},{"b":2}]', '\\', '\\\\', '\\"', '"}},{"x":{', ',{}', '[{}', 'a\\"b",{"c', '<result>', "two\nlines",

@@ -13,30 +13,12 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from mcep_ld.errors import MCEPError
+from mcep_ld.serve.formats import FORMATS, ResultFormat
 from mcep_ld.store import GraphStore
 
 
 class QueryError(MCEPError, ValueError):
     """The query could not be parsed or cannot be answered in the format asked for."""
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    name: str
-    media_type: str
-    results: ox.QueryResultsFormat | None  # for SELECT and ASK
-    graph: ox.RdfFormat | None  # for CONSTRUCT and DESCRIBE
-
-
-FORMATS = {
-    "json": ResultFormat("json", "application/sparql-results+json", ox.QueryResultsFormat.JSON, None),
-    "xml": ResultFormat("xml", "application/sparql-results+xml", ox.QueryResultsFormat.XML, ox.RdfFormat.RDF_XML),
-    "csv": ResultFormat("csv", "text/csv; charset=utf-8", ox.QueryResultsFormat.CSV, None),
-    "tsv": ResultFormat("tsv", "text/tab-separated-values; charset=utf-8", ox.QueryResultsFormat.TSV, None),
-    "ttl": ResultFormat("ttl", "text/turtle; charset=utf-8", None, ox.RdfFormat.TURTLE),
-    "nt": ResultFormat("nt", "application/n-triples", None, ox.RdfFormat.N_TRIPLES),
-    "jsonld": ResultFormat("jsonld", "application/ld+json", None, ox.RdfFormat.JSON_LD),
-}
 
 
 @dataclass(frozen=True)

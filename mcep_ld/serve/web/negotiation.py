@@ -12,34 +12,25 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
 from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.serve.formats import RESOURCE_FORMATS, accepted, resource_format, resource_format_by_suffix
 from mcep_ld.serve.web import jsonld
-
-#: media type → (pyoxigraph format, suffix of the link URLs)
-RDF_TYPES: dict[str, tuple[ox.RdfFormat, str]] = {
-    "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
-    "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
-    "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"),
-    "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf"),
-}
-BY_SUFFIX = {suffix: media for media, (_, suffix) in RDF_TYPES.items()}
 
 
 def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
     """The representation asked for: a suffix URL's (empty when the suffix is unknown), else text/html for
     browsers (when *html*), else the first RDF type the client accepts, else Turtle."""
     if suffix:
-        return BY_SUFFIX.get(suffix, "")
-    for part in request.headers.get("accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if (html and media == "text/html") or media in RDF_TYPES:
+        return fmt.media_type if (fmt := resource_format_by_suffix(suffix)) else ""
+    for media in accepted(request.headers.get("accept")):
+        if (html and media == "text/html") or resource_format(media):
             return media
-    return "text/turtle"
+    return ox.RdfFormat.TURTLE.media_type
 
 
 def no_format(suffix: str) -> Response:
     """The answer to a suffix URL in a format the hub does not write."""
-    return PlainTextResponse(f"no format .{suffix}: one of {', '.join('.' + ext for _, ext in RDF_TYPES.values())}",
-                             status_code=404)
+    known = ", ".join(f".{f.file_extension}" for f in RESOURCE_FORMATS)
+    return PlainTextResponse(f"no format .{suffix}: one of {known}", status_code=404)
 
 
 def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:
@@ -47,7 +38,7 @@ def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:
     context's prefixes."""
     if media == "application/ld+json":
         return jsonld.compact(triples, base_uri)
-    return ox.serialize(triples, format=RDF_TYPES[media][0], prefixes=jsonld.prefixes())
+    return ox.serialize(triples, format=resource_format(media), prefixes=jsonld.prefixes())
 
 
 def languages(request: Request, lang: str | None = None) -> list[str]:
@@ -81,7 +72,12 @@ def validators(iri: str, state: str, modified: str, media: str, lang: str) -> di
     tag = hashlib.sha256(f"{state}|{media}|{lang if media == 'text/html' else ''}".encode()).hexdigest()[:32]
     return {"ETag": f'"{tag}"', "Vary": "Accept, Accept-Language",
             "Last-Modified": format_datetime(_utc(modified), usegmt=True),
-            "Link": ", ".join(f'<{iri}.{ext}>; rel="alternate"; type="{m}"' for m, (_, ext) in RDF_TYPES.items())}
+            "Link": alternates(iri)}
+
+
+def alternates(iri: str) -> str:
+    """The ``Link`` header naming the suffix URL of *iri* in every RDF format."""
+    return ", ".join(f'<{iri}.{f.file_extension}>; rel="alternate"; type="{f.media_type}"' for f in RESOURCE_FORMATS)
 
 
 def _utc(stamp: str) -> datetime:

@@ -15,10 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.messages import message
+from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, page_language, render, text_in
 from mcep_ld.serve.web.negotiation import (
-    RDF_TYPES,
     languages,
     media_type,
     no_format,
@@ -100,8 +100,8 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
 
     other = " ".join(f'<a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a>'
                      for code in sorted(c for c in doc.titles if c))
-    formats = "".join(f'<li><a href="{esc(local(request, iri))}.{ext}" type="{m}">{ext}</a></li>'
-                      for m, (_, ext) in RDF_TYPES.items())
+    formats = "".join(f'<li><a href="{esc(local(request, iri))}.{f.file_extension}" type="{f.media_type}">'
+                      f"{f.file_extension}</a></li>" for f in RESOURCE_FORMATS)
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
                     if (name := FACTS.get(t.predicate.value)))
     rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'

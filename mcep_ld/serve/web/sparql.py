@@ -31,28 +31,19 @@ from mcep_ld.errors import MCEPError
 from mcep_ld.serve.engine.guard import Limits, QueryRefused, check
 from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, QueryPool
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
-from mcep_ld.serve.queries import FORMATS, Dataset, QueryError, run_update
+from mcep_ld.serve.formats import accepted, result_format
+from mcep_ld.serve.queries import Dataset, QueryError, run_update
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.query_page import examples, page, results_table, service_description
-
-_BY_MEDIA_TYPE = {
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-    "text/turtle": "ttl", "application/n-triples": "nt", "application/ld+json": "jsonld",
-    "application/rdf+xml": "xml",
-}
 
 
 def _negotiate(request: Request, graph: bool) -> str:
     """The format name: an explicit ``format`` parameter, else the first Accept type we serve."""
     if fmt := request.query_params.get("format"):
         return fmt
-    for part in request.headers.get("accept", "").split(","):
-        media = part.split(";")[0].strip().lower()
-        name = _BY_MEDIA_TYPE.get(media)
-        if name and (FORMATS[name].graph if graph else FORMATS[name].results) is not None:
-            return name
+    for media in accepted(request.headers.get("accept")):
+        if fmt := result_format(media, graph=graph):
+            return fmt.name
     return "ttl" if graph else "json"
 
 
