@@ -207,15 +207,16 @@ class Provider:
         else:
             prefix = self._prefix(req.args["metadataPrefix"])
             spec = req.args.get("set")
-            if spec is not None and not self._has_sets():
+            if spec is not None and not self.hub.catalog.oai_has_sets():
                 raise NoSetHierarchy("this repository has no sets")
             start, until = window(req.args.get("from"), req.args.get("until"))
             until = until or utc_now()
-            size = self._count(spec, start, until)
+            size = self.hub.catalog.oai_count(spec, start, until)
             if not size:
                 raise NoRecordsMatch("no record matches these arguments")
             position = Position(req.verb, prefix, spec, start, until, ("", 0), 0, size)
-        rows = self._page(position)
+        rows = self.hub.catalog.oai_page(position.set, position.start, position.until, after=position.after,
+                                         limit=self.page_size + 1)
         if not rows:
             raise NoRecordsMatch("the rest of this list changed since it began: no record remains")
         more = len(rows) > self.page_size
@@ -233,12 +234,6 @@ class Provider:
             token.text = text
         known = self.hub.catalog.disseminations([r["id"] for r in rows], position.prefix)
         return _Page(position, rows, token, known, [])
-
-    def _count(self, spec: str | None, start: str | None, until: str) -> int:
-        return self.hub.catalog.oai_count(spec, start, until)
-
-    def _page(self, p: Position) -> list[sqlite3.Row]:
-        return self.hub.catalog.oai_page(p.set, p.start, p.until, after=p.after, limit=self.page_size + 1)
 
     # -- pieces -----------------------------------------------------------------------------------
 
@@ -283,10 +278,6 @@ class Provider:
         if page is not None:
             page.made.append((row["id"], prefix, version, etree.tostring(payload)))
         return r
-
-    def _has_sets(self) -> bool:
-        """Whether any item is in a set (one indexed probe, not the scan ListSets makes)."""
-        return self.hub.catalog.oai_has_sets()
 
     def _set_specs(self) -> list[str]:
         specs: set[str] = set()
