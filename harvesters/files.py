@@ -45,6 +45,7 @@ class FilesHarvester(Harvester):
     """Reads a folder of curated submissions (the endpoint is a path)."""
 
     name: str = "files"
+    reads_folders: ClassVar[bool] = True
     mapping_version: ClassVar[str] = "files-1"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:

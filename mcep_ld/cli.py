@@ -90,6 +90,8 @@ def _hand_off(settings: Settings, url: str, source: str, endpoint: str | None, o
 # -- commands ---------------------------------------------------------------------------------------
 
 def cmd_harvest(args: argparse.Namespace) -> int:
+    from mcep_ld.fetch.registry import harvester_class, harvester_names, source_class
+
     settings = _settings(args)
     if args.all:
         if args.source or args.path or args.endpoint or args.name or args.set or args.metadata_prefix:
@@ -108,8 +110,9 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         return 0 if all(r.ok for r in results) else 1
     if not args.source:
         raise UsageError("name a source (informea, gef, oai, files or a configured one), or pass --all")
-    if args.path and (args.endpoint or args.source != "files"):
-        raise UsageError("a PATH goes with `mcep harvest files PATH` only")
+    if args.path and (args.endpoint or not source_class(settings, args.source).reads_folders):
+        readers = [n for n in harvester_names() if harvester_class(n).reads_folders]
+        raise UsageError(f"a PATH goes with a source that reads folders ({', '.join(readers)}) only")
     endpoint = str(Path(args.path).resolve()) if args.path else args.endpoint
     options = {k: v for k, v in (("name", args.name), ("set_spec", args.set),
                                  ("metadata_prefix", args.metadata_prefix)) if v is not None}

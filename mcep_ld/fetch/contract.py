@@ -66,6 +66,8 @@ class Harvester:
     options: ClassVar[frozenset[str]] = frozenset()
     #: Whether the source is asked with conditional requests: the run then hands in the last validators.
     conditional: ClassVar[bool] = False
+    #: Whether the endpoint may be a folder of this machine (``mcep harvest NAME PATH``).
+    reads_folders: ClassVar[bool] = False
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         self.endpoint = endpoint

@@ -29,6 +29,15 @@ def harvester_class(name: str) -> type[Harvester]:
     return next(iter(found)).load()
 
 
+def source_class(settings: Settings, source: str) -> type[Harvester]:
+    """The harvester class of *source*: its ``[sources.NAME] harvester``, else the one of its own name
+    (``[sources.wedocs] harvester = "oai"`` names a repository). UsageError for an unknown one."""
+    try:
+        return harvester_class(settings.source(source)["harvester"] or source)
+    except KeyError as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+
+
 def make_harvester(settings: Settings, source: str, endpoint: str | None = None, *,
                    options: dict[str, str] | None = None) -> Harvester:
     """The harvester of *source* as configured (``[sources.NAME]``), its endpoint overridden by *endpoint*.
@@ -38,11 +47,8 @@ def make_harvester(settings: Settings, source: str, endpoint: str | None = None,
     """
     options = dict(options or {})
     conf = settings.source(options.get("name", source))
-    kind = conf["harvester"] or source  # `[sources.wedocs] harvester = "oai"` names a repository
-    try:
-        cls = harvester_class(kind)
-    except KeyError as exc:
-        raise UsageError(str(exc).strip("'\"")) from None
+    kind = conf["harvester"] or source
+    cls = source_class(settings, options.get("name", source))
     if extra := sorted(set(options) - cls.options):
         takers = [n for n in harvester_names() if set(extra) <= harvester_class(n).options]
         raise UsageError(f"{', '.join(extra)}: not an option of the {kind} source"
