@@ -110,7 +110,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         return 0 if all(r.ok for r in results) else 1
     if not args.source:
         raise UsageError("name a source (informea, gef, oai, files or a configured one), or pass --all")
-    if args.path and (args.endpoint or not source_class(settings, args.source).reads_folders):
+    if args.path and (args.endpoint or not source_class(settings, args.source, name=args.name).reads_folders):
         readers = [n for n in harvester_names() if harvester_class(n).reads_folders]
         raise UsageError(f"a PATH goes with a source that reads folders ({', '.join(readers)}) only")
     endpoint = str(Path(args.path).resolve()) if args.path else args.endpoint

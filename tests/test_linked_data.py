@@ -172,3 +172,16 @@ def test_accept_weights_are_honoured(site: tuple[str, str]) -> None:
     resp = requests.get(f"{url}/sparql", params={"query": "ASK {}"},
                         headers={"Accept": "application/sparql-results+json;q=0.1, text/csv"}, timeout=10)
     assert resp.headers["content-type"].startswith("text/csv")
+
+
+def test_a_graph_asked_as_rdf_xml_is_labelled_rdf_xml(site: tuple[str, str]) -> None:
+    """The ``xml`` answer format is SPARQL results XML for SELECT and RDF/XML for CONSTRUCT; the label follows."""
+    url, _ = site
+    resp = requests.get(f"{url}/sparql", params={"query": f"CONSTRUCT {{ <{DECISION}> ?p ?o }} "
+                                                          f"WHERE {{ <{DECISION}> ?p ?o }}"},
+                        headers={"Accept": "application/rdf+xml"}, timeout=10)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/rdf+xml")
+    assert any(t.subject.value == DECISION for t in ox.parse(resp.content, format=ox.RdfFormat.RDF_XML))
+    resp = requests.get(f"{url}/sparql", params={"query": "ASK {}"}, headers={"Accept": "application/xml"},
+                        timeout=10)
+    assert resp.headers["content-type"].startswith("application/sparql-results+xml")

@@ -29,11 +29,12 @@ def harvester_class(name: str) -> type[Harvester]:
     return next(iter(found)).load()
 
 
-def source_class(settings: Settings, source: str) -> type[Harvester]:
-    """The harvester class of *source*: its ``[sources.NAME] harvester``, else the one of its own name
-    (``[sources.wedocs] harvester = "oai"`` names a repository). UsageError for an unknown one."""
+def source_class(settings: Settings, source: str, *, name: str | None = None) -> type[Harvester]:
+    """The harvester class of *source*: the ``harvester`` of its settings (``[sources.NAME]``, NAME being *name*
+    where the run names it, else *source*), else the one called *source* (``[sources.wedocs] harvester = "oai"``
+    names a repository; so does ``mcep harvest oai --name wedocs``). UsageError for an unknown one."""
     try:
-        return harvester_class(settings.source(source)["harvester"] or source)
+        return harvester_class(settings.source(name or source)["harvester"] or source)
     except KeyError as exc:
         raise UsageError(str(exc).strip("'\"")) from None
 
@@ -48,7 +49,7 @@ def make_harvester(settings: Settings, source: str, endpoint: str | None = None,
     options = dict(options or {})
     conf = settings.source(options.get("name", source))
     kind = conf["harvester"] or source
-    cls = source_class(settings, options.get("name", source))
+    cls = source_class(settings, source, name=options.get("name"))
     if extra := sorted(set(options) - cls.options):
         takers = [n for n in harvester_names() if set(extra) <= harvester_class(n).options]
         raise UsageError(f"{', '.join(extra)}: not an option of the {kind} source"

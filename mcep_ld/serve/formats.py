@@ -44,6 +44,11 @@ class ResultFormat:
         media = (self.results or self.graph).media_type
         return f"{media}; charset=utf-8" if media.startswith("text/") and "charset" not in media else media
 
+    def answering(self, *, graph: bool) -> ResultFormat:
+        """This format for one kind of answer (a graph, or results): ``xml`` is RDF/XML for a graph, and its
+        media type says so."""
+        return ResultFormat(self.name, None, self.graph) if graph else ResultFormat(self.name, self.results, None)
+
     def media_types(self) -> list[str]:
         own = [f.media_type.split(";")[0] for f in (self.results, self.graph) if f is not None]
         return [*own, *self.aliases]

@@ -73,7 +73,7 @@ def evaluate(store: GraphStore, sparql: str, choose: Callable[[bool], str],
         raise QueryError(f"format {fmt.name!r} is for SELECT/ASK results; CONSTRUCT gives a graph (try ttl)")
     if not is_graph_result(result) and fmt.results is None:
         raise QueryError(f"format {fmt.name!r} is for graphs; SELECT/ASK give results (try json)")
-    return result, fmt
+    return result, fmt.answering(graph=is_graph_result(result))
 
 
 def write(result: object, fmt: ResultFormat, output: BinaryIO) -> None:
