@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.corpus import entities  # noqa: E402
 from harvesters.informea import ENTITY_SETS, InforMEAHarvester  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
+from mcep_ld.fetch.contract import Listing  # noqa: E402
 from mcep_ld.fetch.http import HttpClient  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
 from mcep_ld.ingest.pipeline import Pipeline  # noqa: E402
@@ -40,7 +41,7 @@ class SyntheticInforMEA(InforMEAHarvester):
         super().__init__(**kw)
         self.size, self.version = size, version
 
-    def records(self, since: datetime | None = None, *, resume: str | None = None) -> Iterator[SourceRecord]:
+    def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         now = datetime.now(UTC)
         for entity_set, row in entities(self.size, version=self.version):
             yield SourceRecord(source=self.name, key=f"{entity_set}/{row['id']}", kind=ENTITY_SETS[entity_set][0],

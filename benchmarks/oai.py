@@ -40,7 +40,7 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 def build(data_dir: Path, size: int) -> None:
     settings = load_settings(environ={}, overrides={"data_dir": str(data_dir)})
     with Hub(settings) as hub:
-        if hub.catalog.db.execute("SELECT COUNT(*) FROM records WHERE published=1").fetchone()[0] >= size:
+        if hub.catalog.published_count() >= size:
             return
         h = SyntheticInforMEA(size, 0, endpoint="synthetic", settings=settings,
                               client=HttpClient.from_settings(settings))
