@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mcep_ld.harvesters.informea import ENTITY_SETS, InforMEAHarvester  # noqa: E402
+
 from benchmarks.corpus import entities  # noqa: E402
-from harvesters.informea import ENTITY_SETS, InforMEAHarvester  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.fetch.contract import Listing  # noqa: E402
 from mcep_ld.fetch.http import HttpClient  # noqa: E402

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.gef import GEFHarvester
+from mcep_ld.harvesters.oai import OAIHarvester
 
-from harvesters.gef import GEFHarvester
-from harvesters.oai import OAIHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import mcep_ld.harvesters.cbd as cbd
 import pytest
+from mcep_ld.harvesters.cbd import CBDHarvester
 
-import harvesters.cbd as cbd
-from harvesters.cbd import CBDHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub

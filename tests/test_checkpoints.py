@@ -14,13 +14,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import mcep_ld.harvesters.cbd as cbd
 import pytest
+from mcep_ld.harvesters.cbd import CBDHarvester
+from mcep_ld.harvesters.convention import ConventionHarvester
+from mcep_ld.harvesters.informea import InforMEAHarvester
+from mcep_ld.harvesters.oai import OAIHarvester
 
-import harvesters.cbd as cbd
-from harvesters.cbd import CBDHarvester
-from harvesters.convention import ConventionHarvester
-from harvesters.informea import InforMEAHarvester
-from harvesters.oai import OAIHarvester
 from mcep_ld.catalog import Catalog
 from mcep_ld.fetch.contract import Harvester
 from mcep_ld.fetch.http import HttpClient

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.convention import ConventionHarvester, natural_key
+from mcep_ld.harvesters.informea import InforMEAHarvester
 
-from harvesters.convention import ConventionHarvester, natural_key
-from harvesters.informea import InforMEAHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub

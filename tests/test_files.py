@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.files import FilesHarvester
 
-from harvesters.files import FilesHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.pipeline import Pipeline, RunResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.gef import GEFHarvester, amounts, detect_layout, places
 
-from harvesters.gef import GEFHarvester, amounts, detect_layout, places
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub

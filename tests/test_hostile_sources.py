@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from mcep_ld.harvesters.files import FilesHarvester
+from mcep_ld.harvesters.gef import GEFHarvester
 
-from harvesters.files import FilesHarvester
-from harvesters.gef import GEFHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
@@ -174,7 +174,7 @@ FEDERATED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_oai_rdf_federation_holds_contacts_back_too(tmp_path: Path) -> None:
     """Another hub's record graphs are taken as they come, but through the same split as every record."""
-    from harvesters.oai import OAIHarvester
+    from mcep_ld.harvesters.oai import OAIHarvester
 
     with answering(lambda path: FEDERATED.encode(), "text/xml; charset=utf-8") as url, \
             Hub(make_settings(tmp_path / "data")) as hub:

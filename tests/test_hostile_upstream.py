@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.informea import InforMEAHarvester
+from mcep_ld.harvesters.oai import OAIHarvester
 
-from harvesters.informea import InforMEAHarvester
-from harvesters.oai import OAIHarvester
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.pipeline import Pipeline

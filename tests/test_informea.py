@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from mcep_ld.harvesters.informea import InforMEAHarvester
 
-from harvesters.informea import InforMEAHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub

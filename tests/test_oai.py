@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harvesters.oai import OAIHarvester
+from mcep_ld.harvesters.oai import OAIHarvester
+
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub

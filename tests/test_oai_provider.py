@@ -264,7 +264,8 @@ def test_theme_sets_come_from_keywords_aligned_to_the_themes(provider: Provider)
 def test_a_record_that_leaves_a_set_is_deleted_in_that_sets_view(tmp_path: Path, samples: Path) -> None:
     import json
 
-    from harvesters.informea import InforMEAHarvester
+    from mcep_ld.harvesters.informea import InforMEAHarvester
+
     from mcep_ld.fetch.http import HttpClient
     from mcep_ld.fetch.sample_server import SampleServer
     from mcep_ld.ingest.pipeline import Pipeline

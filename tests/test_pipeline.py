@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from mcep_ld.harvesters.informea import InforMEAHarvester
 
-from harvesters.informea import InforMEAHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub

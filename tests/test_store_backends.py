@@ -14,8 +14,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import requests
+from mcep_ld.harvesters.informea import InforMEAHarvester
 
-from harvesters.informea import InforMEAHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub

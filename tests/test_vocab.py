@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mcep_ld.harvesters.informea import InforMEAHarvester
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from harvesters.informea import InforMEAHarvester
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from harvesters.informea.mapping import map_record
-from harvesters.informea.odata import ENTITY_SETS, ODataClient, Page
+from mcep_ld.harvesters.informea.mapping import map_record
+from mcep_ld.harvesters.informea.odata import ENTITY_SETS, ODataClient, Page
+
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient

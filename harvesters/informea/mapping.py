@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import mimetypes
 
+from mcep_ld.harvesters.informea.odata import collection
 from rdflib import Literal, URIRef
 from rdflib.namespace import DC, XSD
 
-from harvesters.informea.odata import collection
 from mcep_ld.fetch.contract import MappingContext
 from mcep_ld.mapping.concepts import add_country, add_subject, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
