@@ -18,6 +18,7 @@ from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
 from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
 from mcep_ld.ingest.handoff import running_service
+from mcep_ld.serve.listen import PortInUse, check_address
 from mcep_ld.store import StoreBusyError
 
 log = logging.getLogger("mcep")
@@ -280,6 +281,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, http_host=args.host, http_port=args.port)
     scheduled_sources(settings)  # a malformed schedule stops us here (exit 2), not in the running service
+    check_address(settings.http_host, settings.http_port)  # a taken port stops us here (exit 4)
     serve(settings)
     return 0
 
@@ -290,6 +292,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     # The samples are local: no need to pace requests as for a real server.
     settings = _settings(args, http_requests_per_s=1000.0)
+    if not args.no_serve:  # before the harvests, not after them
+        served = _settings(args, http_host=args.host, http_port=args.port)
+        check_address(served.http_host, served.http_port)
     with SampleServer(SAMPLES_DIR) as server:
         print(f"demo: serving the bundled samples at {server.url}")
         results = [harvest_source(settings, "informea", server.informea_endpoint),
@@ -398,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreBusyError as exc:
         print(f"mcep {args.command}: {exc}", file=sys.stderr)
         return 3
+    except PortInUse as exc:
+        print(f"mcep {args.command}: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         print(f"mcep {args.command}: interrupted", file=sys.stderr)
         return 130

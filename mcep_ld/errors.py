@@ -20,6 +20,7 @@ The tree (``tests/test_layout.py`` checks it against the classes)::
     ├── EngineCrashed           mcep_ld.serve.engine.pool: a query worker died
     ├── ClientBusy              mcep_ld.serve.engine.pool: a client holds its share of the workers
     ├── ProtocolError           mcep_ld.serve.web.sparql: a request the SPARQL protocol refuses
+    ├── PortInUse               mcep_ld.serve.listen: the service cannot listen on its address (exit 4)
     ├── BadSearch               mcep_ld.serve.web.search: a search request past a limit
     └── OAIError                mcep_ld.serve.oai.errors: an OAI-PMH error condition, one class per code
         ├── BadVerb

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -283,3 +284,17 @@ enabled = false
     assert [line.split(":")[0] for line in lines] == ["broken", "gef", "informea", "wedocs"]  # ...the rest ran
     assert "broken: run 1 failed" in proc.stdout and "HTTP 404" in proc.stderr
     assert "wedocs: run 4 completed" in proc.stdout and "seen 4," in lines[3]
+
+
+def test_a_taken_port_is_said_at_once_with_its_own_exit_code(tmp_path: Path) -> None:
+    """Not after the demo's harvests, and not as exit 3 ("store held by another process")."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        demo = mcep("demo", "--port", str(port), "--data-dir", str(tmp_path / "d"))
+        assert demo.returncode == 4 and f"port {port}" in demo.stderr and "in use" in demo.stderr
+        assert time.monotonic() - started < 20 and not (tmp_path / "d" / "catalog.sqlite").exists()
+        serve = mcep("serve", "--port", str(port), "--data-dir", str(tmp_path / "d"))
+        assert serve.returncode == 4 and f"port {port}" in serve.stderr
