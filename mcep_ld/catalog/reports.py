@@ -39,3 +39,14 @@ class Reports(Part):
     def record(self, source: str, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM records WHERE source=? AND source_key=?", (source, key)).fetchone()
         return dict(row) if row else None
+
+    def records_by_outcome(self) -> list[tuple[str, int, int, int]]:
+        """(source, live records, quarantined or failed, deleted) per source: what ``/metrics`` reports."""
+        return [tuple(row) for row in self.db.execute(
+            "SELECT source, SUM(published AND NOT deleted), SUM(status IN ('quarantined', 'failed')), SUM(deleted) "
+            "FROM records GROUP BY source ORDER BY source")]
+
+    def runs_by_outcome(self) -> list[tuple[str, str, int, str | None]]:
+        """(source, status, runs, when the last of them ended) per source and status."""
+        return [tuple(row) for row in self.db.execute(
+            "SELECT source, status, COUNT(*), MAX(ended) FROM runs GROUP BY source, status ORDER BY source, status")]

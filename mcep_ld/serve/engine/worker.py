@@ -62,6 +62,8 @@ class Refused:
 
     status: int
     message: str
+    #: for the operator's figures: answer_limit, malformed, evaluation or store
+    reason: str = "answer_limit"
 
 
 class _Refuse(Exception):
@@ -155,9 +157,10 @@ def answer(store: object, job: Job, spool_dir: Path) -> Answer | Refused:
     except _Refuse as exc:
         return exc.refused
     except QueryError as exc:
-        return Refused(400, str(exc))
+        return Refused(400, str(exc), "malformed")
     except Exception as exc:  # noqa: BLE001 - an evaluation error (a SERVICE that failed, a type error…)
-        return Refused(400, f"the query could not be evaluated: {type(exc).__name__}: {str(exc)[:500]}")
+        return Refused(400, f"the query could not be evaluated: {type(exc).__name__}: {str(exc)[:500]}",
+                       "evaluation")
 
 
 def main(conn: Connection, spool_dir: str) -> None:
@@ -180,6 +183,6 @@ def main(conn: Connection, spool_dir: str) -> None:
             try:
                 store, opened = _open(job.store), job.store
             except Exception as exc:  # noqa: BLE001 - said to the caller; the next job tries again
-                conn.send(Refused(503, f"the query engine could not open the store: {exc}"))
+                conn.send(Refused(503, f"the query engine could not open the store: {exc}", "store"))
                 continue
         conn.send(answer(store, job, spool))

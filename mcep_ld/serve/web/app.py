@@ -29,6 +29,7 @@ from mcep_ld.serve.engine.worker import StoreSpec
 from mcep_ld.serve.oai.provider import Provider
 from mcep_ld.serve.web import admin, catalog, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
+from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.store.embedded import EmbeddedStore
 
@@ -93,6 +94,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit_for=body_limit, timeout_s=settings.http_body_timeout_s)
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = Metrics(app)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: every answer is counted
+    app.add_api_route("/metrics", metrics_route, methods=["GET"], summary="The service's figures (Prometheus)")
     app.router.routes.extend(sparql.routes)
     app.include_router(vocab.router)
     app.include_router(oai.router)

@@ -154,14 +154,18 @@ async def _evaluate(request: Request, job: Job) -> Answer:
                 future.add_done_callback(_drop)
                 raise
     except ClientBusy:
+        request.app.state.metrics.sparql_refusals.labels("client_share").inc()
         raise ProtocolError(429, f"this client already has sparql_max_per_client ({settings.sparql_max_per_client}) "
                                  "queries running or waiting: wait for their answers") from None
     except EngineTimeout:
+        request.app.state.metrics.sparql_timeouts.inc()
         raise _timeout(settings) from None
     except EngineCrashed:
+        request.app.state.metrics.sparql_refusals.labels("engine_crashed").inc()
         raise ProtocolError(400, "the query engine stopped on this query (it has been restarted): simplify the "
                                  "query") from None
     if isinstance(reply, Refused):
+        request.app.state.metrics.sparql_refusals.labels(reply.reason).inc()
         raise ProtocolError(reply.status, reply.message)
     return reply
 
@@ -230,9 +234,13 @@ async def sparql(request: Request) -> Response:
                   max_rows=settings.sparql_max_rows, max_bytes=settings.sparql_max_answer_bytes)
         answer = await _evaluate(request, job)
     except ProtocolError as exc:
+        if exc.status not in (400, 429, 503):  # those are counted where they are raised
+            request.app.state.metrics.sparql_refusals.labels("protocol").inc()
         headers = {401: {"WWW-Authenticate": "Bearer"}, 429: {"Retry-After": "1"}}.get(exc.status)
         return PlainTextResponse(str(exc), status_code=exc.status, headers=headers)
     except (QueryError, QueryRefused) as exc:
+        reason = "guard" if isinstance(exc, QueryRefused) else "malformed"
+        request.app.state.metrics.sparql_refusals.labels(reason).inc()
         return PlainTextResponse(str(exc), status_code=400)
     if answer.body is not None:
         if as_table and answer.format == "json":

@@ -1,0 +1,60 @@
+"""What an operator monitors: ``/metrics`` (Prometheus text, read with prometheus-client's own parser)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import demo_copy, running_service
+
+SOURCES = {"informea", "gef", "wedocs", "cbd", "convention", "files"}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, demo_template) -> Iterator[str]:  # noqa: ANN001
+    with running_service(demo_copy(demo_template, tmp_path_factory, "operations")) as url:
+        yield url
+
+
+def scrape(url: str) -> dict[str, list]:
+    resp = requests.get(f"{url}/metrics", timeout=10)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")
+    return {family.name: family.samples for family in text_string_to_metric_families(resp.text)}
+
+
+def test_metrics_name_every_sources_runs_and_records(service: str) -> None:
+    metrics = scrape(service)
+    runs = {(s.labels["source"], s.labels["status"]): s.value for s in metrics["mcep_harvest_runs"]
+            if s.name == "mcep_harvest_runs_total"}
+    assert {source for source, status in runs if status == "completed"} == SOURCES
+    assert {s.labels["source"] for s in metrics["mcep_harvest_last_success_timestamp_seconds"]} == SOURCES
+    live = {s.labels["source"]: s.value for s in metrics["mcep_records"] if s.labels["outcome"] == "live"}
+    assert set(live) == SOURCES and all(n > 0 for n in live.values())
+    sizes = {s.labels["part"]: s.value for s in metrics["mcep_data_bytes"]}
+    assert sizes["store"] > 0 and sizes["catalog"] > 0 and sizes["search_index"] > 0
+
+
+def test_requests_are_counted_by_route_template_never_by_raw_path(service: str) -> None:
+    for path in ("/id/decision/mc-5-2", "/id/decision/no-such-thing", "/no/such/page/../x?y=1", "/static/hub.css"):
+        requests.get(f"{service}{path}", timeout=10)
+    samples = scrape(service)["mcep_http_requests"]
+    routes = {(s.labels["route"], s.labels["status"]) for s in samples if s.name == "mcep_http_requests_total"}
+    assert ("/id/{kind}/{key}", "200") in routes and ("/id/{kind}/{key}", "404") in routes
+    assert ("unmatched", "404") in routes and ("/static", "200") in routes
+    assert not any("no-such" in route or "/x" in route for route, _ in routes)
+    latency = scrape(service)["mcep_http_request_duration_seconds"]
+    assert any(s.labels.get("route") == "/id/{kind}/{key}" and s.name.endswith("_count") and s.value >= 2
+               for s in latency)
+
+
+def test_sparql_refusals_are_counted_by_reason(service: str) -> None:
+    requests.get(f"{service}/sparql", params={"query": "SELECT * WHERE { ?s ?p"}, timeout=10)
+    requests.get(f"{service}/sparql", params={"query": "SELECT * WHERE " + "{" * 100 + "}" * 100}, timeout=10)
+    requests.put(f"{service}/sparql", timeout=10)
+    refusals = {s.labels["reason"]: s.value for s in scrape(service)["mcep_sparql_refusals"]
+                if s.name == "mcep_sparql_refusals_total"}
+    assert refusals["malformed"] >= 1 and refusals["guard"] >= 1
+    assert "mcep_sparql_timeouts" in scrape(service)
