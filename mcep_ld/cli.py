@@ -291,10 +291,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from mcep_ld.resources import SAMPLES_DIR
 
     # The samples are local: no need to pace requests as for a real server.
-    settings = _settings(args, http_requests_per_s=1000.0)
+    # Harvested for the address it will serve (IRIs follow it when base_uri is not set).
+    settings = _settings(args, http_requests_per_s=1000.0, http_host=args.host, http_port=args.port)
     if not args.no_serve:  # before the harvests, not after them
-        served = _settings(args, http_host=args.host, http_port=args.port)
-        check_address(served.http_host, served.http_port)
+        check_address(settings.http_host, settings.http_port)
     with SampleServer(SAMPLES_DIR) as server:
         print(f"demo: serving the bundled samples at {server.url}")
         results = [harvest_source(settings, "informea", server.informea_endpoint),

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mcep_ld.errors import MCEPError
 
@@ -70,7 +71,11 @@ KEYS: dict[str, Key] = {
     k.name: k
     for k in [
         Key("data_dir", str, "./mcep-data", "Directory holding the store, the catalog and dumps."),
-        Key("base_uri", str, "http://localhost:8000/", "Prefix of every hub IRI; must end with '/'."),
+        Key("base_uri", str, "",
+            "Prefix of every hub IRI and the public address of the service, path prefix included (https://"
+            "example.org/mcep/); must end with '/'. Empty: IRIs keep the base the data directory was built with "
+            "(data_dir/base-uri.txt) and the service's own URLs follow the address it serves (http://{http_host}:"
+            "{http_port}/, localhost for a loopback or wildcard host)."),
         Key("language_fallback", list, UN_LANGUAGES,
             "Order in which languages are tried for display (vocabulary lookup and pages)."),
         Key("restricted_predicates", list, DEFAULT_RESTRICTED,
@@ -151,6 +156,13 @@ KEYS: dict[str, Key] = {
             "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
+        Key("root_path", str, "",
+            "The path prefix a reverse proxy serves the hub under (/mcep); empty: the path of base_uri. The proxy "
+            "strips it before passing requests on; the pages' links carry it."),
+        Key("forwarded_allow_ips", list, ["127.0.0.1"],
+            "Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (the client's address for "
+            "sparql_max_per_client, the scheme); * for any. The hub's own URLs come from base_uri, never from "
+            "request headers."),
     ]
 }
 
@@ -244,6 +256,38 @@ def _coerce(where: str, key: Key, value: Any) -> Any:
     raise ConfigError(f"{where}: expected {key.type.__name__}, got {value!r}")
 
 
+#: Where a data directory keeps the base its IRIs were minted with (written when it is first opened).
+BASE_URI_FILE = "base-uri.txt"
+
+
+def served_address(host: str, port: int) -> str:
+    """The service's URL for a listening address: ``localhost`` for a loopback or wildcard host."""
+    name = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0", "::", "", "localhost") else host
+    return f"http://{f'[{name}]' if ':' in name else name}:{port}/"
+
+
+def _resolve_addresses(values: dict[str, Any]) -> None:
+    """``base_uri`` (the IRIs' prefix), ``public_url`` (where the service's own URLs point) and ``root_path``.
+
+    With ``base_uri`` set, all three follow it. Without, the IRIs keep the base recorded in the data directory
+    (so a hub served on another port does not lose its records), or for a new one the served address; the
+    service's own URLs (OAI-PMH baseURL, JSON-LD context, SPARQL endpoint, DCAT and VoID links) follow the
+    served address.
+    """
+    given, served = values["base_uri"], served_address(values["http_host"], values["http_port"])
+    if given and not given.endswith("/"):
+        raise ConfigError(f"base_uri: must end with '/', got {given!r}")
+    if given and not given.startswith(("http://", "https://")):
+        raise ConfigError(f"base_uri: must be an http(s) URI, got {given!r}")
+    recorded = Path(values["data_dir"]) / BASE_URI_FILE
+    values["base_uri"] = given or (recorded.read_text(encoding="utf-8").strip() if recorded.is_file() else served)
+    values["public_url"] = given or served
+    root = values["root_path"] or urlsplit(values["public_url"]).path
+    if root and not root.startswith("/"):
+        raise ConfigError(f"root_path: must start with '/', got {root!r}")
+    values["root_path"] = root.rstrip("/")
+
+
 def load_settings(
     config_file: str | Path | None = None,
     *,
@@ -308,10 +352,7 @@ def load_settings(
 
     for name in sources:
         check_source_name(name)
-    if not values["base_uri"].endswith("/"):
-        raise ConfigError(f"base_uri: must end with '/', got {values['base_uri']!r}")
-    if not values["base_uri"].startswith(("http://", "https://")):
-        raise ConfigError(f"base_uri: must be an http(s) URI, got {values['base_uri']!r}")
+    _resolve_addresses(values)
     for name in ("harvest_batch_records", "harvest_max_record_bytes", "harvest_max_field_chars",
                  "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",
                  "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcep_ld.catalog import Catalog, utc_now
-from mcep_ld.config import Settings
+from mcep_ld.config import BASE_URI_FILE, Settings
 from mcep_ld.fetch.contract import MappingContext
 from mcep_ld.mapping.iris import run_graph_iri, vocab_graph_iri, void_graph_iri
 from mcep_ld.mapping.terms import quads_to_graph
@@ -23,6 +24,8 @@ from mcep_ld.vocab.curation.diff import diff_graphs
 
 if TYPE_CHECKING:
     from mcep_ld.search.index import SearchIndex
+
+log = logging.getLogger(__name__)
 
 
 def digest_files(directory: Path) -> str:
@@ -48,6 +51,13 @@ class Hub:
         self.settings = settings
         self.data_dir = settings.data_path
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        recorded = self.data_dir / BASE_URI_FILE
+        if not recorded.exists():  # the base this data directory's IRIs are minted with, from now on
+            recorded.write_text(settings.base_uri + "\n", encoding="utf-8")
+        elif (kept := recorded.read_text(encoding="utf-8").strip()) != settings.base_uri:
+            log.warning("base_uri is %s but the records of %s were minted under %s: their IRIs and pages keep "
+                        "the old base until the data directory is built again", settings.base_uri, self.data_dir,
+                        kept)
 
     @cached_property
     def catalog(self) -> Catalog:

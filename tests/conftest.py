@@ -82,7 +82,10 @@ def mcep(*args: str, env: dict[str, str] | None = None, check: bool = False,
 def running_service(data: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`mcep serve` on a free port of 127.0.0.1 over *data*, its log in ``serve.log`` beside it; the URL."""
     port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | (env or {})
+    # The hub's public address pinned to where the demo data was minted, whatever port it is served on (an
+    # operator sets base_uri so); tests of an unset base_uri pass MCEP_BASE_URI="".
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_")} | {
+        "MCEP_BASE_URI": "http://localhost:8000/"} | (env or {})
     log = (data.parent / "serve.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "mcep_ld.cli", "serve", "--port", str(port),
                              "--data-dir", str(data)], cwd=PROJECT_ROOT, env=full_env,

@@ -108,3 +108,22 @@ def test_readme_documents_every_route() -> None:
     missing = [p for p in paths
                if not any(re.search(re.escape(p) + r"(?![\w/{.-])", row.split("|")[1]) for row in rows)]
     assert not missing, f"routes missing from the README: {missing}"
+
+
+def test_an_unset_base_uri_follows_the_data_directory_then_the_address(tmp_path: Path) -> None:
+    fresh = load_settings(environ={}, overrides={"data_dir": str(tmp_path / "a"), "http_port": 8123})
+    assert fresh.base_uri == fresh.public_url == "http://localhost:8123/" and fresh.root_path == ""
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "base-uri.txt").write_text("http://localhost:8000/\n")
+    kept = load_settings(environ={}, overrides={"data_dir": str(tmp_path / "b"), "http_port": 8123})
+    assert kept.base_uri == "http://localhost:8000/" and kept.public_url == "http://localhost:8123/"
+    wide = load_settings(environ={}, overrides={"data_dir": str(tmp_path / "a"), "http_host": "192.0.2.7"})
+    assert wide.public_url == "http://192.0.2.7:8000/"
+
+
+def test_a_set_base_uri_is_the_address_and_its_path_the_root(tmp_path: Path) -> None:
+    s = load_settings(environ={"MCEP_BASE_URI": "https://example.org/mcep/"}, overrides={"data_dir": str(tmp_path)})
+    assert s.base_uri == s.public_url == "https://example.org/mcep/" and s.root_path == "/mcep"
+    s = load_settings(environ={"MCEP_BASE_URI": "https://example.org/mcep/", "MCEP_ROOT_PATH": "/"},
+                      overrides={"data_dir": str(tmp_path)})
+    assert s.root_path == ""

@@ -58,3 +58,22 @@ def test_sparql_refusals_are_counted_by_reason(service: str) -> None:
                 if s.name == "mcep_sparql_refusals_total"}
     assert refusals["malformed"] >= 1 and refusals["guard"] >= 1
     assert "mcep_sparql_timeouts" in scrape(service)
+
+
+def test_without_base_uri_the_services_urls_follow_the_port_it_serves(tmp_path_factory: pytest.TempPathFactory,
+                                                                      demo_template) -> None:  # noqa: ANN001
+    """The records keep the base they were minted with (the data directory remembers it); the OAI-PMH baseURL,
+    the JSON-LD context, the SPARQL endpoint and DCAT's links name the address served."""
+    data = demo_copy(demo_template, tmp_path_factory, "unset-base")
+    with running_service(data, env={"MCEP_BASE_URI": ""}) as url:
+        port = url.rsplit(":", 1)[1]
+        identify = requests.get(f"{url}/oai", params={"verb": "Identify"}, timeout=10).text
+        assert f"<baseURL>http://localhost:{port}/oai</baseURL>" in identify
+        record = requests.get(f"{url}/id/decision/mc-5-2", headers={"Accept": "application/ld+json"}, timeout=10)
+        assert record.status_code == 200 and record.json()["@context"] == f"http://localhost:{port}/context.jsonld"
+        assert '"http://localhost:8000/id/decision/mc-5-2"' in record.text  # minted so, kept so
+        assert f"localhost:{port}/id/" not in record.text
+        catalog = requests.get(f"{url}/catalog.nt", timeout=10).text
+        assert f"<http://localhost:{port}/sparql>" in catalog and "localhost:8000/sparql>" in catalog  # IRI, URL
+        sitemap = requests.get(f"{url}/sitemap.xml", timeout=10).text
+        assert f"<loc>http://localhost:{port}/id/decision/mc-5-2</loc>" in sitemap

@@ -32,7 +32,8 @@ def catalog_iri(base_uri: str) -> str:
 
 def triples(hub: Hub) -> list[ox.Triple]:
     """The catalog as triples."""
-    base = hub.settings.base_uri
+    base = hub.settings.base_uri  # the IRIs of what is described
+    site = hub.settings.public_url  # where the service answers: pages, endpoints, downloads
     catalog = ox.NamedNode(catalog_iri(base))
     everything = ox.NamedNode(f"{base}void#dataset")
     sparql, oai = ox.NamedNode(f"{base}sparql"), ox.NamedNode(f"{base}oai")
@@ -53,10 +54,10 @@ def triples(hub: Hub) -> list[ox.Triple]:
     add(catalog, f"{DCT}description", ox.Literal(
         "Records on mercury gathered from InforMEA, the GEF, the Convention's own sources and other clearing "
         "houses, in the six UN languages, as linked data.", language="en"))
-    add(catalog, f"{FOAF}homepage", ox.NamedNode(base))
+    add(catalog, f"{FOAF}homepage", ox.NamedNode(site))
     add(catalog, f"{DCAT}service", sparql)
     add(catalog, f"{DCAT}service", oai)
-    out.append(ox.Triple(catalog, RDFS_SEE_ALSO, ox.NamedNode(f"{base}void")))
+    out.append(ox.Triple(catalog, RDFS_SEE_ALSO, ox.NamedNode(f"{site}void")))
     if rows:
         add(catalog, f"{DCT}modified", literal(max(r[2] for r in rows), "dateTime"))
 
@@ -69,7 +70,7 @@ def triples(hub: Hub) -> list[ox.Triple]:
         add(dataset, f"{DCT}title", ox.Literal(title, language="en"))
         if source:
             add(dataset, f"{DCT}identifier", ox.Literal(source))
-        add(dataset, f"{DCAT}landingPage", ox.NamedNode(f"{base}search" + (f"?source={source}" if source else "")))
+        add(dataset, f"{DCAT}landingPage", ox.NamedNode(f"{site}search" + (f"?source={source}" if source else "")))
         add(dataset, "http://rdfs.org/ns/void#entities", literal(count, "integer"))
         if newest:
             add(dataset, f"{DCT}modified", literal(newest, "dateTime"))
@@ -80,8 +81,8 @@ def triples(hub: Hub) -> list[ox.Triple]:
             out.append(ox.Triple(dump, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(dump, f"{DCT}title", ox.Literal(f"{part.file}: gzipped N-Quads, one named graph per record",
                                                 language="en"))
-            add(dump, f"{DCAT}downloadURL", ox.NamedNode(f"{base}dumps/{part.file}"))
-            add(dump, f"{DCAT}accessURL", ox.NamedNode(f"{base}dumps/"))
+            add(dump, f"{DCAT}downloadURL", ox.NamedNode(f"{site}dumps/{part.file}"))
+            add(dump, f"{DCAT}accessURL", ox.NamedNode(f"{site}dumps/"))
             add(dump, f"{DCAT}mediaType", ox.NamedNode(f"{IANA}application/n-quads"))
             add(dump, f"{DCAT}compressFormat", ox.NamedNode(f"{IANA}application/gzip"))
             add(dump, f"{DCAT}byteSize", literal(part.bytes, "nonNegativeInteger"))
@@ -92,15 +93,15 @@ def triples(hub: Hub) -> list[ox.Triple]:
             out.append(ox.Triple(harvest, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(harvest, f"{DCT}title", ox.Literal(f"OAI-PMH set source:{source}", language="en"))
             add(harvest, f"{DCAT}accessURL", ox.NamedNode(
-                f"{base}oai?verb=ListRecords&metadataPrefix=oai_dc&set=source:{source}"))
+                f"{site}oai?verb=ListRecords&metadataPrefix=oai_dc&set=source:{source}"))
             add(harvest, f"{DCAT}accessService", oai)
         if not source:  # the endpoint serves everything; each source is a part of it
             add(sparql, f"{DCAT}servesDataset", dataset)
         add(oai, f"{DCAT}servesDataset", dataset)
 
     for service, title, endpoint, standard, description in (
-            (sparql, "SPARQL 1.1 endpoint", f"{base}sparql", SPARQL_PROTOCOL, f"{base}sparql"),
-            (oai, "OAI-PMH 2.0 provider", f"{base}oai", OAI_PMH, f"{base}oai?verb=Identify")):
+            (sparql, "SPARQL 1.1 endpoint", f"{site}sparql", SPARQL_PROTOCOL, f"{site}sparql"),
+            (oai, "OAI-PMH 2.0 provider", f"{site}oai", OAI_PMH, f"{site}oai?verb=Identify")):
         out.append(ox.Triple(service, RDF_TYPE, ox.NamedNode(f"{DCAT}DataService")))
         add(service, f"{DCT}title", ox.Literal(title, language="en"))
         add(service, f"{DCAT}endpointURL", ox.NamedNode(endpoint))

@@ -23,7 +23,8 @@ MCEP = "https://w3id.org/mcep/ontology#"
 
 def statements(hub: Hub) -> list[str]:
     """The description, as N-Triples statements (the form the store takes)."""
-    base = hub.settings.base_uri
+    base = hub.settings.base_uri  # the IRIs of what is described
+    site = hub.settings.public_url  # where the service answers
     dataset = URIRef(f"{base}void#dataset")
     v = lambda term: URIRef(f"{VOID}{term}")  # noqa: E731 - a local shorthand
     count = lambda n: Literal(n, datatype=XSD.integer)  # noqa: E731
@@ -36,9 +37,9 @@ def statements(hub: Hub) -> list[str]:
     triples = [
         (dataset, RDF.type, v("Dataset")),
         (dataset, DCTERMS.title, Literal("Minamata Convention Exchange Platform hub", lang="en")),
-        (dataset, v("sparqlEndpoint"), URIRef(f"{base}sparql")),
+        (dataset, v("sparqlEndpoint"), URIRef(f"{site}sparql")),
         (dataset, v("uriSpace"), Literal(f"{base}id/")),
-        (dataset, v("dataDump"), URIRef(f"{base}dumps/{dumps.file_name(dumps.FULL)}")),
+        (dataset, v("dataDump"), URIRef(f"{site}dumps/{dumps.file_name(dumps.FULL)}")),
         (dataset, v("entities"), count(sum(by_source.values()))),
         (dataset, v("vocabulary"), URIRef(MCEP)),
         (dataset, v("vocabulary"), URIRef(SKOS)),
@@ -48,7 +49,7 @@ def statements(hub: Hub) -> list[str]:
         triples += [(dataset, v("subset"), subset), (subset, RDF.type, v("Dataset")),
                     (subset, DCTERMS.title, Literal(f"Records harvested from {source}", lang="en")),
                     (subset, v("entities"), count(n)),
-                    (subset, v("dataDump"), URIRef(f"{base}dumps/{dumps.file_name(source)}"))]
+                    (subset, v("dataDump"), URIRef(f"{site}dumps/{dumps.file_name(source)}"))]
     # A kind's class, as the record-kinds vocabulary says (mcep:recordClass).
     classes = {q.subject.value.rsplit("/", 1)[-1]: q.object.value for q in hub.vocab.quads
                if q.predicate.value == f"{MCEP}recordClass"}

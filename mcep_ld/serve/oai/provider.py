@@ -64,7 +64,7 @@ class Provider:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.settings = hub.settings
-        self.base_url = f"{self.settings.base_uri}oai"
+        self.base_url = f"{self.settings.public_url}oai"
         host = urlsplit(self.settings.base_uri).hostname or "localhost"
         self.repository_id = self.settings.oai_repository_identifier or (host if "." in host else f"{host}.localdomain")
         self.signer = TokenSigner.for_data_dir(hub.data_dir, self.settings.oai_token_secret)

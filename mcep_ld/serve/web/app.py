@@ -126,7 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
         media = media_type(request, html=False)
         quads = hub.store.public.quads(void_graph_iri(hub.settings.base_uri))
         body = serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media,
-                         base_uri=hub.settings.base_uri)
+                         public_url=hub.settings.public_url)
         return Response(body, media_type=media)
     return app
 
@@ -158,4 +158,8 @@ def serve(settings: Settings) -> None:
     """Run the service with uvicorn (one worker: it owns the store)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info")
+    # Behind a proxy: root_path is the prefix it strips (the pages' links carry it); X-Forwarded-For and
+    # -Proto are believed from forwarded_allow_ips only.
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info",
+                root_path=settings.root_path, proxy_headers=True,
+                forwarded_allow_ips=",".join(settings.forwarded_allow_ips))

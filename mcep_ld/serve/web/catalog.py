@@ -27,7 +27,8 @@ async def catalog(request: Request, suffix: str = "") -> Response:
     if media == "text/html":
         return HTMLResponse(_downloads_page(request), headers=headers)
     triples = await run_in_threadpool(dcat.triples, hub)
-    return Response(serialize(triples, media, base_uri=hub.settings.base_uri), media_type=media, headers=headers)
+    body = serialize(triples, media, public_url=hub.settings.public_url)
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.get("/dumps/")
@@ -42,7 +43,7 @@ def dump_file(request: Request, name: str) -> Response:
     hub = request.app.state.hub
     part = next((p for p in dumps.parts(hub).values() if p.file == name), None)
     if part is None:
-        return PlainTextResponse(f"no dump {name}: see {hub.settings.base_uri}dumps/", status_code=404)
+        return PlainTextResponse(f"no dump {name}: see {hub.settings.public_url}dumps/", status_code=404)
     # Same data, same bytes (no time in the gzip header): the signature is a tag that survives rewrites.
     tag = f'"{part.signature[:32]}"'
     if not_modified(request, tag, part.modified):

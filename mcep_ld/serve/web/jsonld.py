@@ -48,8 +48,9 @@ def curie(iri: str) -> str:
     return iri
 
 
-def compact(triples: list[ox.Triple], base_uri: str) -> bytes:
-    """The triples as compacted JSON-LD whose ``@context`` is the URL of the published context.
+def compact(triples: list[ox.Triple], public_url: str) -> bytes:
+    """The triples as compacted JSON-LD whose ``@context`` is the URL of the context the service at
+    *public_url* publishes.
 
     Terms cross to rdflib one by one with the literal trap in mind (shared/reference/sparql-shacl-skos.md):
     pyoxigraph's ``xsd:string`` is rdflib's plain literal, and lexical forms are kept as written (rdflib's
@@ -62,7 +63,7 @@ def compact(triples: list[ox.Triple], base_uri: str) -> bytes:
     document = json.loads(graph.serialize(format="json-ld", context=context(), auto_compact=True))
     if isinstance(document, list):  # nothing to say: an empty graph
         document = {"@graph": document}
-    document["@context"] = f"{base_uri}{CONTEXT_PATH}"
+    document["@context"] = f"{public_url}{CONTEXT_PATH}"
     return json.dumps(document, ensure_ascii=False, indent=1).encode()
 
 

@@ -70,9 +70,28 @@ def lang_attr(code: str, page_lang: str) -> str:
     return f' lang="{esc(code)}"{direction}'
 
 
+def rooted(request: Request, page: str) -> str:
+    """*page* with the proxy's path prefix (``root_path``) before every root-relative link and form action.
+
+    Pages are written with root-relative links (``/search``); behind a proxy that serves the hub under
+    ``/mcep/`` they must say ``/mcep/search``. Only the hub's own markup makes such links: addresses from
+    data are absolute IRIs, and ``anchor`` refuses anything else.
+    """
+    root = request.app.state.hub.settings.root_path
+    if not root:
+        return page
+    return page.replace(' href="/', f' href="{root}/').replace(' action="/', f' action="{root}/')
+
+
+def route_path(request: Request) -> str:
+    """The request's path without the proxy's prefix (uvicorn puts ``root_path`` before it)."""
+    path, root = request.url.path, request.scope.get("root_path", "")
+    return (path[len(root):] or "/") if root and path.startswith(root) else path
+
+
 def render(request: Request, lang: str, title: str, body: str, *, head: str = "") -> str:
     """A whole page around *body* (trusted HTML) in *lang*."""
-    here = request.url.path
+    here = route_path(request)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     switcher = "".join(
         f'<li><a href="{esc(here)}?{esc(urlencode([*params, ("lang", code)]))}" hreflang="{code}" lang="{code}"'
@@ -82,7 +101,7 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
                   for path, key in (("/search", "search"), ("/vocab", "vocabularies"),
                                     ("/dashboard", "dashboard")))
     direction = "rtl" if lang in RTL else "ltr"
-    return (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
+    page = (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{esc(title)} · {esc(message('hub', lang))}</title>"
             f'<link rel="stylesheet" href="/static/hub.css"><link rel="icon" href="/static/favicon.svg">'
@@ -97,6 +116,7 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
             f'<li><a href="{esc(link("/dumps/", lang))}">{esc(message("downloads", lang))}</a></li>'
             f'<li><a href="/sitemap.xml">Sitemap</a></li>'
             f"</ul></footer></body></html>")
+    return rooted(request, page)
 
 
 def search_form(lang: str, query: str = "", *, hidden: dict[str, str] | None = None) -> str:

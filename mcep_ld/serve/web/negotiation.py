@@ -33,11 +33,11 @@ def no_format(suffix: str) -> Response:
     return PlainTextResponse(f"no format .{suffix}: one of {known}", status_code=404)
 
 
-def serialize(triples: list[ox.Triple], media: str, *, base_uri: str) -> bytes:
+def serialize(triples: list[ox.Triple], media: str, *, public_url: str) -> bytes:
     """*triples* in *media*: JSON-LD compacted with the published context, the others by pyoxigraph with the
     context's prefixes."""
     if media == "application/ld+json":
-        return jsonld.compact(triples, base_uri)
+        return jsonld.compact(triples, public_url)
     return ox.serialize(triples, format=resource_format(media), prefixes=jsonld.prefixes())
 
 

@@ -54,7 +54,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
         return HTMLResponse(_page(request, hub, iri, kind, triples, live, lang), headers=headers)
-    body = serialize(triples, media, base_uri=hub.settings.base_uri)
+    body = serialize(triples, media, public_url=hub.settings.public_url)
     return Response(body, media_type=media, headers=headers)
 
 
@@ -187,18 +187,19 @@ def sitemap(request: Request, page: int = Query(1, ge=1, le=SITEMAP_MAX_PAGES)) 
     hub = request.app.state.hub
     total = hub.catalog.live_iri_count()
     pages = max(1, -(-total // SITEMAP_MAX_URLS))
-    base = hub.settings.base_uri
+    base, site = hub.settings.base_uri, hub.settings.public_url
     if pages > 1 and "page" not in request.query_params:
         root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
         for n in range(1, pages + 1):
             etree.SubElement(etree.SubElement(root, f"{{{SITEMAP}}}sitemap"), f"{{{SITEMAP}}}loc").text = \
-                f"{base}sitemap.xml?page={n}"
+                f"{site}sitemap.xml?page={n}"
     else:
         root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
         rows = hub.catalog.live_iris(limit=SITEMAP_MAX_URLS, offset=(page - 1) * SITEMAP_MAX_URLS)
         for iri, stamp in rows:
             url = etree.SubElement(root, f"{{{SITEMAP}}}url")
-            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = iri
+            # the page's address (the IRI itself where the hub is served at its base)
+            etree.SubElement(url, f"{{{SITEMAP}}}loc").text = site + iri[len(base):] if iri.startswith(base) else iri
             etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = stamp
     body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
     return Response(body, media_type="application/xml")

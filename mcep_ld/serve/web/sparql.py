@@ -33,6 +33,7 @@ from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, 
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
 from mcep_ld.serve.formats import accepted, result_format
 from mcep_ld.serve.queries import Dataset, QueryError, run_update
+from mcep_ld.serve.web.layout import rooted
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.query_page import examples, page, results_table, service_description
 
@@ -105,7 +106,7 @@ async def _operation(request: Request) -> Operation:
     queries, updates = fields.get("query", []), fields.get("update", [])
     if len(queries) + len(updates) > 1:
         raise ProtocolError(400, "more than one operation in the request")
-    base = f"{request.app.state.hub.settings.base_uri}sparql"
+    base = f"{request.app.state.hub.settings.public_url}sparql"
     if updates:
         using = Dataset(tuple(fields.get("using-graph-uri", [])), tuple(fields.get("using-named-graph-uri", [])), base)
         return Operation("update", updates[0], using)
@@ -188,14 +189,14 @@ def _describe(request: Request) -> Response:
     """GET without a query: the query page for browsers (``?example=`` prefills it), else the SPARQL 1.1
     service description, in Turtle unless another RDF type is asked for."""
     settings = request.app.state.hub.settings
-    endpoint = f"{settings.base_uri}sparql"
+    endpoint = f"{settings.public_url}sparql"
     media = media_type(request)
     if media == "text/html":
         chosen = next((e.query for e in examples() if e.name == request.query_params.get("example")), "")
-        return HTMLResponse(page(endpoint, chosen))
+        return HTMLResponse(rooted(request, page(endpoint, chosen)))
     triples = service_description(endpoint, f"{settings.base_uri}void#dataset",
                                   updates=bool(settings.sparql_update_token))
-    body = serialize(triples, media, base_uri=settings.base_uri)
+    body = serialize(triples, media, public_url=settings.public_url)
     return Response(body, media_type=media)
 
 
@@ -244,11 +245,11 @@ async def sparql(request: Request) -> Response:
         return PlainTextResponse(str(exc), status_code=400)
     if answer.body is not None:
         if as_table and answer.format == "json":
-            return HTMLResponse(results_table(answer.body, op.text))
+            return HTMLResponse(rooted(request, results_table(answer.body, op.text)))
         return Response(answer.body, media_type=answer.media_type)
     if as_table and answer.format == "json":  # a large table: read from its file
         body = b"".join(_spool_chunks(answer.path))
-        return HTMLResponse(results_table(body, op.text))
+        return HTMLResponse(rooted(request, results_table(body, op.text)))
     return StreamingResponse(_spool_chunks(answer.path), media_type=answer.media_type,
                              headers={"Content-Length": str(answer.size)})
 

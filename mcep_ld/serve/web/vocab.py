@@ -67,7 +67,7 @@ def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, r
         items = "".join(f"<li>{anchor(local(request, href, lang), esc(text))}</li>" for href, text in rows)
         body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records() if records else ''}"
         return HTMLResponse(render(request, lang, title, body), headers=headers)
-    body = serialize(triples, media, base_uri=hub.settings.base_uri)
+    body = serialize(triples, media, public_url=hub.settings.public_url)
     return Response(body, media_type=media, headers=headers)
 
 
