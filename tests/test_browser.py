@@ -1,7 +1,7 @@
 """The pages in a real browser: headless Chromium driven by Selenium walks landing page → search → record →
 another language, reading no console error on the way, and axe-core finds no WCAG 2 A/AA violation on any page.
 
-The tools come from ``tests/install-browser-tools.sh`` (part of the README's test command). Without them the
+The tools come from ``tests/install-test-tools.sh`` (part of the README's test command). Without them the
 tests skip saying what is missing; CI sets ``REQUIRE_BROWSER_TESTS=1`` so that a missing tool fails.
 """
 
@@ -33,9 +33,9 @@ def _missing() -> str:
         return "selenium is not installed (pip install -e '.[test]')"
     for tool in ("chromium", "chromedriver"):
         if not shutil.which(tool):
-            return f"{tool} is not installed (tests/install-browser-tools.sh installs the Debian package)"
+            return f"{tool} is not installed (tests/install-test-tools.sh installs the Debian package)"
     if not AXE_JS.exists():
-        return f"axe-core is not at {AXE_JS} (tests/install-browser-tools.sh installs it with npm)"
+        return f"axe-core is not at {AXE_JS} (tests/install-test-tools.sh installs it with npm)"
     return ""
 
 
