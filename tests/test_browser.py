@@ -145,3 +145,16 @@ def test_landing_search_record_and_another_language(browser, site: str) -> None:
 def test_other_pages_are_clean(browser, site: str, path: str) -> None:  # noqa: ANN001
     browser.get(f"{site}{path}")
     check_page(browser)
+
+
+def test_the_api_docs_draw_from_the_hubs_own_files(browser, site: str) -> None:  # noqa: ANN001
+    """Swagger UI (installed with the hub) draws every operation, with no console error (a CSP refusal or a
+    failed load would log one), even with no network."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/docs")
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) > 10)
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert {"/sparql", "/oai", "/id/{kind}/{key}", "/metrics"} <= paths
+    assert console_errors(browser) == []

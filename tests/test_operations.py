@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -77,3 +78,18 @@ def test_without_base_uri_the_services_urls_follow_the_port_it_serves(tmp_path_f
         assert f"<http://localhost:{port}/sparql>" in catalog and "localhost:8000/sparql>" in catalog  # IRI, URL
         sitemap = requests.get(f"{url}/sitemap.xml", timeout=10).text
         assert f"<loc>http://localhost:{port}/id/decision/mc-5-2</loc>" in sitemap
+
+
+def test_the_api_docs_come_from_the_hub_itself(service: str) -> None:
+    """Swagger UI from files installed with the hub: every script and stylesheet local, no inline script."""
+    page = requests.get(f"{service}/docs", timeout=10)
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "http" not in csp
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets)
+    assert "<script>" not in page.text
+    for asset in assets:
+        assert requests.get(f"{service}{asset}", timeout=10).status_code == 200, asset
+    assert "openapi.json" in requests.get(f"{service}/static/docs.js", timeout=10).text
+    assert requests.get(f"{service}/redoc", timeout=10).status_code == 404

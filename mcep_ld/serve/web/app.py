@@ -27,7 +27,7 @@ from mcep_ld.serve.engine.pool import QueryPool
 from mcep_ld.serve.engine.snapshots import Snapshots
 from mcep_ld.serve.engine.worker import StoreSpec
 from mcep_ld.serve.oai.provider import Provider
-from mcep_ld.serve.web import admin, catalog, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.serve.web import admin, catalog, docs, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
@@ -67,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.query_pool.close()
             hub.close()
 
-    app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="mcep-ld", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Linked-data hub of the Minamata Convention Exchange Platform")
 
     @app.exception_handler(RequestValidationError)
@@ -106,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(jsonld.router)
     app.include_router(catalog.router)
     app.include_router(admin.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     def openapi() -> dict:
