@@ -192,3 +192,32 @@ def rdf_of(service: str, resp: requests.Response, fmt: str) -> rdflib.Graph:
         document["@context"] = requests.get(f"{service}/context.jsonld", timeout=5).json()["@context"]
         text = json.dumps(document)
     return rdflib.Graph().parse(data=text, format=fmt)
+
+
+OXIGRAPH = shutil.which("oxigraph")
+
+
+@contextmanager
+def running_oxigraph(location: Path) -> Iterator[str]:
+    """``oxigraph serve`` (PyPI oxigraph) on a free port of 127.0.0.1, a remote store: its ``sparql+http://…``.
+    Skips the test where the server is not installed."""
+    if OXIGRAPH is None:
+        pytest.skip("the `oxigraph` server (PyPI package oxigraph) is not installed")
+    port = free_port()
+    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("oxigraph serve did not start") from None
+                time.sleep(0.1)
+        yield f"sparql+{url}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import demo_copy, running_service
+from mcep_ld.fetch.sample_server import SampleServer
+from mcep_ld.resources import SAMPLES_DIR
+from tests.conftest import demo_copy, mcep, running_oxigraph, running_service
 
 SOURCES = {"informea", "gef", "wedocs", "cbd", "convention", "files"}
 
@@ -93,3 +97,40 @@ def test_the_api_docs_come_from_the_hub_itself(service: str) -> None:
         assert requests.get(f"{service}{asset}", timeout=10).status_code == 200, asset
     assert "openapi.json" in requests.get(f"{service}/static/docs.js", timeout=10).text
     assert requests.get(f"{service}/redoc", timeout=10).status_code == 404
+
+
+def test_health_names_every_sources_last_run(service: str) -> None:
+    resp = requests.get(f"{service}/health", timeout=10)
+    body = resp.json()
+    assert resp.status_code == 200 and body["status"] == "ok" and body["problems"] == []
+    assert all(check["ok"] for check in body["checks"].values()) and body["checks"]["search_index"]["documents"] > 0
+    assert set(body["sources"]) == SOURCES
+    assert all(s["last_run"]["status"] == "completed" and s["last_success"] for s in body["sources"].values())
+
+
+def test_health_says_what_is_wrong(tmp_path_factory: pytest.TempPathFactory, demo_template) -> None:  # noqa: ANN001
+    """A source whose last run failed: 200, degraded, with its error. A part the hub needs that fails: 503."""
+    data = demo_copy(demo_template, tmp_path_factory, "unhealthy")
+    with running_service(data) as url, SampleServer(SAMPLES_DIR) as samples:
+        failed = mcep("harvest", "gef", "--endpoint", samples.file_url("gef/no-such-export.csv"), "--data-dir",
+                      str(data))
+        assert failed.returncode == 1
+        body = requests.get(f"{url}/health", timeout=10).json()
+        assert body["status"] == "degraded" and body["sources"]["gef"]["last_run"]["status"] == "failed"
+        assert any(p.startswith("source gef: last run failed: ") and "404" in p for p in body["problems"])
+        assert body["sources"]["gef"]["last_success"]  # the demo's run, still published
+
+
+def test_health_fails_when_a_part_the_hub_needs_fails(tmp_path: Path) -> None:
+    """The remote store gone from under the service: 503, "failing", naming the store."""
+    store = ExitStack()
+    with store:
+        store_url = store.enter_context(running_oxigraph(tmp_path / "remote"))
+        with running_service(tmp_path / "data", env={"MCEP_STORE": store_url}) as url:
+            assert requests.get(f"{url}/health", timeout=10).json()["status"] == "ok"
+            store.close()  # the store server stops; the hub goes on running
+            resp = requests.get(f"{url}/health", timeout=30)
+            body = resp.json()
+            assert resp.status_code == 503 and body["status"] == "failing"
+            assert not body["checks"]["store"]["ok"] and body["checks"]["catalog"]["ok"]
+            assert any(p.startswith("store: ") for p in body["problems"])

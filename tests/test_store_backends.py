@@ -3,17 +3,13 @@ SPARQL 1.1 Protocol and the Graph Store Protocol — a real `oxigraph serve` (Py
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import requests
 from mcep_ld.harvesters.informea import InforMEAHarvester
 
 from mcep_ld.fetch.http import HttpClient
@@ -23,35 +19,15 @@ from mcep_ld.ingest.pipeline import Pipeline
 from mcep_ld.store import GraphStore
 from mcep_ld.store.embedded import EmbeddedStore
 from mcep_ld.store.remote import RemoteStore, RemoteStoreError
-from tests.conftest import free_port, make_settings
+from tests.conftest import make_settings, running_oxigraph
 
-OXIGRAPH = shutil.which("oxigraph")
 G1, G2 = "http://example.org/graph/1", "http://example.org/graph/2"
 
 
 @pytest.fixture
 def oxigraph_server(tmp_path: Path) -> Iterator[str]:
-    if OXIGRAPH is None:
-        pytest.skip("the `oxigraph` server (PyPI package oxigraph) is not installed")
-    port = free_port()
-    proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(tmp_path / "remote"), "--bind",
-                             f"127.0.0.1:{port}", "--union-default-graph"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("oxigraph serve did not start") from None
-                time.sleep(0.1)
-        yield f"sparql+{url}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with running_oxigraph(tmp_path / "remote") as url:
+        yield url
 
 
 @pytest.fixture(params=["embedded", "remote"])

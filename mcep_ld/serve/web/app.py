@@ -27,7 +27,7 @@ from mcep_ld.serve.engine.pool import QueryPool
 from mcep_ld.serve.engine.snapshots import Snapshots
 from mcep_ld.serve.engine.worker import StoreSpec
 from mcep_ld.serve.oai.provider import Provider
-from mcep_ld.serve.web import admin, catalog, docs, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.serve.web import admin, catalog, docs, health, jsonld, oai, pages, records, search, sparql, vocab
 from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
@@ -76,13 +76,6 @@ def create_app(settings: Settings) -> FastAPI:
         reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return PlainTextResponse(f"bad argument: {reasons}", status_code=400)
 
-    @app.get("/health")
-    def health() -> dict:
-        """Liveness and a glance at what the hub holds."""
-        catalog = app.state.hub.catalog
-        n = catalog.published_count()
-        return {"status": "ok", "version": __version__, "published_records": n}
-
     # Read-only data for any web page (query pages of partners, notebooks): CORS on, credentials off.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                        allow_headers=["Accept", "Content-Type", "Authorization"], allow_credentials=False)
@@ -107,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     def openapi() -> dict:
