@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -40,11 +41,22 @@ def test_harvester_entry_points_name_installed_modules() -> None:
         assert cls in {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)}, name
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without what would make another copy of the hub importable or configured."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MCEP_") and k != "PYTHONPATH"}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-                          capture_output=True, text=True, timeout=300)
+    """The wheel, built from a copy of the sources (a build writes build/ and *.egg-info beside them)."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    junk = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    for name in ("mcep_ld", "harvesters", "vocabularies", "shapes"):
+        shutil.copytree(ROOT / name, source / name, ignore=junk)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(source)],
+                          capture_output=True, text=True, timeout=300, env=clean_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     return next(out.glob("mcep_ld-*.whl"))
 
@@ -68,14 +80,14 @@ def test_a_non_editable_install_runs_the_demo_from_any_folder(wheel: Path, tmp_p
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True,
-                   timeout=300)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", str(wheel)],
+                   check=True, timeout=300, env=clean_env())
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     assert (site / "mcep_ld").is_dir() and not (site / "harvesters").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCEP_") and k != "PYTHONPATH"}
+    env = clean_env()
     where = subprocess.run([str(python), "-c", "import mcep_ld.resources as r; print(r.SAMPLES_DIR)"], cwd=empty,
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert Path(where).is_relative_to(site)  # the install's own copy, not the checkout's

@@ -142,7 +142,8 @@ class HttpClient:
                 reason = str(exc).rsplit("(Caused by ", 1)[-1].rstrip(")")
                 problem = f"{type(exc).__name__}: {reason[:200]}"
                 if _unresolvable(exc):  # a name that does not resolve will not resolve in a second either
-                    raise SourceError(f"GET {url}: {problem}") from None
+                    host = urlsplit(url).hostname
+                    raise SourceError(f"GET {url}: the host name {host} does not resolve (DNS): not retried") from None
             else:
                 if resp.status_code not in RETRY_STATUSES:
                     if resp.status_code >= 400:
