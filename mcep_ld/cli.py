@@ -12,12 +12,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
+from typing import BinaryIO
 
 from mcep_ld import __version__
 from mcep_ld.catalog import COUNTERS, RunCounters
 from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
 from mcep_ld.ingest.handoff import running_service
+from mcep_ld.progress import Ticker
 from mcep_ld.serve.listen import PortInUse, check_address
 from mcep_ld.store import StoreBusyError
 
@@ -28,22 +31,24 @@ def _settings(args: argparse.Namespace, **extra: object) -> Settings:
     return load_settings(args.config, overrides={"data_dir": args.data_dir, **extra})
 
 
-def _progress(source: str):
-    """A one-line progress display on a terminal; nothing when output is piped or logged."""
-    if not sys.stderr.isatty():
-        return None
+def _run_pipeline(settings: Settings, hub, name: str):  # noqa: ANN001, ANN202 - the Hub, a Pipeline
+    """A pipeline whose progress goes to a Ticker (a line on a terminal, a line per beat in a log)."""
+    from mcep_ld.ingest.pipeline import Pipeline
 
-    def show(c: RunCounters) -> None:
-        sys.stderr.write(f"\r{source}: {c.seen} seen, {c.added} added, {c.updated} updated, "
-                         f"{c.unchanged} unchanged, {c.quarantined} quarantined ")
-        sys.stderr.flush()
+    ticker = Ticker(name, interval_s=settings.progress_interval_s)
 
-    return show
+    def counters(c: RunCounters) -> None:
+        ticker.update(f"{c.seen} seen, {c.added} added, {c.updated} updated, {c.unchanged} unchanged, "
+                      f"{c.quarantined} quarantined")
+
+    def listed(n: int) -> None:
+        if ticker.latest == "starting" or ticker.latest.endswith(" listed"):  # until the first batch is counted
+            ticker.update(f"{n} records listed")
+
+    return ticker, Pipeline(hub, progress=counters, listed=listed, stage=ticker.stage)
 
 
 def _print_run(result) -> None:  # noqa: ANN001 - RunResult, imported lazily
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
     counts = ", ".join(f"{name} {getattr(result.counters, name)}" for name in COUNTERS)
     resumed = " (resumed from its checkpoint)" if result.resumed else ""
     print(f"{result.source}: run {result.run_id}{resumed} {result.status} in {result.duration_s:.1f} s: {counts}")
@@ -61,12 +66,12 @@ def harvest_source(settings: Settings, source: str, endpoint: str | None = None,
     """
     from mcep_ld.fetch.registry import make_harvester
     from mcep_ld.hub import Hub
-    from mcep_ld.ingest.pipeline import Pipeline
 
     harvester = make_harvester(settings, source, endpoint, options=options)
     with Hub(settings) as hub:
-        return Pipeline(hub, progress=_progress(harvester.name)).harvest(harvester, full=full, restart=restart,
-                                                                         allow_deletions=allow_deletions)
+        ticker, pipeline = _run_pipeline(settings, hub, harvester.name)
+        with ticker:
+            return pipeline.harvest(harvester, full=full, restart=restart, allow_deletions=allow_deletions)
 
 
 def _hand_off(settings: Settings, url: str, source: str, endpoint: str | None, options: dict[str, str],
@@ -131,13 +136,14 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 def cmd_remap(args: argparse.Namespace) -> int:
     from mcep_ld.fetch.registry import make_harvester
     from mcep_ld.hub import Hub
-    from mcep_ld.ingest.pipeline import Pipeline
 
     settings = _settings(args)
     # a remap reads the stored payloads: the endpoint only names the harvester's source
     harvester = make_harvester(settings, args.source, settings.source(args.source)["endpoint"] or "remap")
     with Hub(settings) as hub:
-        result = Pipeline(hub, progress=_progress(args.source)).remap(harvester)
+        ticker, pipeline = _run_pipeline(settings, hub, args.source)
+        with ticker:
+            result = pipeline.remap(harvester)
     _print_run(result)
     return 0 if result.ok else 1
 
@@ -241,13 +247,28 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
     from mcep_ld.hub import Hub
 
-    with Hub(_settings(args)) as hub:
-        if args.output:
-            hub.store.public.dump(args.output, format=ox.RdfFormat.N_QUADS)
-            print(f"wrote {args.output}", file=sys.stderr)
-        else:
-            hub.store.public.dump(sys.stdout.buffer, format=ox.RdfFormat.N_QUADS)
+    settings = _settings(args)
+    with Hub(settings) as hub, Ticker("dump", interval_s=settings.progress_interval_s) as ticker:
+        with open(args.output, "wb") if args.output else nullcontext(sys.stdout.buffer) as out:
+            hub.store.public.dump(Counted(out, ticker), format=ox.RdfFormat.N_QUADS)
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+class Counted:
+    """A binary output that tells a Ticker how much has been written through it."""
+
+    def __init__(self, out: BinaryIO, ticker: Ticker) -> None:
+        self.out, self.ticker, self.written = out, ticker, 0
+
+    def write(self, chunk: bytes) -> int:
+        self.written += self.out.write(chunk) or len(chunk)
+        self.ticker.update(f"{self.written / 1e6:,.1f} MB written")
+        return len(chunk)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -268,8 +289,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_search_index(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
 
-    with Hub(_settings(args)) as hub:
-        counts = hub.search.rebuild(hub) if args.rebuild else hub.search.sync(hub)
+    settings = _settings(args)
+    with Hub(settings) as hub, Ticker("search index", interval_s=settings.progress_interval_s) as ticker:
+        def done(n: int, of: int) -> None:
+            ticker.update(f"{n} of {of} records indexed")
+
+        counts = hub.search.rebuild(hub, progress=done) if args.rebuild else hub.search.sync(hub, progress=done)
         print(f"search index: {counts.indexed} indexed, {counts.removed} removed, {counts.unchanged} unchanged; "
               f"{hub.search.count()} records in {hub.search.path}")
     return 0

@@ -156,6 +156,9 @@ KEYS: dict[str, Key] = {
             "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
+        Key("progress_interval_s", float, 10.0,
+            "Seconds between progress lines of harvests, search-index and dump when not on a terminal (cron, "
+            "journald, a pipe); on a terminal one line is rewritten as the work moves."),
         Key("root_path", str, "",
             "The path prefix a reverse proxy serves the hub under (/mcep); empty: the path of base_uri. The proxy "
             "strips it before passing requests on; the pages' links carry it."),
@@ -358,7 +361,8 @@ def load_settings(
                  "sparql_timeout_s", "sparql_max_concurrent", "sparql_max_body_bytes", "sparql_max_rows",
                  "sparql_max_answer_bytes", "sparql_max_per_client", "sparql_max_nesting", "http_max_body_bytes",
                  "http_body_timeout_s", "search_max_query_chars", "search_max_terms", "search_max_offset",
-                 "http_max_response_bytes", "http_deadline_s", "http_max_crawl_delay_s", "http_max_requests"):
+                 "http_max_response_bytes", "http_deadline_s", "http_max_crawl_delay_s", "http_max_requests",
+                 "progress_interval_s"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
     if not 0 <= values["max_delete_fraction"] <= 1:

@@ -298,3 +298,25 @@ def test_a_taken_port_is_said_at_once_with_its_own_exit_code(tmp_path: Path) -> 
         assert time.monotonic() - started < 20 and not (tmp_path / "d" / "catalog.sqlite").exists()
         serve = mcep("serve", "--port", str(port), "--data-dir", str(tmp_path / "d"))
         assert serve.returncode == 4 and f"port {port}" in serve.stderr
+
+
+def test_progress_goes_on_at_a_steady_pace_in_a_log(tmp_path: Path) -> None:
+    """Under cron or journald (no terminal): a line per beat, a line per step after the listing, and those steps
+    counted in the run's duration; search-index and dump say how far they got too."""
+    data = tmp_path / "d"
+    env = {"MCEP_PROGRESS_INTERVAL_S": "0.05"}
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples", page_delay_s=0.05) as srv:
+        run = mcep("harvest", "informea", "--endpoint", srv.informea_endpoint, "--data-dir", str(data), env=env)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert sum(1 for line in lines if line.startswith("informea: ") and " seen, " in line) >= 3
+    for step in ("VoID description", "search index", "dumps"):
+        assert any(line.startswith(f"informea: {step} (") for line in lines), step
+    with sqlite3.connect(data / "catalog.sqlite") as db:
+        duration, timings = db.execute("SELECT duration_s, timings FROM runs").fetchone()
+    spent = json.loads(timings)
+    assert {"search index", "dumps"} <= set(spent) and duration >= sum(spent.values()) - 0.01
+    rebuild = mcep("search-index", "--rebuild", "--data-dir", str(data), env=env)
+    assert rebuild.returncode == 0 and "search index: " in rebuild.stderr
+    dump = mcep("dump", "--output", str(tmp_path / "all.nq"), "--data-dir", str(data), env=env)
+    assert dump.returncode == 0 and "MB written" in dump.stderr

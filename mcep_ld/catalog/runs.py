@@ -57,6 +57,13 @@ class Runs(Part):
                  json.dumps({k: round(v, 3) for k, v in (timings or {}).items()}), error,
                  *counters.as_dict().values(), status, run_id))
 
+    def time_run(self, run_id: int, *, duration_s: float, timings: dict[str, float]) -> None:
+        """A finished run's duration and timings once the steps after its listing (VoID, search index, dumps)
+        are done too."""
+        with self._lock:
+            self.db.execute("UPDATE runs SET duration_s=?, timings=? WHERE id=?",
+                            (duration_s, json.dumps({k: round(v, 3) for k, v in timings.items()}), run_id))
+
     def run(self, run_id: int) -> dict[str, Any]:
         row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
         return dict(row) if row else {}

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -73,10 +74,15 @@ def _parse_utc(text: str | None) -> datetime | None:
 class Pipeline:
     """Runs harvesters into one hub."""
 
-    def __init__(self, hub: Hub, *, progress: Progress | None = None) -> None:
+    def __init__(self, hub: Hub, *, progress: Progress | None = None, listed: Callable[[int], None] | None = None,
+                 stage: Callable[[str], None] | None = None) -> None:
+        """*progress* is told the counters as they move, *listed* how many records the listing gave so far,
+        *stage* the name of each step after the listing (VoID description, search index, dumps) as it begins."""
         self.hub = hub
         self.settings = hub.settings
         self.progress = progress
+        self.listed = listed
+        self.stage = stage
         # which predicates are held back decides what a record publishes: a change prepares every record again
         self._restricted_digest = hashlib.sha256(
             " ".join(sorted(restricted_predicates(self.settings))).encode()).hexdigest()[:12]
@@ -149,7 +155,7 @@ class Pipeline:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                    initializer=install, initargs=(preparer,)) if workers else None
         run = Run(self.hub, run_id, harvester, counters, preparer, version=self._version(harvester), pool=pool,
-                  progress=self.progress)
+                  progress=self.progress, listed=self.listed)
         clock = run.clock
         try:
             run.stream(listing)
@@ -176,17 +182,21 @@ class Pipeline:
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            duration = time.monotonic() - started + (resume.duration_s if resume else 0.0)
+            earlier = resume.duration_s if resume else 0.0
             clock.lap("other")
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
-                               duration_s=duration, timings=clock.spent, error=error)
+                               duration_s=time.monotonic() - started + earlier, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
-            for name, remake in DERIVED:
+            for name, remake in DERIVED:  # part of the run: said as they begin, counted in its duration
+                if self.stage:
+                    self.stage(name)
                 try:
                     remake(self.hub)
                     clock.lap(name)
                 except Exception:  # noqa: BLE001 - remade at the next run or start-up
                     log.exception("could not remake the %s after run %d", name, run_id)
+            duration = time.monotonic() - started + earlier
+            catalog.time_run(run_id, duration_s=duration, timings=clock.spent)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
                          resumed=resume is not None)
 

@@ -27,6 +27,7 @@ from mcep_ld.validate.prepare import Prepared, Preparer, prepare_in_worker
 log = logging.getLogger(__name__)
 
 Progress = Callable[[RunCounters], None]
+LISTED_EVERY = 25
 
 
 class DeletionRefused(SourceError):
@@ -55,10 +56,13 @@ class Clock:
         self._last = now
 
 
-def batches(items: Iterable[SourceRecord], size: int, clock: Clock) -> Iterator[list[SourceRecord]]:
+def batches(items: Iterable[SourceRecord], size: int, clock: Clock,
+            listed: Callable[[int], None] | None = None) -> Iterator[list[SourceRecord]]:
     """*items* in lists of *size*. When the listing fails, what was fetched before still comes as a last,
-    shorter batch, then the error: written and checkpointed, it need not be fetched again on resuming."""
+    shorter batch, then the error: written and checkpointed, it need not be fetched again on resuming.
+    *listed* is told how many records have been fetched, every ``LISTED_EVERY``."""
     it = iter(items)
+    count = 0
     while True:
         clock.lap("other")
         batch: list[SourceRecord] = []
@@ -66,6 +70,9 @@ def batches(items: Iterable[SourceRecord], size: int, clock: Clock) -> Iterator[
         try:
             for record in it:
                 batch.append(record)
+                count += 1
+                if listed and count % LISTED_EVERY == 0:
+                    listed(count)
                 if len(batch) >= size:
                     break
         except SourceError as exc:
@@ -93,6 +100,8 @@ class Run:
     version: str
     pool: ProcessPoolExecutor | None = None
     progress: Progress | None = None
+    #: told how many records the listing has given so far (a batch fills before its records are counted)
+    listed: Callable[[int], None] | None = None
     clock: Clock = field(default_factory=Clock)
     #: keys of batches not yet committed; the catalog (seen_run) remembers the rest, so memory stays flat
     pending: set[str] = field(default_factory=set)
@@ -121,7 +130,7 @@ class Run:
         """
         settings = self.hub.settings
         try:
-            for batch in batches(records, settings.harvest_batch_records, self.clock):
+            for batch in batches(records, settings.harvest_batch_records, self.clock, self.listed):
                 self.listed_to = batch[-1].position
                 todo = self.triage(batch, self.first_unwritten())
                 if not todo:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -119,8 +119,9 @@ class SearchIndex:
 
     # -- keeping it level with the catalog ---------------------------------------------------------------
 
-    def sync(self, hub) -> SyncCounts:  # noqa: ANN001 - the Hub (imported lazily by it)
-        """Index what the catalog publishes and the index lacks or holds in an older state; drop the rest."""
+    def sync(self, hub, *, progress: Callable[[int, int], None] | None = None) -> SyncCounts:  # noqa: ANN001 - the Hub
+        """Index what the catalog publishes and the index lacks or holds in an older state; drop the rest.
+        *progress* is told (records indexed, records to index) after each batch."""
         counts = SyncCounts()
         wanted = {iri: (kind, sources.split(","), f"{graphs}|{hub.rules_digest}")
                   for iri, kind, sources, graphs in hub.catalog.live_documents()}
@@ -145,13 +146,15 @@ class SearchIndex:
                 for doc, signature in docs:
                     self._put(doc, signature)
             counts.indexed += len(docs)
+            if progress:
+                progress(min(i + SYNC_BATCH, len(todo)), len(todo))
         if counts.indexed or counts.removed:
             with self._transaction():
                 self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
                                 (str(int(self.generation()) + 1),))
         return counts
 
-    def rebuild(self, hub) -> SyncCounts:  # noqa: ANN001
+    def rebuild(self, hub, *, progress: Callable[[int, int], None] | None = None) -> SyncCounts:  # noqa: ANN001
         """Start the index again from an empty file and index every published record."""
         self.close()
         for suffix in ("", "-wal", "-shm"):
@@ -160,7 +163,7 @@ class SearchIndex:
         self._table = None
         self.db.executescript(SCHEMA)
         self.db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        return self.sync(hub)
+        return self.sync(hub, progress=progress)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
