@@ -272,17 +272,22 @@ class Counted:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from mcep_ld.hub import Hub
+    from mcep_ld.backups import backup
 
-    target = Path(args.directory)
-    if target.exists() and any(target.iterdir()):
-        raise UsageError(f"backup directory {target} is not empty")
-    target.mkdir(parents=True, exist_ok=True)
-    with Hub(_settings(args)) as hub:
-        hub.store.public.backup(target / "store")
-        hub.store.restricted.backup(target / "restricted-store")
-        hub.catalog.backup(target / "catalog.sqlite")
-    print(f"backed up {hub.data_dir} to {target}")
+    settings = _settings(args)
+    backup(settings, Path(args.directory))
+    print(f"backed up {settings.data_path} to {args.directory}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from mcep_ld.backups import remake_derived, restore
+
+    settings = _settings(args)
+    aside = restore(settings, Path(args.directory), replace=args.replace)
+    remake_derived(_settings(args))  # read again: the base is now the backup's
+    print(f"restored {args.directory} into {settings.data_path}"
+          + (f"; what it held is in {aside}" if aside else ""))
     return 0
 
 
@@ -409,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", parents=[common], help="copy store, restricted store and catalog to DIR")
     p.add_argument("directory")
     p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", parents=[common], help="make the data directory what a backup in DIR holds")
+    p.add_argument("directory")
+    p.add_argument("--replace", action="store_true",
+                   help="restore over a data directory that holds data (moved aside into a sibling folder)")
+    p.set_defaults(func=cmd_restore)
 
     from mcep_ld.cli_vocab import register
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -320,3 +321,29 @@ def test_progress_goes_on_at_a_steady_pace_in_a_log(tmp_path: Path) -> None:
     assert rebuild.returncode == 0 and "search index: " in rebuild.stderr
     dump = mcep("dump", "--output", str(tmp_path / "all.nq"), "--data-dir", str(data), env=env)
     assert dump.returncode == 0 and "MB written" in dump.stderr
+
+
+def test_restore_brings_back_a_backup_and_loses_nothing(demo_dir: Path, tmp_path: Path) -> None:
+    """Restored over a data directory that lost its records: the backup's records, the derived data made
+    again, and what the directory held moved aside, not deleted. Refused without --replace, and for a folder
+    that is not a backup."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    backup = tmp_path / "backup"
+    mcep("backup", str(backup), "--data-dir", str(data), check=True)
+    before = json.loads(mcep("status", "--json", "--data-dir", str(data), check=True).stdout)
+    shutil.rmtree(data / "store")  # the store lost
+    (data / "search.sqlite").unlink()
+    refused = mcep("restore", str(backup), "--data-dir", str(data))
+    assert refused.returncode == 2 and "--replace" in refused.stderr
+    not_a_backup = mcep("restore", str(tmp_path), "--data-dir", str(data), "--replace")
+    assert not_a_backup.returncode == 2 and "not a backup" in not_a_backup.stderr
+    done = mcep("restore", str(backup), "--data-dir", str(data), "--replace", check=True)
+    aside = next(tmp_path.glob("data.before-restore-*"))
+    assert str(aside) in done.stdout and (aside / "catalog.sqlite").is_file()
+    after = json.loads(mcep("status", "--json", "--data-dir", str(data), check=True).stdout)
+    assert after["sources"].keys() == before["sources"].keys()
+    assert all(after["sources"][s]["records"] == before["sources"][s]["records"] for s in before["sources"])
+    store = ox.Store.read_only(str(data / "store"))
+    assert len(list(store.named_graphs())) >= 73
+    assert (data / "search.sqlite").is_file() and (data / "dumps" / "all.nq.gz").is_file()
