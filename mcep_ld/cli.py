@@ -16,7 +16,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
-from mcep_ld import __version__
+from mcep_ld import __version__, logs
 from mcep_ld.catalog import COUNTERS, RunCounters
 from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
 from mcep_ld.ingest.handoff import running_service
@@ -35,7 +35,7 @@ def _run_pipeline(settings: Settings, hub, name: str):  # noqa: ANN001, ANN202 -
     """A pipeline whose progress goes to a Ticker (a line on a terminal, a line per beat in a log)."""
     from mcep_ld.ingest.pipeline import Pipeline
 
-    ticker = Ticker(name, interval_s=settings.progress_interval_s)
+    ticker = Ticker(name, interval_s=settings.progress_interval_s, json_lines=settings.log_format == "json")
 
     def counters(c: RunCounters) -> None:
         ticker.update(f"{c.seen} seen, {c.added} added, {c.updated} updated, {c.unchanged} unchanged, "
@@ -248,7 +248,8 @@ def cmd_dump(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
 
     settings = _settings(args)
-    with Hub(settings) as hub, Ticker("dump", interval_s=settings.progress_interval_s) as ticker:
+    with Hub(settings) as hub, Ticker("dump", interval_s=settings.progress_interval_s,
+                                      json_lines=settings.log_format == "json") as ticker:
         with open(args.output, "wb") if args.output else nullcontext(sys.stdout.buffer) as out:
             hub.store.public.dump(Counted(out, ticker), format=ox.RdfFormat.N_QUADS)
     if args.output:
@@ -295,7 +296,8 @@ def cmd_search_index(args: argparse.Namespace) -> int:
     from mcep_ld.hub import Hub
 
     settings = _settings(args)
-    with Hub(settings) as hub, Ticker("search index", interval_s=settings.progress_interval_s) as ticker:
+    with Hub(settings) as hub, Ticker("search index", interval_s=settings.progress_interval_s,
+                                      json_lines=settings.log_format == "json") as ticker:
         def done(n: int, of: int) -> None:
             ticker.update(f"{n} of {of} records indexed")
 
@@ -428,8 +430,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        log_format = _settings(args).log_format
+    except ConfigError:  # said by the command itself, with its exit code
+        log_format = "text"
+    logs.configure(log_format, verbose=args.verbose)
     try:
         return args.func(args)
     except (ConfigError, UsageError) as exc:

@@ -156,6 +156,9 @@ KEYS: dict[str, Key] = {
             "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
         Key("http_port", int, 8000, "Port `mcep serve` listens on."),
+        Key("log_format", str, "text",
+            "Logs on standard error: text, or json (one object per line: time, level, logger, message; "
+            "uvicorn's access log with client, method, path and status as fields; progress lines too)."),
         Key("progress_interval_s", float, 10.0,
             "Seconds between progress lines of harvests, search-index and dump when not on a terminal (cron, "
             "journald, a pipe); on a terminal one line is rewritten as the work moves."),
@@ -365,6 +368,8 @@ def load_settings(
                  "progress_interval_s"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
+    if values["log_format"] not in ("text", "json"):
+        raise ConfigError(f"log_format: text or json, got {values['log_format']!r}")
     if not 0 <= values["max_delete_fraction"] <= 1:
         raise ConfigError(f"max_delete_fraction: a share between 0 and 1, got {values['max_delete_fraction']!r}")
     if values["ingest_workers"] < 0:

@@ -12,13 +12,17 @@ import threading
 import time
 from typing import TextIO
 
+from mcep_ld.logs import entry
+
 
 class Ticker:
     """Progress of one piece of work named *name*; use as a context manager around the work."""
 
-    def __init__(self, name: str, *, interval_s: float, stream: TextIO | None = None,
-                 tty: bool | None = None) -> None:
+    def __init__(self, name: str, *, interval_s: float, stream: TextIO | None = None, tty: bool | None = None,
+                 json_lines: bool = False) -> None:
+        """With *json_lines* (``log_format = "json"``) each line of a log is a JSON object, as the logs are."""
         self.name = name
+        self.json_lines = json_lines
         self.interval_s = interval_s
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
@@ -63,6 +67,9 @@ class Ticker:
             self._write(f"{self.name}: {self.latest} ({self.elapsed():.0f} s)\n")
 
     def _write(self, text: str) -> None:
+        if self.json_lines and not self.tty and text.strip():
+            text = entry("info", "mcep_ld.progress", text.strip(), work=self.name,
+                         elapsed_s=round(self.elapsed(), 1)) + "\n"
         with self._lock:
             self.stream.write(text)
             self.stream.flush()

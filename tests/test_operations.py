@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -134,3 +135,22 @@ def test_health_fails_when_a_part_the_hub_needs_fails(tmp_path: Path) -> None:
             assert resp.status_code == 503 and body["status"] == "failing"
             assert not body["checks"]["store"]["ok"] and body["checks"]["catalog"]["ok"]
             assert any(p.startswith("store: ") for p in body["problems"])
+
+
+def test_logs_in_json_on_request(tmp_path: Path) -> None:
+    """log_format = "json": every line of a harvest's standard error and of the service's log is one JSON
+    object; the access log carries the request as fields."""
+    data = tmp_path / "data"
+    env = {"MCEP_LOG_FORMAT": "json", "MCEP_PROGRESS_INTERVAL_S": "0.05"}
+    with SampleServer(SAMPLES_DIR, page_delay_s=0.02) as samples:
+        run = mcep("harvest", "gef", "--endpoint", samples.file_url("gef/projects.csv"), "--data-dir", str(data),
+                   "-v", env=env)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stderr.splitlines()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert any(line["logger"] == "mcep_ld.progress" and line["work"] == "gef" for line in lines)
+    with running_service(data, env=env) as url:
+        requests.get(f"{url}/search", params={"q": "mercury"}, timeout=10)
+    logged = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines() if line.strip()]
+    access = [line for line in logged if line["logger"] == "uvicorn.access"]
+    assert any(line["path"].startswith("/search?") and line["status"] == 200 for line in access)

@@ -21,6 +21,7 @@ from mcep_ld.hub import Hub
 from mcep_ld.ingest import schedules
 from mcep_ld.ingest.handoff import admin_token, announce, withdraw
 from mcep_ld.ingest.runs import HarvestQueue
+from mcep_ld.logs import uvicorn_config
 from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.publish.derived import DERIVED
 from mcep_ld.serve.engine.pool import QueryPool
@@ -155,6 +156,7 @@ def serve(settings: Settings) -> None:
 
     # Behind a proxy: root_path is the prefix it strips (the pages' links carry it); X-Forwarded-For and
     # -Proto are believed from forwarded_allow_ips only.
+    logging_options = {"log_config": config} if (config := uvicorn_config(settings.log_format)) else {}
     uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="info",
                 root_path=settings.root_path, proxy_headers=True,
-                forwarded_allow_ips=",".join(settings.forwarded_allow_ips))
+                forwarded_allow_ips=",".join(settings.forwarded_allow_ips), **logging_options)
