@@ -347,3 +347,10 @@ def test_restore_brings_back_a_backup_and_loses_nothing(demo_dir: Path, tmp_path
     store = ox.Store.read_only(str(data / "store"))
     assert len(list(store.named_graphs())) >= 73
     assert (data / "search.sqlite").is_file() and (data / "dumps" / "all.nq.gz").is_file()
+
+
+def test_a_configured_source_without_a_harvester_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "mcep.toml"
+    config.write_text('[sources.wedocs]\nendpoint = "http://127.0.0.1:9/oai"\n')
+    proc = mcep("harvest", "wedocs", "--config", str(config), "--data-dir", str(tmp_path / "d"))
+    assert proc.returncode == 2 and "[sources.wedocs] names no harvester: add harvester = one of" in proc.stderr

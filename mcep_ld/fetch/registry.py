@@ -33,9 +33,13 @@ def source_class(settings: Settings, source: str, *, name: str | None = None) ->
     """The harvester class of *source*: the ``harvester`` of its settings (``[sources.NAME]``, NAME being *name*
     where the run names it, else *source*), else the one called *source* (``[sources.wedocs] harvester = "oai"``
     names a repository; so does ``mcep harvest oai --name wedocs``). UsageError for an unknown one."""
+    named = settings.source(name or source)["harvester"]
     try:
-        return harvester_class(settings.source(name or source)["harvester"] or source)
+        return harvester_class(named or source)
     except KeyError as exc:
+        if not named and (name or source) in settings.sources:  # configured, but no harvester said which
+            raise UsageError(f"[sources.{name or source}] names no harvester: add harvester = one of "
+                             f"{', '.join(harvester_names())} (or name the section after one)") from None
         raise UsageError(str(exc).strip("'\"")) from None
 
 
