@@ -105,7 +105,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
         names = [n for n in sorted(settings.sources)
                  if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
         if not names:
-            raise UsageError("no source is configured with an endpoint (see [sources.NAME] in the README)")
+            raise UsageError("no source is configured with an endpoint (see [sources.NAME] in docs/settings.md)")
         if url := running_service(settings.data_path):
             return 0 if all([_hand_off(settings, url, n, None, {}, args) for n in names]) else 1
         results = []

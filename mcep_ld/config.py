@@ -1,7 +1,7 @@
 """Configuration: one TOML file plus ``MCEP_*`` environment variables.
 
-Every key lives in :data:`KEYS` with its type, default and one line of help; the README table is checked
-against it by a test, so an undocumented key fails CI. Precedence, lowest first: defaults, the TOML
+Every key lives in :data:`KEYS` with its type, default and one line of help; the table in docs/settings.md is
+checked against it by a test, so an undocumented key fails CI. Precedence, lowest first: defaults, the TOML
 file, environment variables, command-line options (``--data-dir``).
 """
 
