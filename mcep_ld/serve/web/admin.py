@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from mcep_ld.config import ConfigError, UsageError
 from mcep_ld.ingest.handoff import admin_token
+from mcep_ld.ingest.runs import HarvestRequest
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -68,19 +69,19 @@ def list_runs(request: Request) -> list[dict[str, Any]]:
     return [r.as_json() for r in request.app.state.harvests.all()]
 
 
-@router.get("/harvests/{run}", dependencies=[Depends(authorised)])
-def show_run(request: Request, run: int) -> dict[str, Any]:
-    """One run, its counters as they move."""
-    found = request.app.state.harvests.get(run)
+def _shown(found: HarvestRequest | None, run: int) -> dict[str, Any]:
     if found is None:
         raise HTTPException(404, f"no harvest {run} (finished ones are kept for a while only)")
     return found.as_json()
 
 
+@router.get("/harvests/{run}", dependencies=[Depends(authorised)])
+def show_run(request: Request, run: int) -> dict[str, Any]:
+    """One run, its counters as they move."""
+    return _shown(request.app.state.harvests.get(run), run)
+
+
 @router.delete("/harvests/{run}", dependencies=[Depends(authorised)])
 def cancel_run(request: Request, run: int) -> dict[str, Any]:
     """Cancel a queued run, or stop a running one at its next commit."""
-    found = request.app.state.harvests.cancel(run)
-    if found is None:
-        raise HTTPException(404, f"no harvest {run}")
-    return found.as_json()
+    return _shown(request.app.state.harvests.cancel(run), run)
