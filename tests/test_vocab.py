@@ -60,7 +60,7 @@ def test_shipped_vocabularies_pass_with_full_coverage_of_the_convention_schemes(
         assert {lang: c["percent"] for lang, c in coverage.items()} == dict.fromkeys(
             ["en", "fr", "es", "ar", "ru", "zh"], 100.0), scheme
     text = mcep("vocab", "check", "--coverage").stdout
-    assert f"{BASE}theme: en 20/20 (100%)" in text
+    assert f"{BASE}theme: en 40/40 (100%)" in text  # the 35 articles and 5 annexes
 
 
 def test_countries_sit_in_their_m49_sub_regions() -> None:
@@ -184,3 +184,63 @@ def test_publish_refuses_vocabularies_with_errors(tmp_path: Path) -> None:
     proc = mcep("vocab", "publish", "--data-dir", str(tmp_path / "data"), env={"MCEP_VOCABULARIES_DIR": str(vocab)})
     assert proc.returncode == 1 and "nothing published" in proc.stderr and "chr" in proc.stdout
     assert not (tmp_path / "data" / "store").exists()
+
+
+def concepts(graph: Graph, scheme: str) -> set[URIRef]:
+    return set(graph.subjects(SKOS.inScheme, URIRef(f"{BASE}{scheme}")))
+
+
+def test_the_themes_are_every_article_and_annex_of_the_convention() -> None:
+    g = Graph().parse(VOCAB / "themes.ttl", publicID=BASE)
+    notations = {str(n) for c in concepts(g, "theme") for n in g.objects(c, SKOS.notation)}
+    assert notations == {str(n) for n in range(1, 36)} | set("ABCDE")
+    for concept in concepts(g, "theme"):
+        assert {label.language for label in g.objects(concept, SKOS.prefLabel)} == {"en", "fr", "es", "ar", "ru", "zh"}
+
+
+def test_annexes_a_and_b_are_as_amended() -> None:
+    """MC-4/3 and MC-5/4 as shared/reference/convention.md reports them; nothing invented."""
+    mcep = "https://w3id.org/mcep/ontology#"
+    g = Graph().parse(VOCAB / "products.ttl", publicID=BASE).parse(VOCAB / "processes.ttl", publicID=BASE)
+    by_label = {str(label): c for c in concepts(g, "product") | concepts(g, "process")
+                for label in g.objects(c, SKOS.prefLabel) if label.language == "en"}
+
+    def fact(label: str, prop: str) -> set[str]:
+        return {str(v) for v in g.objects(by_label[label], URIRef(f"{mcep}{prop}"))}
+
+    assert "Electrical and electronic measuring devices" not in by_label
+    decision = "http://localhost:8000/id/decision/"
+    for label in ("Strain gauges to be used in plethysmographs",
+                  "Cold cathode and external electrode fluorescent lamps of all lengths for electronic displays",
+                  "Mercury vacuum pumps", "Propellant for satellites and spacecraft"):
+        assert fact(label, "phaseOutYear") == {"2025"} and fact(label, "introducedBy") == {f"{decision}mc-4-3"}
+    polyurethane = "Polyurethane production using mercury-containing catalysts"
+    assert fact(polyurethane, "annexPart") == {"B-I"} and fact(polyurethane, "phaseOutYear") == {"2025"}
+    assert fact(polyurethane, "amendedBy") == {f"{decision}mc-5-4"}
+    for label in ("Batteries", "Switches and relays", "Cosmetics"):
+        assert fact(label, "amendedBy") == {f"{decision}mc-5-4"}, label
+    amalgam = by_label["Dental amalgam"]
+    measures = set(g.subjects(SKOS.broader, amalgam))
+    assert len(measures) == 12  # nine of 2013, two of MC-4/3, MC-5/4's plan or report
+    added = [m for m in measures if (m, URIRef(f"{mcep}introducedBy"), None) in g]
+    assert sorted(str(d).rsplit("/", 1)[1] for m in added for d in g.objects(m, URIRef(f"{mcep}introducedBy"))) \
+        == ["mc-4-3", "mc-4-3", "mc-5-4"]
+
+
+def test_only_an_equal_or_narrower_outside_concept_places_a_record_on_ours(tmp_path: Path) -> None:
+    """``ours skos:broadMatch leo:waste`` must not put every record about waste on "Mercury wastes"."""
+    from mcep_ld.vocab import Vocabulary
+
+    (tmp_path / "t.ttl").write_text("""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix leo: <http://www.informea.org/terms/> .
+        <theme> a skos:ConceptScheme .
+        <theme/wastes> a skos:Concept ; skos:inScheme <theme> ; skos:broadMatch leo:waste ;
+            skos:narrowMatch leo:mercury-waste ; skos:relatedMatch leo:mercury .
+        <theme/mining> a skos:Concept ; skos:inScheme <theme> ; skos:exactMatch leo:asgm ; skos:closeMatch leo:gold .
+    """)
+    vocab = Vocabulary.load(tmp_path, "http://localhost:8000/")
+    leo = "http://www.informea.org/terms/"
+    assert vocab.aligned(f"{leo}waste", "theme") == [] and vocab.aligned(f"{leo}mercury", "theme") == []
+    assert vocab.aligned(f"{leo}mercury-waste", "theme") == ["http://localhost:8000/vocab/theme/wastes"]
+    assert vocab.aligned(f"{leo}asgm", "theme") == vocab.aligned(f"{leo}gold", "theme") == [
+        "http://localhost:8000/vocab/theme/mining"]

@@ -16,8 +16,10 @@ import pyoxigraph as ox
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 _LABELS = {f"{SKOS}prefLabel", f"{SKOS}altLabel", f"{SKOS}hiddenLabel", f"{SKOS}notation"}
-#: Alignments that carry a record's subject over to our concept (relatedMatch is too loose for that).
-_ALIGNMENTS = {f"{SKOS}{m}" for m in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")}
+#: Alignments that carry a record's subject over to our concept: the outside concept is ours, or narrower than
+#: ours (``ours skos:narrowMatch outside``). Not broadMatch: a record about any waste is not about mercury wastes
+#: because mercury wastes are a kind of waste. Not relatedMatch: too loose.
+_ALIGNMENTS = {f"{SKOS}{m}" for m in ("exactMatch", "closeMatch", "narrowMatch")}
 
 
 def fold(text: str) -> str:
@@ -85,7 +87,7 @@ class Vocabulary:
         return sorted({iri for name in schemes for iri in self._index.get(name, {}).get(key, ())})
 
     def aligned(self, outside: str, scheme: str) -> list[str]:
-        """Our concepts of *scheme* aligned (exact, close, broad or narrow match) to an outside concept."""
+        """Our concepts of *scheme* that an outside concept is, or is narrower than (exact, close or narrow match)."""
         prefix = f"{self.base_uri}vocab/{scheme}/"
         return sorted(c for c in self._aligned.get(outside, ()) if c.startswith(prefix))
 
