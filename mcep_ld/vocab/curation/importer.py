@@ -19,6 +19,7 @@ from rdflib.namespace import RDF, SKOS
 from mcep_ld.errors import MCEPError
 
 SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
+LABEL_SOURCE = URIRef("https://w3id.org/mcep/ontology#labelSource")
 _XL_LABELS = {f"{SKOSXL}prefLabel": SKOS.prefLabel, f"{SKOSXL}altLabel": SKOS.altLabel,
               f"{SKOSXL}hiddenLabel": SKOS.hiddenLabel}
 _NOTES = (SKOS.definition, SKOS.scopeNote, SKOS.note, SKOS.example, SKOS.historyNote, SKOS.editorialNote,
@@ -150,7 +151,12 @@ def import_file(path: Path) -> Graph:
     if (None, RDF.type, SKOS.Concept) not in g:
         raise VocabularyImportError(f"{path}: no skos:Concept in the file")
     schemes = set(g.subjects(RDF.type, SKOS.ConceptScheme))
-    for concept in g.subjects(RDF.type, SKOS.Concept):
+    source = f"imported from {path.name}"
+    for concept in set(g.subjects(RDF.type, SKOS.Concept)):
         if len(schemes) == 1 and not list(g.objects(concept, SKOS.inScheme)):
             g.add((concept, SKOS.inScheme, next(iter(schemes))))
+        # each label says where it comes from (the label policy of mcep vocab check)
+        languages = {getattr(label, "language", None) for label in g.objects(concept, SKOS.prefLabel)}
+        for lang in languages - {None}:
+            g.add((concept, LABEL_SOURCE, Literal(source, lang=lang)))
     return g
