@@ -5,10 +5,13 @@ digitised into files and harvested like any other source: mapped, validated, qua
 when wrong. The folder is the whole source, so every run is a complete listing: a row or file removed
 is a record tombstoned.
 
-- CSV: one record per row; columns ``id`` (required, stable), ``kind`` (``focal-point``, ``case-study``
-  or ``resource``), ``title`` and ``title_fr``, ``title_es``… (any language tag after ``_``),
+- CSV: one record per row; columns ``id`` (required, stable), ``kind`` (``focal-point``, ``case-study``,
+  ``resource`` or ``party``), ``title`` and ``title_fr``, ``title_es``… (any language tag after ``_``),
   ``description`` likewise, ``country`` (any code or name), ``treaty``, ``date``, ``url``, ``keywords``
-  (``;``-separated LEO terms); focal points: ``name``, ``position``, ``institution``, ``email``, ``phone``.
+  (``;``-separated LEO terms); focal points: ``name``, ``position``, ``institution``, ``email``, ``phone``;
+  parties (the register of parties): ``country``, ``action`` (ratification, acceptance, approval, accession),
+  ``deposit`` (the date of deposit), ``entry_into_force`` (else the 90th day after deposit, or 16 August 2017
+  for the first fifty: Article 31), ``declaration`` (Article 30.5); the title is the country's name.
 - JSON: a list of objects (or ``{"records": [...]}``) with the same fields.
 - Turtle: records already in RDF; each subject typed with a hub class is one record.
 """
@@ -17,13 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
@@ -37,7 +41,10 @@ from mcep_ld.mapping.namespaces import DCT, FOAF, LEO, MCEP, RDF, SCHEMA
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 from mcep_ld.mapping.terms import to_rdflib
 
-KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource}
+KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource,
+         "party": MCEP.Party}
+#: The Convention entered into force on 16 August 2017, ninety days after the fiftieth instrument (18 May 2017).
+IN_FORCE, FIFTIETH_DEPOSIT = date(2017, 8, 16), date(2017, 5, 18)
 _CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}
 
 
@@ -46,7 +53,7 @@ class FilesHarvester(Harvester):
 
     name: str = "files"
     reads_folders: ClassVar[bool] = True
-    mapping_version: ClassVar[str] = "files-1"
+    mapping_version: ClassVar[str] = "files-2"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
@@ -156,4 +163,36 @@ class FilesHarvester(Harvester):
                              ("email", SCHEMA.email), ("phone", SCHEMA.telephone)):
             if value := str(row.get(column) or "").strip():
                 g.add((iri, prop, Literal(value)))
+        if record.kind == "party":
+            _party(g, iri, row, ctx)
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
+
+
+def _party(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) -> None:
+    """A row of the register of parties: how and when the country became a Party; titled with its name."""
+    country = next((o for _, p, o in g if p == MCEP.country), None)
+    if country is not None:
+        for label in ctx.vocab.pref_labels.get(str(country), {}).items():
+            g.add((iri, DCT.title, Literal(label[1], lang=label[0])))
+    if action := str(row.get("action") or "").strip().lower():
+        g.add((iri, MCEP.partyAction, Literal(action)))
+    deposit = _day(row.get("deposit"), "deposit")
+    if deposit is not None:
+        g.add((iri, MCEP.depositDate, Literal(deposit.isoformat(), datatype=XSD.date)))
+    in_force = _day(row.get("entry_into_force"), "entry_into_force")
+    if in_force is None and deposit is not None:  # Article 31
+        in_force = IN_FORCE if deposit <= FIFTIETH_DEPOSIT else deposit + timedelta(days=90)
+    if in_force is not None:
+        g.add((iri, MCEP.entryIntoForce, Literal(in_force.isoformat(), datatype=XSD.date)))
+    if declaration := str(row.get("declaration") or "").strip():
+        g.add((iri, MCEP.annexDeclaration, Literal(declaration, lang="en")))
+
+
+def _day(value: Any, column: str) -> date | None:  # noqa: ANN401 - a cell
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MappingError(f"{column}: not a date (YYYY-MM-DD): {text!r}") from None
