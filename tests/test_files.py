@@ -75,3 +75,33 @@ def test_command_line(tmp_path: Path, folder: Path) -> None:
     assert proc.stdout.startswith("files: run 1 completed") and "added 6" in proc.stdout
     missing = mcep("harvest", "files", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "d"))
     assert missing.returncode == 1 and "not a folder of submissions" in missing.stderr
+
+
+def test_the_register_of_parties(hub: Hub, tmp_path: Path) -> None:
+    """Each party with its country, action, deposit and entry into force (Article 31: the 90th day after deposit,
+    or 16 August 2017 for the first fifty), titled with the country's name in six languages; a row the shapes
+    refuse (an unknown country, an action that makes no Party) is quarantined with its report."""
+    folder = tmp_path / "register"
+    folder.mkdir()
+    (folder / "parties.csv").write_text(
+        "id,kind,country,action,deposit,entry_into_force,declaration\n"
+        "p-gh,party,Ghana,ratification,2017-03-23,,\n"
+        "p-late,party,Viet Nam,ratification,2019-06-01,,Annex amendments enter into force only on ratification\n"
+        "p-given,party,FR,approval,2017-05-15,2017-08-16,\n"
+        "p-bad,party,Atlantis,signature,2020-01-01,,\n")
+    result = harvest(hub, folder)
+    assert result.ok and (result.counters.added, result.counters.quarantined) == (3, 1)
+    rows = {r[0].value.rsplit("-", 1)[1]: (r[1].value, r[2].value, r[3].value) for r in select(hub, """
+        PREFIX mcep: <https://w3id.org/mcep/ontology#>
+        SELECT ?p ?action ?deposit ?force { ?p a mcep:Party ; mcep:partyAction ?action ;
+            mcep:depositDate ?deposit ; mcep:entryIntoForce ?force }""")}
+    assert rows == {"gh": ("ratification", "2017-03-23", "2017-08-16"),
+                    "late": ("ratification", "2019-06-01", "2019-08-30"),
+                    "given": ("approval", "2017-05-15", "2017-08-16")}
+    titles = {r[0].language: r[0].value for r in select(hub, f"""SELECT ?t {{
+        <{BASE}id/party/files-p-late> <http://purl.org/dc/terms/title> ?t }}""")}
+    assert titles["en"] == "Viet Nam" and len(titles) == 6
+    assert ask(hub, f"""ASK {{ <{BASE}id/party/files-p-late> <https://w3id.org/mcep/ontology#country>
+        <{BASE}vocab/country/VN> }}""")
+    report = next(q["report"] for q in hub.catalog.quarantine("files") if q["source_key"].endswith("#p-bad"))
+    assert "A party is one country or area" in report and "ratification, acceptance, approval or accession" in report
