@@ -25,6 +25,9 @@ F = "id:focal-point\\/fp-1 a mcep:FocalPoint"
 P = "id:project\\/gef-1 a mcep:Project"
 R = "id:national-report\\/nr-1 a mcep:NationalReport"
 FILE = "<http://x/file> a dcat:Distribution"
+PARTY = ('id:party\\/p-1 a mcep:Party ; mcep:country <http://localhost:8000/vocab/country/GH> ; '
+         'mcep:partyAction "ratification" ; mcep:depositDate "2017-03-23"^^xsd:date ; '
+         'mcep:entryIntoForce "2017-08-16"^^xsd:date')
 
 #: shape → (a record breaking it, in Turtle)
 EXAMPLES = {
@@ -79,6 +82,11 @@ EXAMPLES = {
     "submissionDistribution": f'{R} ; dcat:distribution "report.pdf" .',
     "documentSubject": 'id:document\\/unep-mc-cop-1-1 a mcep:Document ; dct:subject "waste" .',
     "caseStudyCountry": 'id:case-study\\/cs-1 a mcep:CaseStudy ; mcep:country "Peru" .',
+    "Party": "<http://localhost:8000/id/parties/gh> a mcep:Party .",
+    "partyCountry": 'id:party\\/p-1 a mcep:Party ; mcep:countryCode "Atlantis" .',
+    "partyAction": PARTY.replace('"ratification"', '"signature"') + " .",
+    "partyDeposit": f'{PARTY} ; mcep:depositDate "2017-03-24"^^xsd:date .',
+    "partyEntryIntoForce": f'{PARTY} ; mcep:entryIntoForce "16 August 2017" .',
 }
 
 
