@@ -103,4 +103,5 @@ def test_a_timed_out_evaluation_that_writes_rows_is_stopped_and_frees_its_thread
     start = time.monotonic()
     after = requests.get(f"{one_thread}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
     assert after.status_code == 200 and after.json()["boolean"] is True
-    assert time.monotonic() - start < 1.0
+    # a thread still held would make this query wait out its own deadline and get 503
+    assert time.monotonic() - start < TIMEOUT_S

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -23,7 +24,7 @@ class EmbeddedStore:
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.generation = 0  # moves with every write: a reader's checkpoint is stale once it has
+        self.generation = 0  # moves once each write has ended: a checkpoint taken before that is stale
         self.is_read_only = False
         try:
             self._store: ox.Store | None = ox.Store(str(path))
@@ -51,8 +52,20 @@ class EmbeddedStore:
             raise RuntimeError(f"store {self.path} is closed")
         return self._store
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write; the generation moves when it has ended (or failed part-way), never before: a checkpoint
+        taken while it runs must not count as taken after it."""
+        try:
+            yield
+        finally:
+            self.generation += 1
+
     def replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
-        self.generation += 1
+        with self._writing():
+            self._replace_graphs(graphs)
+
+    def _replace_graphs(self, graphs: Mapping[str, Sequence[str]]) -> None:
         fresh: list[str] = []
         updates: list[str] = []
         for name, statements in graphs.items():
@@ -69,23 +82,23 @@ class EmbeddedStore:
             self.store.update(" ;\n".join(updates))
 
     def add_quads(self, quads: Sequence[ox.Quad]) -> None:
-        self.generation += 1
-        self.store.extend(quads)
+        with self._writing():
+            self.store.extend(quads)
 
     def drop_graphs(self, names: Iterable[str]) -> None:
-        self.generation += 1
-        for name in names:
-            node = ox.NamedNode(name)
-            if self.store.contains_named_graph(node):
-                self.store.remove_graph(node)
+        with self._writing():
+            for name in names:
+                node = ox.NamedNode(name)
+                if self.store.contains_named_graph(node):
+                    self.store.remove_graph(node)
 
     def query(self, sparql: str, **options: object) -> object:
         options.setdefault("use_default_graph_as_union", True)
         return self.store.query(sparql, **options)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        self.generation += 1
-        self.store.update(sparql, base_iri=base_iri)
+        with self._writing():
+            self.store.update(sparql, base_iri=base_iri)
 
     def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None

@@ -97,20 +97,28 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status, counted = 500, False
+
+        def count() -> None:
+            nonlocal counted
+            if not counted:
+                counted = True
+                route = route_of(scope)
+                self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+                self.metrics.latency.labels(route).observe(time.perf_counter() - started)
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                count()  # before the last byte leaves: a client that then reads /metrics sees its request
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = route_of(scope)
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            count()  # an answer that never completed (an error, a client gone)
 
 
 def route_of(scope: Scope) -> str:
