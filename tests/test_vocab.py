@@ -287,3 +287,14 @@ def test_the_country_labels_follow_one_policy() -> None:
     sources = {(str(c).rsplit("/", 1)[1], o.language): str(o)
                for c, o in g.subject_objects(URIRef("https://w3id.org/mcep/ontology#labelSource"))}
     assert sources[("VN", "en")].startswith("UN M49") and sources[("VN", "ar")].startswith("CLDR")
+
+
+def test_the_shipped_leo_alignments_carry_only_what_is_true() -> None:
+    from mcep_ld.vocab import Vocabulary
+
+    vocab = Vocabulary.load(VOCAB, "http://localhost:8000/")
+    leo = "http://www.informea.org/terms/"
+    assert vocab.aligned(f"{leo}mercury-added-product", "theme") == [f"{BASE}theme/art-4"]
+    assert vocab.aligned(f"{leo}artisanal-mining", "theme") == [f"{BASE}theme/art-7"]
+    for general in ("emission", "waste", "contaminated-site", "hazardous-waste", "trade", "mercury"):
+        assert vocab.aligned(f"{leo}{general}", "theme") == [], general
