@@ -51,15 +51,14 @@ def make_harvester(settings: Settings, source: str, endpoint: str | None = None,
     source's name in the catalog and the configuration. UsageError for what cannot be harvested as asked.
     """
     options = dict(options or {})
-    conf = settings.source(options.get("name", source))
-    kind = conf["harvester"] or source
     cls = source_class(settings, source, name=options.get("name"))
     if extra := sorted(set(options) - cls.options):
         takers = [n for n in harvester_names() if set(extra) <= harvester_class(n).options]
-        raise UsageError(f"{', '.join(extra)}: not an option of the {kind} source"
+        raise UsageError(f"{', '.join(extra)}: not an option of the {cls.name} source"
                          + (f"; options of the {', '.join(takers)} source" if takers else ""))
-    if kind != source:
+    if cls.name != source:  # a source configured with another's harvester ([sources.wedocs] harvester = "oai")
         options["name"] = source
+    conf = settings.source(options.get("name", source))
     name = options.get("name", source)
     check_source_name(name)
     url = endpoint or conf["endpoint"]

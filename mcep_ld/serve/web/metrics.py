@@ -9,6 +9,7 @@ source as a timestamp, and the sizes of the store, the restricted store, the cat
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -126,11 +127,16 @@ def route_of(scope: Scope) -> str:
     ``unmatched``: labels come from the application, never from the request."""
     if path := getattr(scope.get("route"), "path", None):
         return path
-    endpoint = scope.get("endpoint")
-    for route in getattr(scope.get("app"), "routes", []):
-        if getattr(route, "endpoint", None) is endpoint and endpoint is not None:
-            return route.path
+    endpoint = scope.get("endpoint")  # a plain Starlette route (/sparql) names its endpoint, not itself
+    if endpoint is not None and (path := _starlette_paths(scope.get("app")).get(endpoint)):
+        return path
     return "/static" if scope.get("path", "").startswith("/static/") else "unmatched"
+
+
+@functools.cache
+def _starlette_paths(app: object) -> dict[object, str]:
+    """Endpoint → path template of an application's routes, read once (not on every request)."""
+    return {route.endpoint: route.path for route in getattr(app, "routes", []) if hasattr(route, "endpoint")}
 
 
 def metrics_route(request: Request) -> Response:
