@@ -143,6 +143,11 @@ class Reads(Part):
         return [tuple(row) for row in self.db.execute(
             f"SELECT graph, graph_hash FROM records WHERE source=? AND {LIVE} ORDER BY graph", (source,))]
 
+    def live_iris(self, source: str) -> dict[str, str]:
+        """The source's live records: its key of each → the record's IRI."""
+        return dict(self.db.execute(
+            f"SELECT source_key, iri FROM records WHERE source=? AND {LIVE} AND iri IS NOT NULL", (source,)).fetchall())
+
     def live_documents(self) -> list[tuple[str, str, str, str]]:
         """What the search index holds, per resource: (iri, kind, its sources comma-separated, its graphs with
         their hashes as ``graph=hash`` space-separated)."""

@@ -78,6 +78,24 @@ CREATE TABLE IF NOT EXISTS reports (
     report    TEXT NOT NULL,
     PRIMARY KEY (record_id, severity)
 );
+
+CREATE TABLE IF NOT EXISTS classified (  -- the classifier's placements as last published (mcep_ld/classify)
+    iri        TEXT PRIMARY KEY,          -- the record
+    signature  TEXT NOT NULL,             -- what they were made from: its graphs, rules, reviews
+    graph      TEXT NOT NULL,             -- their named graph
+    graph_hash TEXT NOT NULL,
+    concepts   TEXT NOT NULL              -- JSON: concept → score
+);
+
+CREATE TABLE IF NOT EXISTS subject_reviews (  -- curators' decisions on placements: applied after every re-harvest
+    iri      TEXT NOT NULL,               -- the record
+    concept  TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+    curator  TEXT NOT NULL,
+    at       TEXT NOT NULL,               -- UTC
+    note     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (iri, concept)
+);
 """
 
 #: Columns added after the first release, with their definitions: added to older catalogs on opening.

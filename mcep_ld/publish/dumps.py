@@ -1,7 +1,7 @@
 """Gzipped N-Quads dumps of the public dataset, for those who want all of it at once (``/dumps/``).
 
-One part per source (its live record graphs) and one for the hub's own graphs (vocabularies, VoID, harvest
-runs); ``all.nq.gz`` is the parts one after another, which gzip readers take as one stream (RFC 1952 allows
+One part per source (its live record graphs), one for the classifier's placements (``classified``) and one
+for the hub's own graphs (vocabularies, VoID, harvest runs); ``all.nq.gz`` is the parts one after another, which gzip readers take as one stream (RFC 1952 allows
 several members), so the full dump costs a file copy, not a second serialisation.
 
 A part is rewritten only when what it holds changed: a source's signature is its live graphs and their
@@ -28,6 +28,8 @@ import pyoxigraph as ox
 from mcep_ld.hub import Hub
 
 FULL = "all"
+#: The classifier's placements (mcep_ld/classify): machine-made, so a part of their own.
+CLASSIFIED_PART = "classified"
 HUB_PART = "hub"
 INDEX = "index.json"
 #: zlib's level 6 (gzip's default) costs twice level 3's time for 5–8 % smaller N-Quads; dumps are rewritten
@@ -71,8 +73,10 @@ def refresh(hub: Hub) -> list[str]:
     known = parts(hub)
     current: dict[str, Part] = {}
     written: list[str] = []
-    for source in hub.catalog.live_sources():
-        rows = hub.catalog.live_graphs(source)
+    groups = [(source, hub.catalog.live_graphs(source)) for source in hub.catalog.live_sources()]
+    if placed := hub.catalog.classified_graphs():
+        groups.append((CLASSIFIED_PART, placed))
+    for source, rows in groups:
         digest = hashlib.sha256(hub.rules_digest.encode())
         for graph, graph_hash in rows:
             digest.update(f"{graph}={graph_hash}\n".encode())

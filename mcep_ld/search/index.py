@@ -123,7 +123,8 @@ class SearchIndex:
         """Index what the catalog publishes and the index lacks or holds in an older state; drop the rest.
         *progress* is told (records indexed, records to index) after each batch."""
         counts = SyncCounts()
-        wanted = {iri: (kind, sources.split(","), f"{graphs}|{hub.rules_digest}")
+        placed = hub.catalog.classified_hashes()  # the classifier's placements are part of what is indexed
+        wanted = {iri: (kind, sources.split(","), f"{graphs}|{placed.get(iri, '')}|{hub.rules_digest}")
                   for iri, kind, sources, graphs in hub.catalog.live_documents()}
         have = dict(self.db.execute("SELECT iri, signature FROM docs"))
         gone = [iri for iri in have if iri not in wanted]
