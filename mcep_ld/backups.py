@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from mcep_ld.config import BASE_URI_FILE, Settings, UsageError
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.handoff import running_service
-from mcep_ld.publish.derived import DERIVED
+from mcep_ld.publish.derived import remake
 from mcep_ld.store import StoreBusyError
 
 #: What a backup holds, in the data directory's own layout
@@ -95,7 +95,7 @@ def restore(settings: Settings, source: Path, *, replace: bool) -> Path | None:
 
 
 def remake_derived(settings: Settings) -> None:
-    """The search index, the dumps and the VoID description, made from the catalog and the store."""
+    """The placements, the search index, the dumps and the VoID description, made from the catalog and the
+    store."""
     with Hub(settings) as hub:
-        for _, remake in DERIVED:
-            remake(hub)
+        remake(hub)

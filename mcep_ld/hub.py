@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class Hub:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        #: held while what is derived is remade (publish/derived.py): by one harvest run or review at a time
+        self.derived_lock = threading.RLock()
         self.data_dir = settings.data_path
         self.data_dir.mkdir(parents=True, exist_ok=True)
         recorded = self.data_dir / BASE_URI_FILE

@@ -29,6 +29,24 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "zh": "采集于"},
     "validation": {"en": "validation", "fr": "validation", "es": "validación", "ru": "проверка", "ar": "التحقق",
                    "zh": "验证"},
+    "placed": {"en": "Placed by the classifier", "fr": "Classement automatique", "es": "Clasificación automática",
+               "ru": "Автоматическая классификация", "ar": "التصنيف الآلي", "zh": "自动分类"},
+    "placed_note": {"en": "Machine placements on the Convention's themes, products and processes, with what led to"
+                          " them. A curator may accept or reject each.",
+                    "fr": "Classement automatique selon les thèmes, produits et procédés de la Convention, avec ce qui"
+                          " l'a motivé. Un conservateur peut accepter ou rejeter chacun.",
+                    "es": "Clasificación automática según los temas, productos y procesos del Convenio, con lo que la"
+                          " motivó. Un curador puede aceptar o rechazar cada una.",
+                    "ru": "Автоматическая привязка к темам, продуктам и процессам Конвенции с указанием оснований."
+                          " Куратор может принять или отклонить каждую.",
+                    "ar": "تصنيف آلي حسب مواضيع الاتفاقية ومنتجاتها وعملياتها، مع ما أدى إليه. ويمكن للقيّم قبول"
+                          " كل تصنيف أو رفضه.",
+                    "zh": "按公约的主题、产品和工艺自动分类，并附依据。管理员可逐项接受或拒绝。"},
+    "score": {"en": "score", "fr": "score", "es": "puntuación", "ru": "оценка", "ar": "الدرجة", "zh": "得分"},
+    "accepted": {"en": "accepted by a curator", "fr": "accepté par un conservateur", "es": "aceptado por un curador",
+                 "ru": "принято куратором", "ar": "قبله القيّم", "zh": "已由管理员接受"},
+    "unreviewed": {"en": "not reviewed", "fr": "non vérifié", "es": "sin revisar", "ru": "не проверено",
+                   "ar": "لم تتم مراجعته", "zh": "未审核"},
     "files": {"en": "Files", "fr": "Fichiers", "es": "Archivos", "ru": "Файлы", "ar": "الملفات", "zh": "文件"},
     "related": {"en": "Related", "fr": "Liens", "es": "Relacionado", "ru": "Связанные", "ar": "ذو صلة", "zh": "相关"},
     "details": {"en": "All statements", "fr": "Toutes les déclarations", "es": "Todas las declaraciones",

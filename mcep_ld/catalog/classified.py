@@ -32,6 +32,10 @@ class Classified(Part):
         """Record → the hash of its placements' graph (what the search index and dumps follow)."""
         return dict(self.db.execute("SELECT iri, graph_hash FROM classified").fetchall())
 
+    def classified_hashes_of(self, iri: str) -> str:
+        row = self.db.execute("SELECT graph_hash FROM classified WHERE iri=?", (iri,)).fetchone()
+        return row[0] if row else ""
+
     def classified_graphs(self) -> list[tuple[str, str]]:
         """(graph, hash) of every record's placements, in graph order."""
         return [tuple(r) for r in self.db.execute("SELECT graph, graph_hash FROM classified ORDER BY graph")]

@@ -143,7 +143,7 @@ class Reads(Part):
         return [tuple(row) for row in self.db.execute(
             f"SELECT graph, graph_hash FROM records WHERE source=? AND {LIVE} ORDER BY graph", (source,))]
 
-    def live_iris(self, source: str) -> dict[str, str]:
+    def live_keys(self, source: str) -> dict[str, str]:
         """The source's live records: its key of each → the record's IRI."""
         return dict(self.db.execute(
             f"SELECT source_key, iri FROM records WHERE source=? AND {LIVE} AND iri IS NOT NULL", (source,)).fetchall())

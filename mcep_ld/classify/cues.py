@@ -55,6 +55,7 @@ class Cues:
         cues = cls()
         prefix = f"{vocab.base_uri}vocab/"
         wanted = tuple(f"{prefix}{s}/" for s in SCHEMES)
+        seen: set[tuple[str, str, tuple[str, ...]]] = set()  # a label and its hidden twin are one cue
         for q in vocab.quads:
             s, p, o = q.subject.value, q.predicate.value, q.object
             if p == f"{MCEP}impliesTheme":
@@ -64,7 +65,9 @@ class Cues:
             cues.scheme_of[s] = s[len(prefix):].split("/", 1)[0]
             if p in (f"{SKOS}prefLabel", f"{SKOS}altLabel", f"{SKOS}hiddenLabel") and isinstance(o, ox.Literal):
                 cue = make_cue(s, o.value, (o.language or "").split("-")[0])
-                if cue and (p == f"{SKOS}hiddenLabel" or len(cue.tokens) > 1 or cue.language == "zh"):
+                if cue and (p == f"{SKOS}hiddenLabel" or len(cue.tokens) > 1 or cue.language == "zh") \
+                        and (s, cue.language, cue.tokens) not in seen:
+                    seen.add((s, cue.language, cue.tokens))
                     cues.by_language[cue.language].append(cue)
             elif p in ALIGNMENT_SCORES and isinstance(o, ox.NamedNode):
                 cues.alignments[o.value].append((s, ALIGNMENT_SCORES[p], p[len(SKOS):]))

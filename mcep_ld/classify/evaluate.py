@@ -43,7 +43,7 @@ def score(hub: Hub, source: str, expected: dict[str, list[str]]) -> dict[str, Sc
     language of the record's key (``lab-fr-01`` → ``fr``)."""
     out: dict[str, Scores] = defaultdict(Scores)
     # a file's records are keyed "resources.json#lab-fr-01" by the files harvester
-    iris = {key.rsplit("#", 1)[-1]: iri for key, iri in hub.catalog.live_iris(source).items()}
+    iris = {key.rsplit("#", 1)[-1]: iri for key, iri in hub.catalog.live_keys(source).items()}
     for key, wanted in sorted(expected.items()):
         found = themes_of(hub, iris[key]) if key in iris else set()
         language = key.split("-")[1] if key.count("-") >= 2 else ""

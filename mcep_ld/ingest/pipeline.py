@@ -30,7 +30,7 @@ from mcep_ld.mapping.iris import run_graph_iri, run_iri
 from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.mapping.terms import ntriples
-from mcep_ld.publish.derived import DERIVED
+from mcep_ld.publish.derived import remake
 from mcep_ld.validate.prepare import Preparer, install
 
 log = logging.getLogger(__name__)
@@ -187,14 +187,8 @@ class Pipeline:
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
                                duration_s=time.monotonic() - started + earlier, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
-            for name, remake in DERIVED:  # part of the run: said as they begin, counted in its duration
-                if self.stage:
-                    self.stage(name)
-                try:
-                    remake(self.hub)
-                    clock.lap(name)
-                except Exception:  # noqa: BLE001 - remade at the next run or start-up
-                    log.exception("could not remake the %s after run %d", name, run_id)
+            # part of the run: said as they begin, counted in its duration
+            remake(self.hub, stage=self.stage, lap=clock.lap)
             duration = time.monotonic() - started + earlier
             catalog.time_run(run_id, duration_s=duration, timings=clock.spent)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),

@@ -5,11 +5,14 @@ graph); each is cheap when already level with what it is made from."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from mcep_ld.classify import assign
 from mcep_ld.hub import Hub
 from mcep_ld.publish import dumps, void
+
+log = logging.getLogger(__name__)
 
 
 def _search_index(hub: Hub) -> None:
@@ -20,3 +23,23 @@ def _search_index(hub: Hub) -> None:
 DERIVED: tuple[tuple[str, Callable[[Hub], object]], ...] = (
     ("classification", assign.refresh), ("VoID description", void.publish), ("search index", _search_index),
     ("dumps", dumps.refresh))
+
+
+def remake(hub: Hub, *, after: str | None = None, stage: Callable[[str], None] | None = None,
+           lap: Callable[[str], None] | None = None) -> None:
+    """Remake what is derived, in order (only the steps after the one named *after*), one caller at a time
+    (``hub.derived_lock``: a harvest run's end and a curator's review in the service). A step that fails is
+    logged and remade at the next run or start-up; *stage* is told each step's name as it begins, *lap* as
+    it ends."""
+    steps = [name for name, _ in DERIVED]
+    first = steps.index(after) + 1 if after else 0
+    with hub.derived_lock:
+        for name, step in DERIVED[first:]:
+            if stage:
+                stage(name)
+            try:
+                step(hub)
+            except Exception:  # noqa: BLE001 - remade at the next run or start-up
+                log.exception("could not remake the %s", name)
+            if lap:
+                lap(name)

@@ -1,8 +1,9 @@
 """Gzipped N-Quads dumps of the public dataset, for those who want all of it at once (``/dumps/``).
 
 One part per source (its live record graphs), one for the classifier's placements (``classified``) and one
-for the hub's own graphs (vocabularies, VoID, harvest runs); ``all.nq.gz`` is the parts one after another, which gzip readers take as one stream (RFC 1952 allows
-several members), so the full dump costs a file copy, not a second serialisation.
+for the hub's own graphs (vocabularies, VoID, harvest runs); ``all.nq.gz`` is the parts one after another,
+which gzip readers take as one stream (RFC 1952 allows several members), so the full dump costs a file
+copy, not a second serialisation.
 
 A part is rewritten only when what it holds changed: a source's signature is its live graphs and their
 content hashes from the catalog (and the mapping rules' digest); the hub part's is the hash of its

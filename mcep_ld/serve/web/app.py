@@ -23,7 +23,7 @@ from mcep_ld.ingest.handoff import admin_token, announce, withdraw
 from mcep_ld.ingest.runs import HarvestQueue
 from mcep_ld.logs import uvicorn_config
 from mcep_ld.mapping.iris import void_graph_iri
-from mcep_ld.publish.derived import DERIVED
+from mcep_ld.publish.derived import remake
 from mcep_ld.serve.engine.pool import QueryPool
 from mcep_ld.serve.engine.snapshots import Snapshots
 from mcep_ld.serve.engine.worker import StoreSpec
@@ -43,8 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub = Hub(settings)
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
-        for _, remake in DERIVED:  # level with the catalog: cheap when already
-            remake(hub)
+        remake(hub)  # level with the catalog: cheap when already
         app.state.hub = hub
         app.state.oai = Provider(hub)
         app.state.snapshots, app.state.query_pool = query_engine(hub)

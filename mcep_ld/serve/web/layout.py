@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from fastapi import Request
 
 from mcep_ld.config import UN_LANGUAGES
@@ -21,6 +22,12 @@ CURRENT = ' aria-current="true"'
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def number(value: float, lang: str, *, decimals: int = 2) -> str:
+    """*value* as the reader's language writes numbers (CLDR, by Babel): ``0,88`` in French."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=lang or "en")
 
 
 def page_language(request: Request, available: list[str] | None = None) -> str:

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from mcep_ld.classify.assign import graph_of
 from mcep_ld.messages import message
 from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, page_language, render, text_in
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, number, page_language, render, text_in
 from mcep_ld.serve.web.negotiation import (
     languages,
     media_type,
@@ -46,6 +47,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return no_format(suffix)
     modified = max(r["datestamp"] for r in live)
     state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
+    state += f"|{hub.catalog.classified_hashes_of(iri)}"  # the classifier's placements are part of the record
     if media == "text/html":  # the page also names related records by their titles, read from the index
         state += f"|{hub.search.generation()}"
     headers = validators(iri, state, modified, media, page_language(request))
@@ -53,7 +55,8 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
         return Response(status_code=304, headers=headers)
     triples = await run_in_threadpool(hub.store.record_triples, iri)
     if media == "text/html":
-        return HTMLResponse(_page(request, hub, iri, kind, triples, live, lang), headers=headers)
+        placed = await run_in_threadpool(placements, hub, iri)
+        return HTMLResponse(_page(request, hub, iri, kind, triples, live, lang, placed), headers=headers)
     body = serialize(triples, media, public_url=hub.settings.public_url)
     return Response(body, media_type=media, headers=headers)
 
@@ -67,8 +70,24 @@ FACTS = {"http://purl.org/dc/terms/identifier": "identifier", "http://purl.org/d
          "http://schema.org/startDate": "start", "http://schema.org/endDate": "end"}
 
 
+def placements(hub, iri: str) -> list[dict]:  # noqa: ANN001 - the Hub
+    """The classifier's placements of *iri*, from its placements graph: concept, score, status, rules, evidence."""
+    found: dict[str, dict] = {}
+    for q in hub.store.public.quads(graph_of(hub.settings.base_uri, iri)):
+        if q.subject.value == iri:
+            continue
+        entry = found.setdefault(q.subject.value, {"rule": [], "evidence": []})
+        name = q.predicate.value.rsplit("#", 1)[-1]
+        if name in ("concept", "score", "reviewStatus", "reviewedBy"):
+            entry[name] = q.object.value
+        elif name in ("rule", "evidence"):
+            entry[name].append(q.object.value)
+    return sorted((e for e in found.values() if "concept" in e),
+                  key=lambda e: (-float(e.get("score", 0)), e["concept"]))
+
+
 def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], live: list,  # noqa: ANN001
-          lang_param: str | None) -> str:
+          lang_param: str | None, placed: list[dict]) -> str:
     """The record for people: title and description in the reader's language, key facts, related records and
     concepts, provenance (which source, when harvested, validation status), every statement, and schema.org
     JSON-LD for general search engines."""
@@ -102,8 +121,10 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                      for code in sorted(c for c in doc.titles if c))
     formats = "".join(f'<li><a href="{esc(local(request, iri))}.{f.file_extension}" type="{f.media_type}">'
                       f"{f.file_extension}</a></li>" for f in RESOURCE_FORMATS)
+    machine = {p["concept"] for p in placed}
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
-                    if (name := FACTS.get(t.predicate.value)))
+                    if (name := FACTS.get(t.predicate.value))
+                    and not (name == "subject" and t.object.value in machine))
     rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'
                    f"<td>{show(t.object)}</td></tr>" for t in own)
     sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
@@ -119,6 +140,16 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         body.append(f'<p class="meta">{esc(message("languages", lang))}: {other}</p>')
     if facts:
         body.append(f'<dl class="facts">{facts}</dl>')
+    if placed:
+        items = "".join(
+            f"<li>{show(ox.NamedNode(p['concept']))} <span class=\"meta\">{esc(message('score', lang))} "
+            f"{esc(number(float(p.get('score', 0)), lang))} · "
+            f"{esc(message('accepted' if p.get('reviewStatus', '').endswith('Accepted') else 'unreviewed', lang))}"
+            f"</span><ul class=\"meta\">{''.join(f'<li>{esc(e)}</li>' for e in sorted(p['evidence']))}</ul></li>"
+            for p in placed)
+        body.append(f"<section id=\"placed\"><h2>{esc(message('placed', lang))}</h2>"
+                    f"<p class=\"meta\">{esc(message('placed_note', lang))}</p><ul>{items}</ul></section>")
+    named = [n for n in named if n not in machine]
     if related or named:
         links = [f"<li>{show(ox.NamedNode(r))}</li>" for r in [*related, *named]]
         body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
