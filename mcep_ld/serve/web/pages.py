@@ -1,4 +1,5 @@
-"""The landing page and the dashboard: what the hub holds at a glance, drawn on the server (SVG bars)."""
+"""The landing page and the dashboard: what the hub holds at a glance, drawn on the server (SVG bars and
+the world map)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from mcep_ld.catalog import COUNTERS
 from mcep_ld.messages import message
+from mcep_ld.serve.web.countries import world_map
 from mcep_ld.serve.web.layout import esc, link, page_language, render, search_form
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
 
@@ -31,7 +33,8 @@ async def landing(request: Request) -> HTMLResponse:
     def build() -> str:
         total = hub.search.count()
         parts = [f"<h1>{esc(message('hub', lang))}</h1>", search_form(lang),
-                 f'<p class="count">{esc(message("holds", lang))} {total} {esc(message("records", lang))}.</p>']
+                 f'<p class="count">{esc(message("holds", lang))} {total} {esc(message("records", lang))}.</p>',
+                 world_map(request, lang)]
         for facet, limit in (("kind", 20), ("theme", 30), ("region", 20), ("country", 40), ("source", 20)):
             entries = _entries(hub, facet, lang, limit)
             if entries:
@@ -71,7 +74,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     lang = page_language(request)
 
     def build() -> str:
-        parts = [f"<h1>{esc(message('dashboard', lang))}</h1>"]
+        parts = [f"<h1>{esc(message('dashboard', lang))}</h1>", world_map(request, lang, table_open=True)]
         for facet in ("source", "kind", "theme", "region", "year"):
             values = hub.search.facet_values(facet)
             if facet == "year":

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.messages import message
+from mcep_ld.serve.web.countries import profile
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.serve.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
 from mcep_ld.vocab import SKOS, Vocabulary
@@ -134,6 +135,10 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     langs = languages(request, lang)
     title = (vocab.label(iri, langs) or (iri, ""))[0]
     rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
-    records = (lambda: _records_naming(request, scheme, iri)) if scheme in BROWSED and media == "text/html" else None
+    records = None
+    if scheme == "country" and media == "text/html":  # the country's profile
+        records = lambda: profile(request, iri, page_language(request))  # noqa: E731
+    elif scheme in BROWSED and media == "text/html":
+        records = lambda: _records_naming(request, scheme, iri)  # noqa: E731
     return _respond(request, iri, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
                     media, records=records)
