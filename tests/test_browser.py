@@ -141,7 +141,8 @@ def test_landing_search_record_and_another_language(browser, site: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/search?q=%E6%B1%9E&lang=zh", "/dashboard?lang=es", "/vocab?lang=ru",
-                                  "/vocab/theme?lang=en", "/vocab/country/BR?lang=ar", "/sparql"])
+                                  "/vocab/theme?lang=en", "/vocab/country/BR?lang=ar", "/vocab/country/GH?lang=fr",
+                                  "/?lang=ar", "/sparql"])
 def test_other_pages_are_clean(browser, site: str, path: str) -> None:  # noqa: ANN001
     browser.get(f"{site}{path}")
     check_page(browser)

@@ -133,13 +133,14 @@ def world_map(request: Request, lang: str, *, table_open: bool = False) -> str:
         if q.predicate.value.endswith("#notation") and q.object.datatype is not None \
                 and q.object.datatype.value.endswith("ISO3166Numeric") and q.subject.value.startswith(prefix):
             numeric[q.object.value] = q.subject.value
-    countries = []
+    named = []
     for code, concept in sorted(numeric.items()):
         name = (hub.vocab.label(concept, [lang]) or (concept, ""))[0]
-        countries.append((code, name, local(request, concept, lang), counts.get(concept, 0)))
+        named.append((code, name, local(request, concept, lang), counts.get(concept, 0)))
+    countries = [(code, f"{name}: {number(n, lang, decimals=0)}", href, n) for code, name, href, n in named]
     legend = "".join(f'<li><span class="c{i + 1}"></span><bdi dir="ltr">{esc(_range(i, lang))}</bdi></li>'
                      for i in range(len(worldmap.CLASSES)))
-    rows = sorted(((name, href, n) for _, name, href, n in countries if n), key=lambda r: (-r[2], r[0]))
+    rows = sorted(((name, href, n) for _, name, href, n in named if n), key=lambda r: (-r[2], r[0]))
     table = "".join(f'<tr><th scope="row"><a href="{esc(href)}">{esc(name)}</a></th>'
                     f'<td class="n">{esc(number(n, lang, decimals=0))}</td></tr>' for name, href, n in rows)
     caption = esc(message("map", lang))

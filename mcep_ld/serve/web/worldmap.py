@@ -110,15 +110,16 @@ def colour_class(count: int) -> int:
 
 
 def svg(countries: list[tuple[str, str, str, int]], *, caption_id: str) -> str:
-    """The map: (numeric code, name, link, records) per country; a country without records is drawn plain."""
+    """The map: (numeric code, title, link, records) per country, the title what the country's link is called
+    (its name and count, in the reader's language); a country without records is drawn plain."""
     drawn = shapes()
     links = []
-    for code, name, href, count in countries:
+    for code, title, href, count in countries:
         if code not in drawn:
             continue
-        title = f"<title>{esc(name)}: {count}</title>"
-        path = f'<path d="{drawn[code]}" class="c{colour_class(count)}">{title}</path>'
-        links.append(f'<a href="{esc(href)}">{path}</a>')
+        # the link's own <title> is its accessible name (and the tooltip)
+        links.append(f'<a href="{esc(href)}"><title>{esc(title)}</title>'
+                     f'<path d="{drawn[code]}" class="c{colour_class(count)}"/></a>')
     return (f'<svg class="worldmap" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" aria-labelledby="{caption_id}"'
             f' preserveAspectRatio="xMidYMid meet"><clipPath id="earth"><path d="{outline()}"/></clipPath>'
             f'<path class="sphere" d="{outline()}"/><g clip-path="url(#earth)">{"".join(links)}</g></svg>')
