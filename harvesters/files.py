@@ -6,12 +6,18 @@ when wrong. The folder is the whole source, so every run is a complete listing: 
 is a record tombstoned.
 
 - CSV: one record per row; columns ``id`` (required, stable), ``kind`` (``focal-point``, ``case-study``,
-  ``resource`` or ``party``), ``title`` and ``title_fr``, ``title_es``… (any language tag after ``_``),
+  ``resource``, ``party``, ``alternative`` or ``exemption``), ``title`` and ``title_fr``, ``title_es``… (any
+  language tag after ``_``),
   ``description`` likewise, ``country`` (any code or name), ``treaty``, ``date``, ``url``, ``keywords``
   (``;``-separated LEO terms); focal points: ``name``, ``position``, ``institution``, ``email``, ``phone``;
   parties (the register of parties): ``country``, ``action`` (ratification, acceptance, approval, accession),
   ``deposit`` (the date of deposit), ``entry_into_force`` (else the 90th day after deposit, or 16 August 2017
-  for the first fifty: Article 31), ``declaration`` (Article 30.5); the title is the country's name.
+  for the first fifty: Article 31), ``declaration`` (Article 30.5); the title is the country's name;
+  alternatives (the mercury-added products repository): ``product`` (the Annex A product it replaces: its
+  name in any language or its key, ``thermometers``), the title is the alternative, ``technical_feasibility``
+  and ``economic_feasibility`` (``_fr``… for other languages), ``source`` (the citation) and ``url``;
+  exemptions (the register of Article 6): ``country``, ``product`` or ``process``, ``registered`` (a date),
+  ``expires`` (else the end of the fifth year after the phase-out year: Article 6.2), titled from both.
 - JSON: a list of objects (or ``{"records": [...]}``) with the same fields.
 - Turtle: records already in RDF; each subject typed with a hub class is one record.
 """
@@ -42,7 +48,7 @@ from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Tr
 from mcep_ld.mapping.terms import to_rdflib
 
 KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource,
-         "party": MCEP.Party}
+         "party": MCEP.Party, "alternative": MCEP.Alternative, "exemption": MCEP.Exemption}
 #: The Convention entered into force on 16 August 2017, ninety days after the fiftieth instrument (18 May 2017).
 IN_FORCE, FIFTIETH_DEPOSIT = date(2017, 8, 16), date(2017, 5, 18)
 _CLASS_KIND = {str(cls): kind for kind, cls in KINDS.items()}
@@ -53,7 +59,7 @@ class FilesHarvester(Harvester):
 
     name: str = "files"
     reads_folders: ClassVar[bool] = True
-    mapping_version: ClassVar[str] = "files-2"
+    mapping_version: ClassVar[str] = "files-3"
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
@@ -165,6 +171,10 @@ class FilesHarvester(Harvester):
                 g.add((iri, prop, Literal(value)))
         if record.kind == "party":
             _party(g, iri, row, ctx)
+        elif record.kind == "alternative":
+            _alternative(g, iri, row, ctx)
+        elif record.kind == "exemption":
+            _exemption(g, iri, row, ctx)
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
 
@@ -196,3 +206,63 @@ def _day(value: Any, column: str) -> date | None:  # noqa: ANN401 - a cell
         return date.fromisoformat(text)
     except ValueError:
         raise MappingError(f"{column}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _concept(ctx: MappingContext, scheme: str, text: str) -> str | None:
+    """A concept of *scheme* by its key (``thermometers``), label in any language or notation."""
+    text = text.strip()
+    if not text:
+        return None
+    keyed = f"{ctx.base_uri}vocab/{scheme}/{quote(text, safe='')}"
+    return keyed if keyed in ctx.vocab.pref_labels else ctx.vocab.lookup(scheme, text)
+
+
+def _texts(g: Triples, iri: URIRef, row: dict[str, Any], column: str, prop: URIRef) -> None:
+    """*column* (English) and ``{column}_{language}`` as texts tagged with their language."""
+    for name, value in row.items():
+        if name == column or name.startswith(f"{column}_"):
+            lang = name[len(column) + 1:] or "en"
+            if (lit := text_literal(value, lang)) is not None:
+                g.add((iri, prop, lit))
+
+
+def _alternative(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) -> None:
+    """A mercury-free alternative to an Annex A product; a product the vocabulary lacks is named as given, so the
+    shapes quarantine the row with their report."""
+    named = str(row.get("product") or "")
+    if product := _concept(ctx, "product", named):
+        g.add((iri, MCEP.replaces, URIRef(product)))
+    elif named.strip():
+        g.add((iri, MCEP.replacesName, Literal(named.strip())))
+    _texts(g, iri, row, "technical_feasibility", MCEP.technicalFeasibility)
+    _texts(g, iri, row, "economic_feasibility", MCEP.economicFeasibility)
+    if source := str(row.get("source") or "").strip():
+        g.add((iri, DCT.bibliographicCitation, Literal(source)))
+
+
+def _exemption(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) -> None:
+    """An entry of the register of exemptions (Article 6), titled "{country}: {product}" in each language."""
+    concept = _concept(ctx, "product", str(row.get("product") or "")) or \
+        _concept(ctx, "process", str(row.get("process") or ""))
+    if concept is not None:
+        g.add((iri, MCEP.exemptionFor, URIRef(concept)))
+    if registered := _day(row.get("registered"), "registered"):
+        g.add((iri, MCEP.registeredOn, Literal(registered.isoformat(), datatype=XSD.date)))
+    expires = _day(row.get("expires"), "expires")
+    if expires is None and concept is not None and (year := _phase_out_year(ctx, concept)):
+        expires = date(year + 5, 12, 31)  # "five years after the relevant phase-out date" (Article 6.2)
+    if expires is not None:
+        g.add((iri, MCEP.expiryDate, Literal(expires.isoformat(), datatype=XSD.date)))
+    country = next((o for _, p, o in g if p == MCEP.country), None)
+    if country is not None and concept is not None and not any(p == DCT.title for _, p, _ in g):
+        places = ctx.vocab.pref_labels.get(str(country), {})
+        things = ctx.vocab.pref_labels.get(concept, {})
+        for lang in sorted(set(places) & set(things)):
+            g.add((iri, DCT.title, Literal(f"{places[lang]}: {things[lang]}", lang=lang)))
+
+
+def _phase_out_year(ctx: MappingContext, concept: str) -> int | None:
+    for q in ctx.vocab.quads:
+        if q.subject.value == concept and q.predicate.value == str(MCEP.phaseOutYear):
+            return int(q.object.value[:4])
+    return None

@@ -28,6 +28,11 @@ FILE = "<http://x/file> a dcat:Distribution"
 PARTY = ('id:party\\/p-1 a mcep:Party ; mcep:country <http://localhost:8000/vocab/country/GH> ; '
          'mcep:partyAction "ratification" ; mcep:depositDate "2017-03-23"^^xsd:date ; '
          'mcep:entryIntoForce "2017-08-16"^^xsd:date')
+ALT = ('id:alternative\\/led a mcep:Alternative ; mcep:replaces vocab:product\\/cfl ; '
+       'mcep:technicalFeasibility "Fits existing fittings"@en ; mcep:economicFeasibility "Pays back"@en ; '
+       'dct:bibliographicCitation "U4E (2017)"')
+EXEMPTION = ('id:exemption\\/gh-1 a mcep:Exemption ; mcep:country vocab:country\\/GH ; '
+             'mcep:exemptionFor vocab:product\\/thermometers ; mcep:expiryDate "2025-12-31"^^xsd:date')
 
 #: shape → (a record breaking it, in Turtle)
 EXAMPLES = {
@@ -87,6 +92,15 @@ EXAMPLES = {
     "partyAction": PARTY.replace('"ratification"', '"signature"') + " .",
     "partyDeposit": f'{PARTY} ; mcep:depositDate "2017-03-24"^^xsd:date .',
     "partyEntryIntoForce": f'{PARTY} ; mcep:entryIntoForce "16 August 2017" .',
+    "Alternative": "<http://localhost:8000/id/alternatives/led> a mcep:Alternative .",
+    "alternativeReplaces": f'{ALT} ; mcep:replaces <http://localhost:8000/vocab/process/chlor-alkali> .',
+    "alternativeTechnicalFeasibility": 'id:alternative\\/led a mcep:Alternative .',
+    "alternativeEconomicFeasibility": 'id:alternative\\/led a mcep:Alternative .',
+    "alternativeSource": 'id:alternative\\/led a mcep:Alternative .',
+    "Exemption": "<http://localhost:8000/id/exemptions/gh-1> a mcep:Exemption .",
+    "exemptionCountry": f'{EXEMPTION} ; mcep:country vocab:country\\/UY .',
+    "exemptionFor": f'{EXEMPTION} ; mcep:exemptionFor vocab:theme\\/art-4 .',
+    "exemptionExpiry": f'{EXEMPTION} ; mcep:expiryDate "2025" .',
 }
 
 

@@ -297,6 +297,20 @@ class SearchIndex:
         rows = self.db.execute(f"SELECT iri, shown FROM docs WHERE iri IN ({', '.join('?' * len(iris))})", iris)
         return {iri: json.loads(shown)["titles"] for iri, shown in rows}
 
+    def hits(self, iris: list[str]) -> list[Hit]:
+        """The indexed records among *iris*, as search hits (kind, year, titles), newest first; at most 999."""
+        iris = iris[:999]  # SQLite's bound parameters
+        if not iris:
+            return []
+        rows = self.db.execute(f"SELECT iri, kind, year, shown FROM docs WHERE iri IN ({', '.join('?' * len(iris))})"
+                               " ORDER BY year DESC, iri", iris)
+        out = []
+        for iri, kind, year, shown in rows:
+            data = json.loads(shown)
+            out.append(Hit(iri=iri, kind=kind, year=year, titles=data["titles"], descriptions=data["descriptions"],
+                           identifiers=data["identifiers"]))
+        return out
+
     def iris(self) -> Iterator[str]:
         yield from (iri for (iri,) in self.db.execute("SELECT iri FROM docs ORDER BY iri"))
 

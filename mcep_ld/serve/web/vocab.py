@@ -17,6 +17,7 @@ from mcep_ld.messages import message
 from mcep_ld.serve.web.countries import profile
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, text_in
 from mcep_ld.serve.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
+from mcep_ld.serve.web.products import entry
 from mcep_ld.vocab import SKOS, Vocabulary
 
 router = APIRouter()
@@ -138,6 +139,8 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     records = None
     if scheme == "country" and media == "text/html":  # the country's profile
         records = lambda: profile(request, iri, page_language(request))  # noqa: E731
+    elif scheme in ("product", "process") and media == "text/html":  # the mercury-added products repository
+        records = lambda: entry(request, iri, page_language(request))  # noqa: E731
     elif scheme in BROWSED and media == "text/html":
         records = lambda: _records_naming(request, scheme, iri)  # noqa: E731
     return _respond(request, iri, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],

@@ -1,0 +1,91 @@
+"""The mercury-added products repository: alternatives and registered exemptions harvested from curated
+submissions, and each Annex A product's page over HTTP on the demo hub."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import lxml.html
+import pytest
+import requests
+
+from mcep_ld.hub import Hub
+from tests.conftest import demo_copy, make_settings, running_service
+
+BASE = "http://localhost:8000/"
+MCEP = "https://w3id.org/mcep/ontology#"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    return demo_copy(demo_template, tmp_path_factory, "products")
+
+
+@pytest.fixture(scope="module")
+def site(data: Path) -> Iterator[str]:
+    with running_service(data) as url:
+        yield url
+
+
+def values(hub: Hub, iri: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for q in hub.store.public.quads(None, subject=iri):
+        out.setdefault(q.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1], set()).add(
+            f"{q.object.value}@{q.object.language}" if getattr(q.object, "language", None) else q.object.value)
+    return out
+
+
+def test_alternatives_and_exemptions_are_harvested_and_checked(tmp_path_factory: pytest.TempPathFactory,
+                                                               demo_template: Path) -> None:
+    with Hub(make_settings(demo_copy(demo_template, tmp_path_factory, "products-hub"))) as hub:
+        led = values(hub, f"{BASE}id/alternative/files-alt-led-lamps")
+        assert led["replaces"] == {f"{BASE}vocab/product/fluorescent-lamps-2027"}  # named by its label
+        assert "Les lampes à DEL remplacent les lampes fluorescentes dans les luminaires existants.@fr" in \
+            led["technicalFeasibility"]
+        assert led["bibliographicCitation"] == {
+            "UNEP United for Efficiency, Accelerating the global adoption of energy-efficient lighting (2017)"}
+        # a product Annex A does not have: quarantined with the shape's report
+        bad = hub.catalog.record("files", "alternatives.csv#alt-unknown-product")
+        assert bad["status"] == "quarantined"
+        report = next(q["report"] for q in hub.catalog.quarantine("files")
+                      if q["source_key"] == "alternatives.csv#alt-unknown-product")
+        assert f"<{MCEP}replaces>" in report and "MinCountConstraintComponent" in report
+        ghana = values(hub, f"{BASE}id/exemption/files-ex-sample-thermometers")
+        assert ghana["exemptionFor"] == {f"{BASE}vocab/product/thermometers"}
+        assert ghana["expiryDate"] == {"2025-12-31"}  # phase-out after 2020, plus five years (Article 6.2)
+        assert "Ghana: Thermometers@en" in ghana["title"] and "غانا: موازين الحرارة@ar" in ghana["title"]
+        uruguay = values(hub, f"{BASE}id/exemption/files-ex-sample-chlor-alkali")
+        assert uruguay["exemptionFor"] == {f"{BASE}vocab/process/chlor-alkali"}
+        assert uruguay["expiryDate"] == {"2030-12-31"}  # as registered
+
+
+def test_a_products_page_gathers_its_entry_exemptions_alternatives_and_records(site: str) -> None:
+    resp = requests.get(f"{site}/vocab/product/thermometers?lang=en", headers={"Accept": "text/html"}, timeout=30)
+    assert resp.status_code == 200
+    doc = lxml.html.fromstring(resp.content)
+    facts = {dt.text_content(): dd.text_content() for dt, dd in zip(doc.xpath("//main/dl/dt"),
+                                                                    doc.xpath("//main/dl/dd"), strict=True)}
+    assert facts["Annex and part"] == "A-I" and facts["Phase-out after"] == "2020"
+    assert facts["Legal text"].startswith("Mercury thermometers")
+    sections = {s.findtext("h2"): s for s in doc.iter("section")}
+    exemptions = sections["Registered exemptions (Article 6)"].text_content()
+    assert "Ghana: Thermometers" in exemptions and "December 31, 2025" in exemptions
+    alternatives = sections["Alternatives"]
+    assert "Digital clinical thermometers" in alternatives.text_content()
+    assert "Accurate to ±0.1 °C" in alternatives.text_content()
+    # the resource the classifier placed on the product (its title names thermometers)
+    placed = sections["Decisions, guidance and documents"].xpath(".//a/@href")
+    assert "/id/resource/thermometers-alternatives?lang=en" in placed
+    for href in doc.xpath("//section//a/@href"):
+        assert requests.get(f"{site}{href}", headers={"Accept": "text/html"}, timeout=30).status_code == 200
+
+
+def test_decisions_that_changed_an_entry_are_named_by_number(site: str) -> None:
+    resp = requests.get(f"{site}/vocab/product/batteries?lang=fr", headers={"Accept": "text/html"}, timeout=30)
+    doc = lxml.html.fromstring(resp.content)
+    amended = [dd for dt, dd in zip(doc.xpath("//main/dl/dt"), doc.xpath("//main/dl/dd"), strict=True)
+               if dt.text_content() == "Modifié par"]
+    assert amended and amended[0].xpath(".//bdi")[0].text == "MC-5/4"
+    sections = {s.findtext("h2"): s for s in doc.iter("section")}
+    assert "Aucune dérogation enregistrée." in sections["Dérogations enregistrées (article 6)"].text_content()
