@@ -218,6 +218,6 @@ def test_the_demo_places_the_conventions_records_on_themes(demo_template: Path, 
                     if classifier.treaty in (ev := classifier.evidence(iri, kind)).treaties or not ev.treaties
                     if ev.relevant is not False]
         with_theme = [iri for iri in in_scope if themes_of(hub, iri)]
-    assert set(by_kind) == {"case-study", "decision", "document", "meeting", "national-plan", "national-report",
-                            "project", "resource"}
+    assert set(by_kind) == {"alternative", "case-study", "decision", "document", "exemption", "meeting",
+                            "national-plan", "national-report", "project", "resource"}
     assert len(with_theme) >= 0.9 * len(in_scope), set(in_scope) - set(with_theme)

@@ -40,7 +40,9 @@ def select(hub: Hub, query: str) -> list:
 def test_csv_json_and_turtle_submissions(hub: Hub, folder: Path) -> None:
     result = harvest(hub, folder)
     assert result.ok, result.error
-    assert (result.counters.seen, result.counters.added, result.counters.quarantined) == (15, 12, 3)
+    # 15 submissions, 4 alternatives and 2 registered exemptions; one case study, one nomination, one party
+    # and one alternative refused
+    assert (result.counters.seen, result.counters.added, result.counters.quarantined) == (22, 18, 4)
     reports = {q["source_key"]: q["report"] for q in hub.catalog.quarantine("files")}
     assert "impossible date '2022-13-01'" in reports["case-studies.json#cs-lamps-philippines-2022"]
     assert "A focal point needs a name" in reports["focal-points.csv#nfp-2025-016"]
@@ -72,7 +74,7 @@ def test_a_removed_row_is_tombstoned_and_a_broken_file_is_quarantined(hub: Hub, 
 def test_command_line(tmp_path: Path, folder: Path) -> None:
     proc = mcep("harvest", "files", str(folder), "--data-dir", str(tmp_path / "d"))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("files: run 1 completed") and "added 12" in proc.stdout
+    assert proc.stdout.startswith("files: run 1 completed") and "added 18" in proc.stdout
     missing = mcep("harvest", "files", str(tmp_path / "nowhere"), "--data-dir", str(tmp_path / "d"))
     assert missing.returncode == 1 and "not a folder of submissions" in missing.stderr
 

@@ -89,3 +89,10 @@ def test_decisions_that_changed_an_entry_are_named_by_number(site: str) -> None:
     assert amended and amended[0].xpath(".//bdi")[0].text == "MC-5/4"
     sections = {s.findtext("h2"): s for s in doc.iter("section")}
     assert "Aucune dérogation enregistrée." in sections["Dérogations enregistrées (article 6)"].text_content()
+
+
+def test_the_theme_scheme_lists_articles_in_the_conventions_order(site: str) -> None:
+    resp = requests.get(f"{site}/vocab/theme?lang=en", headers={"Accept": "text/html"}, timeout=30)
+    hrefs = lxml.html.fromstring(resp.content).xpath("//main/ul/li/a/@href")
+    keys = [h.split("?")[0].rsplit("/", 1)[-1] for h in hrefs]
+    assert keys == [f"art-{n}" for n in range(1, 36)] + [f"annex-{x}" for x in "abcde"]

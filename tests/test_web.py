@@ -30,7 +30,7 @@ def service(web_data: Path) -> Iterator[str]:
 
 def test_health(service: str) -> None:
     body = requests.get(f"{service}/health", timeout=5).json()
-    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14 + 11 + 7 + 12
+    assert body["status"] == "ok" and body["published_records"] == 107 + 27 + 14 + 11 + 7 + 18
 
 
 def test_sparqlwrapper_select(service: str) -> None:
@@ -201,7 +201,7 @@ def test_service_description_and_void(service: str) -> None:
     void = Graph().parse(data=requests.get(f"{service}/void", timeout=5).text, format="turtle")
     VOID = "http://rdfs.org/ns/void#"
     dataset = URIRef("http://localhost:8000/void#dataset")
-    assert int(void.value(dataset, URIRef(f"{VOID}entities"))) == 107 + 27 + 14 + 11 + 7 + 12
+    assert int(void.value(dataset, URIRef(f"{VOID}entities"))) == 107 + 27 + 14 + 11 + 7 + 18
     gef = URIRef("http://localhost:8000/void#source-gef")
     assert int(void.value(gef, URIRef(f"{VOID}entities"))) == 27
     # The same description is in the store, for SPARQL.

@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 
 #: Part of every signature: bump it when the rules change, so every record is classified again.
 CLASSIFIER_VERSION = "1"
-#: The kinds of record placed on themes (people, parties and treaties are not about a theme).
+#: The kinds of record placed on themes (people, parties and treaties are not about a theme; an exemption is
+#: about Article 6, an alternative about Article 4, by their kinds).
 CLASSIFIED_KINDS = ("decision", "document", "meeting", "national-report", "national-plan", "project", "resource",
-                    "case-study", "alternative")
+                    "case-study", "alternative", "exemption")
 BATCH = 500
 
 DCT = "http://purl.org/dc/terms/"

@@ -118,8 +118,23 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
         return JSONResponse({"error": f"no concept scheme {name!r}"}, status_code=404)
     langs = languages(request, lang)
     title = (vocab.label(iri, langs) or (name, ""))[0]
-    rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members), key=lambda r: r[1])
+    order = _order(vocab, members)
+    rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members),
+                  key=lambda r: (order.get(r[0], (2, 0, "")), r[1]))
     return _respond(request, iri, _triples(vocab, {iri, *members}), title, rows, media)
+
+
+def _order(vocab: Vocabulary, members: set[str]) -> dict[str, tuple]:
+    """Articles in the Convention's order, then annexes by letter (other concepts follow, by label)."""
+    order = {}
+    for q in vocab.quads:
+        if q.predicate.value == f"{SKOS}notation" and q.subject.value in members and q.object.datatype is not None:
+            kind = q.object.datatype.value.rsplit("#", 1)[-1]
+            if kind == "ArticleNumber" and q.object.value.isdigit():
+                order[q.subject.value] = (0, int(q.object.value), "")
+            elif kind == "AnnexLetter":
+                order[q.subject.value] = (1, 0, q.object.value)
+    return order
 
 
 @router.get("/vocab/{scheme}/{concept}")
