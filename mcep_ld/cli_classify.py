@@ -45,9 +45,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from mcep_ld.publish.derived import remake
 
     with Hub(_settings(args)) as hub:
+        classifier = Classifier(hub)
         if args.rebuild:
-            hub.catalog.forget_classified(list(hub.catalog.classified()))
-        counts = Classifier(hub).sync()
+            classifier.forget()
+        counts = classifier.sync()
         remake(hub, after="classification")
         print(f"classified {counts.classified} records ({counts.placed} placed on a concept), "
               f"{counts.unchanged} unchanged, {counts.removed} removed")

@@ -1,10 +1,10 @@
 """What the classifier looks for, read from the vocabularies so that curators tune it where they curate.
 
-- **Labels.** Every ``skos:hiddenLabel`` of a theme, product or process (words a record uses for the concept,
-  never shown), and each ``skos:prefLabel`` or ``skos:altLabel`` of two words or more (a one-word label such
-  as "Objective" or "Signature" says too little alone: a concept found by one word carries it as a hidden
-  label). A label is the stemmed words of its language (``search/text.py``: the index's own tools), Chinese
-  a run of characters.
+- **Labels.** Every ``skos:hiddenLabel`` (words a record uses for the concept, never shown) and
+  ``skos:altLabel`` (a curated synonym: "ASGM") of a theme, product or process, and each ``skos:prefLabel`` of
+  two words or more (an article's one-word title such as "Objective" or "Signature" says too little alone: a
+  concept found by one word carries it as a hidden or alternative label). A label is the stemmed words of its
+  language (``search/text.py``: the index's own tools), Chinese a run of characters.
 - **Alignments.** An outside concept (a LEO term a source tags with) that one of ours is the same as
   (``skos:exactMatch``, ``skos:closeMatch``) or broader than (``skos:narrowMatch``).
 - **Implied themes.** ``mcep:impliesTheme`` on a scheme (every product is about Article 4 and Annex A), on a
@@ -47,7 +47,9 @@ class Cues:
     implies: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: concept → its scheme's name
     scheme_of: dict[str, str] = field(default_factory=dict)
-    #: language → a cue's first token → the cues starting with it
+    #: (text, language) → the cues it holds, remembered by rules.py
+    matched: dict[tuple[str, str], list[Cue]] = field(default_factory=dict)
+    #: language → a token → the cues whose rarest token it is
     _starting: dict[str, dict[str, list[Cue]]] = field(default_factory=dict)
 
     @classmethod
@@ -65,7 +67,7 @@ class Cues:
             cues.scheme_of[s] = s[len(prefix):].split("/", 1)[0]
             if p in (f"{SKOS}prefLabel", f"{SKOS}altLabel", f"{SKOS}hiddenLabel") and isinstance(o, ox.Literal):
                 cue = make_cue(s, o.value, (o.language or "").split("-")[0])
-                if cue and (p == f"{SKOS}hiddenLabel" or len(cue.tokens) > 1 or cue.language == "zh") \
+                if cue and (p != f"{SKOS}prefLabel" or len(cue.tokens) > 1 or cue.language == "zh") \
                         and (s, cue.language, cue.tokens) not in seen:
                     seen.add((s, cue.language, cue.tokens))
                     cues.by_language[cue.language].append(cue)
@@ -73,12 +75,19 @@ class Cues:
                 cues.alignments[o.value].append((s, ALIGNMENT_SCORES[p], p[len(SKOS):]))
         return cues
 
-    def starting_with(self, language: str, token: str) -> list[Cue]:
+    def keyed_by(self, language: str, token: str) -> list[Cue]:
+        """The cues of *language* whose rarest word is *token*: a sentence is checked only against cues whose
+        rarest word it has ("mercury" starts a hundred cues; "waste" a few)."""
         index = self._starting.get(language)
         if index is None:
             index = self._starting[language] = defaultdict(list)
-            for cue in self.by_language.get(language, ()):
-                index[cue.tokens[0]].append(cue)
+            cues = self.by_language.get(language, ())
+            frequency: dict[str, int] = defaultdict(int)
+            for cue in cues:
+                for t in set(cue.tokens):
+                    frequency[t] += 1
+            for cue in cues:
+                index[min(cue.tokens, key=lambda t: (frequency[t], t))].append(cue)
         return index.get(token, [])
 
     def implied(self, concept: str, base_uri: str) -> set[str]:

@@ -25,6 +25,8 @@ from mcep_ld.classify.cues import Cue, Cues, text_tokens
 from mcep_ld.search.text import script, words
 
 ASSIGN_SCORE = 0.5
+#: Texts whose matches are remembered, per classifier (then forgotten all at once).
+MATCHES_KEPT = 100_000
 FIELD_SCORES = {"title": 0.8, "keyword": 0.8, "description": 0.5}
 KIND_SCORE = 0.9
 #: A text whose language is not tagged is read in each language of its script.
@@ -80,16 +82,30 @@ def classify(evidence: Evidence, cues: Cues, *, base_uri: str) -> dict[str, Assi
 
 
 def _combine(concept: str, hits: list[tuple[float, str, str]]) -> Assignment:
+    """The noisy-or of the hits, their reasons strongest first."""
     miss = 1.0
-    reasons: dict[str, None] = {}
+    reasons: dict[str, float] = {}
     for score, _, reason in hits:
         if reason not in reasons:  # the same words twice are one piece of evidence
             miss *= 1 - score
-            reasons[reason] = None
-    return Assignment(concept, round(1 - miss, 3), list(reasons), {rule for _, rule, _ in hits})
+            reasons[reason] = score
+    ordered = sorted(reasons, key=lambda r: (-reasons[r], r))
+    return Assignment(concept, round(1 - miss, 3), ordered, {rule for _, rule, _ in hits})
 
 
 def _matches(text: str, language: str, cues: Cues) -> list[Cue]:
+    """The cues *text* holds (remembered: the same title comes from several sources and in every run)."""
+    key = (text, language)
+    if (known := cues.matched.get(key)) is not None:
+        return known
+    found = _find(text, language, cues)
+    if len(cues.matched) >= MATCHES_KEPT:
+        cues.matched.clear()
+    cues.matched[key] = found
+    return found
+
+
+def _find(text: str, language: str, cues: Cues) -> list[Cue]:
     found: dict[Cue, None] = {}
     for lang in _languages(text, language, cues):
         for sentence in _SENTENCE.split(text):
@@ -104,7 +120,7 @@ def _matches(text: str, language: str, cues: Cues) -> list[Cue]:
             for i, token in enumerate(tokens):
                 positions[token].append(i)
             for token in list(positions):
-                for cue in cues.starting_with(lang, token):
+                for cue in cues.keyed_by(lang, token):
                     if _close(cue.tokens, positions):
                         found[cue] = None
     return list(found)

@@ -43,8 +43,9 @@ class GraphStore(Protocol):
     def query(self, sparql: str, **options: object) -> object:
         """Run a SPARQL query; the default graph is the union of the named graphs."""
 
-    def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
-        """Every quad, or those of one named graph; of one subject if given."""
+    def quads(self, graph: str | None = None, *, subject: str | None = None,
+              predicate: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph; of one subject and one predicate if given."""
 
     def graph_names(self) -> Iterator[str]:
         """The names of the named graphs."""

@@ -100,9 +100,11 @@ class EmbeddedStore:
         with self._writing():
             self.store.update(sparql, base_iri=base_iri)
 
-    def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
+    def quads(self, graph: str | None = None, *, subject: str | None = None,
+              predicate: str | None = None) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None
-        return self.store.quads_for_pattern(ox.NamedNode(subject) if subject else None, None, None, g)
+        return self.store.quads_for_pattern(ox.NamedNode(subject) if subject else None,
+                                            ox.NamedNode(predicate) if predicate else None, None, g)
 
     def graph_names(self) -> Iterator[str]:
         for g in self.store.named_graphs():

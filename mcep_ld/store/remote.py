@@ -129,12 +129,15 @@ class RemoteStore:
             raise RemoteStoreError(f"{self.query_url}: an incomplete or broken answer: {exc}") from None
         return ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON)
 
-    def quads(self, graph: str | None = None, *, subject: str | None = None) -> Iterator[ox.Quad]:
+    def quads(self, graph: str | None = None, *, subject: str | None = None,
+              predicate: str | None = None) -> Iterator[ox.Quad]:
         s = f"<{subject}>" if subject else "?s"
-        where = f"GRAPH <{graph}> {{ {s} ?p ?o }}" if graph else f"GRAPH ?g {{ {s} ?p ?o }}"
+        p = f"<{predicate}>" if predicate else "?p"
+        where = f"GRAPH <{graph}> {{ {s} {p} ?o }}" if graph else f"GRAPH ?g {{ {s} {p} ?o }}"
         for row in self.query(f"SELECT * WHERE {{ {where} }}"):
             g = ox.NamedNode(graph) if graph else row["g"]
-            yield ox.Quad(ox.NamedNode(subject) if subject else row["s"], row["p"], row["o"], g)
+            yield ox.Quad(ox.NamedNode(subject) if subject else row["s"],
+                          ox.NamedNode(predicate) if predicate else row["p"], row["o"], g)
 
     def graph_names(self) -> Iterator[str]:
         for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
