@@ -96,3 +96,30 @@ def test_the_theme_scheme_lists_articles_in_the_conventions_order(site: str) -> 
     hrefs = lxml.html.fromstring(resp.content).xpath("//main/ul/li/a/@href")
     keys = [h.split("?")[0].rsplit("/", 1)[-1] for h in hrefs]
     assert keys == [f"art-{n}" for n in range(1, 36)] + [f"annex-{x}" for x in "abcde"]
+
+
+def test_a_record_page_shows_its_placements_and_a_review_changes_them_at_once(site: str, data: Path) -> None:
+    record, art11 = f"{BASE}id/decision/mc-2-4", f"{BASE}vocab/theme/art-11"
+    first = requests.get(f"{site}/id/decision/mc-2-4?lang=en", headers={"Accept": "text/html"}, timeout=30)
+    assert first.status_code == 200  # regression: the placements section once failed with a KeyError
+    placed = lxml.html.fromstring(first.content).get_element_by_id("placed")
+    assert "Mercury wastes" in placed.text_content() and "title@en: “Mercury wastes”" in placed.text_content()
+    admin = {"Authorization": f"Bearer {(data / 'admin-token').read_text().strip()}"}
+    body = {"record": record, "concept": art11, "decision": "rejected", "curator": "Ana"}
+    assert requests.post(f"{site}/admin/reviews", json=body, timeout=30).status_code == 401
+    assert requests.post(f"{site}/admin/reviews", json={**body, "concept": f"{BASE}vocab/country/GH"},
+                         headers=admin, timeout=30).status_code == 400
+    done = requests.post(f"{site}/admin/reviews", json=body, headers=admin, timeout=60)
+    assert done.status_code == 200 and art11 not in done.json()["placements"]
+    after = requests.get(f"{site}/id/decision/mc-2-4?lang=en", headers={"Accept": "text/html"}, timeout=30)
+    assert after.headers["ETag"] != first.headers["ETag"]
+    assert "Mercury wastes" not in after.text
+    turtle = requests.get(f"{site}/id/decision/mc-2-4", headers={"Accept": "application/n-triples"}, timeout=30)
+    assert f"<{record}> <http://purl.org/dc/terms/subject> <{art11}>" not in turtle.text
+    found = requests.get(f"{site}/api/search", params={"theme": art11}, timeout=30).json()
+    assert record not in [h["iri"] for h in found["hits"]]
+    listed = requests.get(f"{site}/admin/reviews", params={"record": record}, headers=admin, timeout=30).json()
+    assert [(r["concept"], r["decision"], r["curator"]) for r in listed] == [(art11, "rejected", "Ana")]
+    back = requests.delete(f"{site}/admin/reviews", params={"record": record, "concept": art11}, headers=admin,
+                           timeout=60)
+    assert back.status_code == 200 and art11 in back.json()["placements"]
