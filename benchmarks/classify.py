@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mcep_ld.classify.evaluate import coverage, score, themes_of  # noqa: E402
-from mcep_ld.cli import harvest_source  # noqa: E402
+from mcep_ld.cli import demo_sources, harvest_source  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
 
@@ -54,10 +54,7 @@ def demo(data_dir: Path) -> dict:
     settings = load_settings(None, environ={}, overrides={"data_dir": str(data_dir), "base_uri": "http://localhost:8000/",
                                                        "http_requests_per_s": 1000.0})
     with SampleServer(SAMPLES_DIR) as server:
-        for source, endpoint, options in [
-                ("informea", server.informea_endpoint, None), ("gef", server.file_url("gef/projects.csv"), None),
-                ("oai", server.oai_endpoint, {"name": "wedocs"}), ("cbd", server.cbd_endpoint, None),
-                ("convention", server.file_url("convention"), None), ("files", str(SAMPLES_DIR / "files"), None)]:
+        for source, endpoint, options in demo_sources(server):  # what `mcep demo` harvests
             harvest_source(settings, source, endpoint, options=options)
     with Hub(settings) as hub:
         by_kind = coverage(hub)

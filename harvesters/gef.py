@@ -20,8 +20,9 @@ from typing import ClassVar
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
-from mcep_ld.fetch.http import SourceError
+from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.fetch.tables import csv_rows
 from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri
@@ -47,9 +48,16 @@ LAYOUTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: A project is Minamata-relevant when it is in Chemicals and Waste and its title says so (sources.md §2).
-MINAMATA_TITLE = re.compile(r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold", re.IGNORECASE)
+#: A project is about mercury when its title says so, in whatever focal area (sources.md §2 names Chemicals and
+#: Waste; mercury projects before GEF-6 sit under Persistent Organic Pollutants or several areas).
+MINAMATA_TITLE = re.compile(r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold|amalgam",
+                            re.IGNORECASE)
 _AMOUNT = re.compile(r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
+
+
+def relevant(row: dict[str, str]) -> bool:
+    """Whether the project is about mercury (its title says so)."""
+    return bool(MINAMATA_TITLE.search(row.get("title", "")))
 
 
 def detect_layout(header: list[str]) -> str:
@@ -104,8 +112,14 @@ class GEFHarvester(Harvester):
     """Reads a GEF projects CSV export from a URL."""
 
     name: str = "gef"
-    mapping_version: ClassVar[str] = "gef-1"
+    mapping_version: ClassVar[str] = "gef-2"
     conditional: ClassVar[bool] = True
+
+    def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
+        super().__init__(endpoint=endpoint, settings=settings, client=client, name=name)
+        #: Only the projects about mercury are listed (``[sources.gef] relevant_only``, the default): the export
+        #: holds every GEF project, nearly all on biodiversity, climate and land.
+        self.relevant_only = bool(settings.source(self.name)["relevant_only"])
 
     def listing_is_complete(self, since: datetime | None) -> bool:
         return True  # every read is the whole export
@@ -137,6 +151,8 @@ class GEFHarvester(Harvester):
             if not any(c.strip() for c in cells):
                 continue  # the 2020 export's blank rows
             row = {columns[n]: v for n, v in zip(names, cells, strict=False) if n in columns}
+            if self.relevant_only and not relevant(row):
+                continue  # not a record of this hub: never listed, so tombstoned if it was published before
             gef_id = row.get("id", "").strip()
             key = gef_id if gef_id.isdigit() else f"line-{line}"  # a row without an ID is quarantined
             payload = json.dumps({"layout": layout, **row}, sort_keys=True, ensure_ascii=False).encode()
@@ -200,9 +216,9 @@ class GEFHarvester(Harvester):
         if fy := row.get("approval_fy", "").strip():
             g.add((iri, MCEP.approvalFiscalYear, date_literal(fy)))
 
-        relevant = any("chemicals" in a.lower() for a in areas) and bool(MINAMATA_TITLE.search(row.get("title", "")))
-        g.add((iri, MCEP.minamataRelevant, Literal(relevant)))
-        if relevant:
+        about_mercury = relevant(row)
+        g.add((iri, MCEP.minamataRelevant, Literal(about_mercury)))
+        if about_mercury:
             sets.append("relevance:minamata")
         sets += [f"kind:{record.kind}", f"source:{self.name}"]
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))

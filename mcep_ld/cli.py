@@ -318,6 +318,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_sources(server) -> list[tuple[str, str, dict[str, str] | None]]:  # noqa: ANN001 - a SampleServer
+    """What `mcep demo` harvests from the bundled samples: (source, endpoint, options), the sources a default
+    configuration harvests (the CBD clearing-house is off by default: its samples serve its tests)."""
+    from mcep_ld.resources import SAMPLES_DIR
+
+    return [("informea", server.informea_endpoint, None), ("gef", server.file_url("gef/projects.csv"), None),
+            ("oai", server.oai_endpoint, {"name": "wedocs"}), ("convention", server.file_url("convention"), None),
+            ("files", str(SAMPLES_DIR / "files"), None)]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from mcep_ld.fetch.sample_server import SampleServer
     from mcep_ld.resources import SAMPLES_DIR
@@ -329,12 +339,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         check_address(settings.http_host, settings.http_port)
     with SampleServer(SAMPLES_DIR) as server:
         print(f"demo: serving the bundled samples at {server.url}")
-        results = [harvest_source(settings, "informea", server.informea_endpoint),
-                   harvest_source(settings, "gef", server.file_url("gef/projects.csv")),
-                   harvest_source(settings, "oai", server.oai_endpoint, options={"name": "wedocs"}),
-                   harvest_source(settings, "cbd", server.cbd_endpoint),
-                   harvest_source(settings, "convention", server.file_url("convention")),
-                   harvest_source(settings, "files", str(SAMPLES_DIR / "files"))]
+        results = [harvest_source(settings, source, endpoint, options=options)
+                   for source, endpoint, options in demo_sources(server)]
     for result in results:
         _print_run(result)
     if not all(r.ok for r in results):

@@ -186,12 +186,15 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
         Key("requests_per_s", float, 0.0, "Most requests per second sent to this source; 0: http_requests_per_s."),
         Key("schedule", str, "", "When `mcep serve` harvests the source: a cron expression in UTC; empty: never."),
+        Key("relevant_only", bool, True, "gef: publish only the projects about mercury (their title names mercury, "
+            "Minamata, an MIA, ASGM or amalgam); false: every project, marked mcep:minamataRelevant."),
     ]
 }
 
-# GEF publishes no stable export URL (sources.md §2): its endpoint is configuration.
+# GEF publishes no stable export URL (sources.md §2): its endpoint is configuration. The CBD clearing-house
+# holds every CBD record, nearly all off the Convention's subject: off unless an operator turns it on.
 DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}, "gef": {"endpoint": ""},
-                   "cbd": {"endpoint": "https://api.cbd.int/api/v2013"},
+                   "cbd": {"endpoint": "https://api.cbd.int/api/v2013", "enabled": False},
                    "convention": {"endpoint": "https://mercuryconvention.org"}}
 
 
