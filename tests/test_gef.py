@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from mcep_ld.harvesters.gef import GEFHarvester, amounts, detect_layout, places
 
+from mcep_ld.config import Settings, load_settings
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
@@ -14,6 +15,7 @@ from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.mapping.records import MappingError
 from mcep_ld.resources import PROJECT_ROOT
 from mcep_ld.vocab import Vocabulary
+from tests.conftest import make_settings
 
 BASE = "http://localhost:8000/"
 MCEP = "https://w3id.org/mcep/ontology#"
@@ -27,6 +29,13 @@ def harvest(hub: Hub, url: str) -> RunResult:
 def values(hub: Hub, gef_id: int, prop: str) -> set[str]:
     return {r[0].value for r in hub.store.public.query(
         f"SELECT ?v {{ <{BASE}id/project/gef-{gef_id}> <{MCEP}{prop}> ?v }}")}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The whole export, each project marked (``relevant_only = false``): these tests read every row."""
+    return load_settings(environ={"MCEP_SOURCES_GEF_RELEVANT_ONLY": "false"},
+                         overrides={"data_dir": str(tmp_path / "data"), "http_requests_per_s": 1000.0})
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +88,7 @@ def test_current_export(hub: Hub, server: SampleServer) -> None:
     assert values(hub, 10148, "approvalFiscalYear") == {"2019"}
     assert values(hub, 9999, "countryCode") == {"Atlantis"}  # kept, with a warning
     assert hub.catalog.record("gef", "9999")["status"] == "warning"
-    # Minamata relevance: Chemicals and Waste plus mercury, MIA or ASGM in the title.
+    # Minamata relevance: mercury, Minamata, MIA, ASGM or amalgam in the title.
     assert values(hub, 10148, "minamataRelevant") == {"true"}
     assert values(hub, 10430, "minamataRelevant") == {"true"}
     assert values(hub, 9580, "minamataRelevant") == {"false"}  # chemicals, but not mercury
@@ -128,3 +137,15 @@ def test_conditional_requests(hub: Hub, server: SampleServer, samples: Path) -> 
                                                                      "Minamata Initial Assessment of Peru"))
     changed = harvest(hub, url)  # a new ETag: the export is read and the change found
     assert changed.counters.seen == 28 and changed.counters.updated == 1
+
+
+def test_by_default_only_the_projects_about_mercury_are_published(tmp_path: Path, server: SampleServer) -> None:
+    with Hub(make_settings(tmp_path / "data")) as hub:
+        result = harvest(hub, server.file_url("gef/projects.csv"))
+        assert result.ok and (result.counters.seen, result.counters.added) == (21, 20)
+        assert values(hub, 10148, "minamataRelevant") == {"true"}
+        for off_subject in (9580, 5121, 10233, 9432, 5830):  # chemicals without mercury, biodiversity, climate…
+            assert hub.catalog.record("gef", str(off_subject)) is None
+            assert values(hub, off_subject, "minamataRelevant") == set()
+        marks = {r[0].value for r in hub.store.public.query(f"SELECT DISTINCT ?v {{ ?p <{MCEP}minamataRelevant> ?v }}")}
+        assert marks == {"true"}

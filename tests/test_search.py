@@ -63,7 +63,7 @@ def test_mercurio_finds_spanish_titles(service: str) -> None:
 
 @pytest.mark.parametrize("typed, iri", [("UNEP/MC/COP.3/7", "id/document/unep-mc-cop-3-7"),
                                         ("MC-2/3", "id/decision/mc-2-3"), ("mc-2/3", "id/decision/mc-2-3"),
-                                        ("GEF-10011", "id/project/gef-10011"), ("10011", "id/project/gef-10011")])
+                                        ("GEF-10148", "id/project/gef-10148"), ("10148", "id/project/gef-10148")])
 def test_an_identifier_as_typed_comes_first(service: str, typed: str, iri: str) -> None:
     assert search(service, q=typed)["hits"][0]["iri"] == BASE + iri
 
