@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from babel.dates import format_date
 from fastapi import Request
 
 from mcep_ld.messages import message
 from mcep_ld.search.index import Hit
 from mcep_ld.serve.web import worldmap
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, number, text_in
+from mcep_ld.serve.web.layout import date_text, esc, link, local, number, record_list
 
 MCEP = "https://w3id.org/mcep/ontology#"
 #: The records a profile reads at most (the search page lists them all).
@@ -35,17 +34,6 @@ SECTIONS = (("focal_points", ("focal-point",)), ("reports_plans", ("national-rep
             ("naming_it", ("decision", "document", "meeting", "resource", "case-study", "alternative")))
 
 
-def date_text(iso: str, lang: str) -> str:
-    """An ``xsd:date`` as the reader's language writes dates (CLDR, by Babel), in a ``<time>`` element."""
-    from datetime import date
-
-    try:
-        shown = format_date(date.fromisoformat(iso[:10]), format="long", locale=lang or "en")
-    except ValueError:
-        shown = iso
-    return f'<time datetime="{esc(iso)}">{esc(shown)}</time>'
-
-
 def profile(request: Request, iri: str, lang: str) -> str:
     """The sections of the country's profile, below its names."""
     hub = request.app.state.hub
@@ -59,7 +47,7 @@ def profile(request: Request, iri: str, lang: str) -> str:
         if name == "naming_it":
             parts.append(_projects(request, hub, by_kind.get("project", []), lang))
         if hits:
-            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{_list(request, hits, lang)}</section>")
+            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{record_list(request, hits, lang)}</section>")
     themes = found.facets.get("theme", {})
     if themes:
         rows = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -72,13 +60,6 @@ def profile(request: Request, iri: str, lang: str) -> str:
         parts.append(f'<p><a href="{esc(href)}">{esc(number(found.total, lang, decimals=0))} '
                      f"{esc(message('records', lang))}</a></p>")
     return "".join(parts)
-
-
-def _list(request: Request, hits: list[Hit], lang: str) -> str:
-    items = "".join(f"<li>{anchor(local(request, h.iri, lang), esc(title or h.iri), lang_attr(code, lang))}"
-                    + (f' <span class="meta">{h.year}</span>' if h.year else "") + "</li>"
-                    for h in hits for title, code in [text_in(h.titles, [lang])])
-    return f"<ul>{items}</ul>"
 
 
 def _values(hub, iri: str) -> dict[str, str]:  # noqa: ANN001 - the Hub
@@ -120,7 +101,7 @@ def _projects(request: Request, hub, hits: list[Hit], lang: str) -> str:  # noqa
              f"<td class=\"n\">{esc(number(grant, lang, decimals=0))}</td></tr>"
              f"<tr><th scope=\"row\">{esc(message('cofinancing', lang))}</th>"
              f"<td class=\"n\">{esc(number(cofinancing, lang, decimals=0))}</td></tr></tbody></table>")
-    return f"<section><h2>{esc(message('projects', lang))}</h2>{table}{_list(request, hits, lang)}</section>"
+    return f"<section><h2>{esc(message('projects', lang))}</h2>{table}{record_list(request, hits, lang)}</section>"
 
 
 def world_map(request: Request, lang: str, *, table_open: bool = False) -> str:

@@ -7,8 +7,10 @@ framework, nothing from another host, so they work offline and on a slow line.
 from __future__ import annotations
 
 import html
+from datetime import date
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from fastapi import Request
 
@@ -28,6 +30,23 @@ def number(value: float, lang: str, *, decimals: int = 2) -> str:
     """*value* as the reader's language writes numbers (CLDR, by Babel): ``0,88`` in French."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=lang or "en")
+
+
+def date_text(iso: str, lang: str) -> str:
+    """An ``xsd:date`` as the reader's language writes dates (CLDR, by Babel), in a ``<time>`` element."""
+    try:
+        shown = format_date(date.fromisoformat(iso[:10]), format="long", locale=lang or "en")
+    except ValueError:
+        shown = iso
+    return f'<time datetime="{esc(iso)}">{esc(shown)}</time>'
+
+
+def record_list(request: Request, hits: list, lang: str) -> str:
+    """Records (search hits) as a list of links titled in the reader's language, with their year."""
+    items = "".join(f"<li>{anchor(local(request, h.iri, lang), esc(title or h.iri), lang_attr(code, lang))}"
+                    + (f' <span class="meta">{h.year}</span>' if h.year else "") + "</li>"
+                    for h in hits for title, code in [text_in(h.titles, [lang])])
+    return f"<ul>{items}</ul>"
 
 
 def page_language(request: Request, available: list[str] | None = None) -> str:

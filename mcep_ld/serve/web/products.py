@@ -12,8 +12,7 @@ from fastapi import Request
 
 from mcep_ld.messages import message
 from mcep_ld.search.index import Hit
-from mcep_ld.serve.web.countries import date_text
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, text_in
+from mcep_ld.serve.web.layout import anchor, date_text, esc, lang_attr, local, record_list, text_in
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 MCEP = "https://w3id.org/mcep/ontology#"
@@ -56,7 +55,7 @@ def entry(request: Request, iri: str, lang: str) -> str:
     for name, kinds in SECTIONS:
         chosen = [h for h in hits if h.kind in kinds]
         if chosen:
-            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{_list(request, chosen, lang)}</section>")
+            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{record_list(request, chosen, lang)}</section>")
     return "".join(parts)
 
 
@@ -140,10 +139,3 @@ def _alternatives(request: Request, hub, hits: list[Hit], lang: str) -> str:  # 
                      f'<dl class="facts">{facts}</dl></li>')
     return (f"<section><h2>{esc(message('alternatives', lang))}</h2>"
             f'<ul class="alternatives">{"".join(items)}</ul></section>')
-
-
-def _list(request: Request, hits: list[Hit], lang: str) -> str:
-    items = "".join(f"<li>{anchor(local(request, h.iri, lang), esc(title or h.iri), lang_attr(code, lang))}"
-                    + (f' <span class="meta">{h.year}</span>' if h.year else "") + "</li>"
-                    for h in hits for title, code in [text_in(h.titles, [lang])])
-    return f"<ul>{items}</ul>"
