@@ -128,8 +128,12 @@ class FilesHarvester(Harvester):
                 continue
             if not any(str(v).strip() for v in row.values()):
                 continue  # a blank line
-            key = str(row.get("id") or "").strip() or f"row-{n}"
-            yield key, row, str(row.get("kind") or "").strip() or "unknown"
+            key, kind = self._identify(row, n)
+            yield key, row, kind
+
+    def _identify(self, row: dict[str, Any], n: int) -> tuple[str, str]:
+        """A row's key (its ``id``) and kind; a subclass reading another format says otherwise."""
+        return str(row.get("id") or "").strip() or f"row-{n}", str(row.get("kind") or "").strip() or "unknown"
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MappedRecord:
         row = json.loads(record.payload)
@@ -186,10 +190,10 @@ def _party(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) ->
             g.add((iri, DCT.title, Literal(label[1], lang=label[0])))
     if action := str(row.get("action") or "").strip().lower():
         g.add((iri, MCEP.partyAction, Literal(action)))
-    deposit = _day(row.get("deposit"), "deposit")
+    deposit = date_cell(row.get("deposit"), "deposit")
     if deposit is not None:
         g.add((iri, MCEP.depositDate, Literal(deposit.isoformat(), datatype=XSD.date)))
-    in_force = _day(row.get("entry_into_force"), "entry_into_force")
+    in_force = date_cell(row.get("entry_into_force"), "entry_into_force")
     if in_force is None and deposit is not None:  # Article 31
         in_force = IN_FORCE if deposit <= FIFTIETH_DEPOSIT else deposit + timedelta(days=90)
     if in_force is not None:
@@ -198,7 +202,7 @@ def _party(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) ->
         g.add((iri, MCEP.annexDeclaration, Literal(declaration, lang="en")))
 
 
-def _day(value: Any, column: str) -> date | None:  # noqa: ANN401 - a cell
+def date_cell(value: Any, column: str) -> date | None:  # noqa: ANN401 - a cell
     text = str(value or "").strip()
     if not text:
         return None
@@ -246,9 +250,9 @@ def _exemption(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext
         _concept(ctx, "process", str(row.get("process") or ""))
     if concept is not None:
         g.add((iri, MCEP.exemptionFor, URIRef(concept)))
-    if registered := _day(row.get("registered"), "registered"):
+    if registered := date_cell(row.get("registered"), "registered"):
         g.add((iri, MCEP.registeredOn, Literal(registered.isoformat(), datatype=XSD.date)))
-    expires = _day(row.get("expires"), "expires")
+    expires = date_cell(row.get("expires"), "expires")
     if expires is None and concept is not None and (year := _phase_out_year(ctx, concept)):
         expires = date(year + 5, 12, 31)  # "five years after the relevant phase-out date" (Article 6.2)
     if expires is not None:

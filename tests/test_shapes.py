@@ -33,6 +33,9 @@ ALT = ('id:alternative\\/led a mcep:Alternative ; mcep:replaces vocab:product\\/
        'dct:bibliographicCitation "U4E (2017)"')
 EXEMPTION = ('id:exemption\\/gh-1 a mcep:Exemption ; mcep:country vocab:country\\/GH ; '
              'mcep:exemptionFor vocab:product\\/thermometers ; mcep:expiryDate "2025-12-31"^^xsd:date')
+ANSWER = ('id:answer\\/fr-17-1 a mcep:ReportAnswer ; mcep:question vocab:report-question\\/17-1 ; '
+          'mcep:reportingCycle vocab:reporting-cycle\\/full-2021 ; mcep:country vocab:country\\/FR ; '
+          'dct:isPartOf id:national-report\\/answers-fr-2021 ; mcep:answerChoice "yes"')
 
 #: shape → (a record breaking it, in Turtle)
 EXAMPLES = {
@@ -101,6 +104,12 @@ EXAMPLES = {
     "exemptionCountry": f'{EXEMPTION} ; mcep:country vocab:country\\/UY .',
     "exemptionFor": f'{EXEMPTION} ; mcep:exemptionFor vocab:theme\\/art-4 .',
     "exemptionExpiry": f'{EXEMPTION} ; mcep:expiryDate "2025" .',
+    "ReportAnswer": "<http://localhost:8000/id/answers/fr-17-1> a mcep:ReportAnswer .",
+    "answerQuestion": f'{ANSWER} ; mcep:question vocab:theme\\/art-17 .',
+    "answerCycle": f'{ANSWER} ; mcep:reportingCycle vocab:reporting-cycle\\/full-2029 , vocab:reporting-cycle\\/x .',
+    "answerParty": 'id:answer\\/fr-17-1 a mcep:ReportAnswer ; mcep:countryCode "Atlantis" .',
+    "answerReport": f'{ANSWER} ; dct:isPartOf id:document\\/x .',
+    "answerMeasure": 'id:answer\\/fr-17-1 a mcep:ReportAnswer ; mcep:answerNumber "twelve" .',
 }
 
 

@@ -37,7 +37,7 @@ CLASSIFIER_VERSION = "1"
 #: The kinds of record placed on themes (people, parties and treaties are not about a theme; an exemption is
 #: about Article 6, an alternative about Article 4, by their kinds).
 CLASSIFIED_KINDS = ("decision", "document", "meeting", "national-report", "national-plan", "project", "resource",
-                    "case-study", "alternative", "exemption")
+                    "case-study", "alternative", "exemption", "answer")
 BATCH = 500
 #: The pieces of evidence published per placement (the strongest first); the score counts them all.
 EVIDENCE_SHOWN = 5
