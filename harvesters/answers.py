@@ -38,8 +38,8 @@ from mcep_ld.mapping.namespaces import DCT, MCEP, RDF
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 
 QB = "http://purl.org/linked-data/cube#"
-#: The Data Cube dataset every answer is an observation of (described in vocabularies/report-answers.ttl).
-DATASET = "id/dataset/national-report-answers"
+#: The Data Cube dataset every answer is an observation of (its structure: vocabularies/report-answers.ttl).
+DATASET = "vocab/dataset/national-report-answers"
 
 
 class AnswersHarvester(FilesHarvester):

@@ -325,7 +325,7 @@ def demo_sources(server) -> list[tuple[str, str, dict[str, str] | None]]:  # noq
 
     return [("informea", server.informea_endpoint, None), ("gef", server.file_url("gef/projects.csv"), None),
             ("oai", server.oai_endpoint, {"name": "wedocs"}), ("convention", server.file_url("convention"), None),
-            ("files", str(SAMPLES_DIR / "files"), None)]
+            ("files", str(SAMPLES_DIR / "files"), None), ("answers", str(SAMPLES_DIR / "answers"), None)]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

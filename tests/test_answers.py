@@ -32,7 +32,7 @@ def test_the_sample_export_is_harvested_as_observations(tmp_path: Path) -> None:
         found = {row[0].value.rsplit("/", 1)[-1]: int(row[1].value) for row in hub.store.public.query(f"""
             PREFIX mcep: <{MCEP}> PREFIX qb: <http://purl.org/linked-data/cube#>
             SELECT ?cycle (COUNT(?o) AS ?n) WHERE {{
-                ?o a qb:Observation ; qb:dataSet <{BASE}id/dataset/national-report-answers> ;
+                ?o a qb:Observation ; qb:dataSet <{BASE}vocab/dataset/national-report-answers> ;
                    mcep:question <{BASE}vocab/report-question/17-1> ; mcep:reportingCycle ?cycle ;
                    mcep:answerChoice "yes" }} GROUP BY ?cycle""")}
         assert found == dict(expected) and set(found) == {"full-2021", "full-2025"}

@@ -221,7 +221,7 @@ def test_nine_in_ten_of_the_demos_records_carry_a_theme(demo_template: Path, tmp
             FILTER NOT EXISTS {{ GRAPH ?g {{ ?a mcep:assignedTo ?r ; mcep:concept ?c ; mcep:score ?s ;
                                              mcep:rule ?rule ; mcep:evidence ?why .
                                           ?g prov:wasAttributedTo ?agent ; prov:generatedAtTime ?t }} }} }}""")
-    assert set(by_kind) == {"alternative", "case-study", "decision", "document", "exemption", "meeting",
+    assert set(by_kind) == {"alternative", "answer", "case-study", "decision", "document", "exemption", "meeting",
                             "national-plan", "national-report", "project", "resource"}
     placed, total = sum(n for n, _ in by_kind.values()), sum(t for _, t in by_kind.values())
     assert placed >= 0.9 * total, bare

@@ -44,8 +44,8 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
     assert {"treaty", "national-report", "national-plan", "document"} <= kinds
     planted = [q for q in report["quarantine"] if q["source_key"].startswith("Decisions/")]
     assert len(planted) == 1 and "Violation" in planted[0]["report"]
-    # three InforMEA records, one GEF row, one repository record, four curated submissions (CBD is off)
-    assert len(report["quarantine"]) == 9
+    # three InforMEA records, one GEF row, one repository record, four curated submissions, one answer (CBD is off)
+    assert len(report["quarantine"]) == 10
     assert "cbd" not in report["sources"]
     gef = report["sources"]["gef"]  # the projects about mercury
     assert gef["records"]["project"]["published"] == 20 and gef["last_run"]["status"] == "completed"
@@ -55,7 +55,7 @@ def test_demo_then_status_json(demo_dir: Path) -> None:
 
 def test_status_in_words(demo_dir: Path) -> None:
     out = mcep("status", "--data-dir", str(demo_dir), check=True).stdout
-    assert "decision" in out and "project" in out and "quarantine (9 records)" in out
+    assert "decision" in out and "project" in out and "quarantine (10 records)" in out
 
 
 def test_query_counts_graphs(demo_dir: Path) -> None:
@@ -102,7 +102,7 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
     # Every source's records; the OAI sample's deleted header leaves no row (it was never seen live).
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 21 + 15 + 7 + 22
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 21 + 15 + 7 + 22 + 801
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_parts_add_up_to_the_full_dump(site: str) -> None:
     assert page.status_code == 200 and "Téléchargements" in page.text and 'href="/dumps/all.nq.gz"' in page.text
     full = set(quads_of(requests.get(f"{site}/dumps/all.nq.gz", timeout=10).content))
     parts: set[ox.Quad] = set()
-    for name in ("convention", "files", "gef", "informea", "wedocs", "classified", "hub"):
+    for name in ("answers", "convention", "files", "gef", "informea", "wedocs", "classified", "hub"):
         part = set(quads_of(requests.get(f"{site}/dumps/{name}.nq.gz", timeout=10).content))
         assert part and not part & parts
         parts |= part

@@ -16,7 +16,7 @@ from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.resources import SAMPLES_DIR
 from tests.conftest import demo_copy, mcep, running_oxigraph, running_service
 
-SOURCES = {"informea", "gef", "wedocs", "convention", "files"}  # the demo's: CBD is off by default
+SOURCES = {"informea", "gef", "wedocs", "convention", "files", "answers"}  # the demo's: CBD is off by default
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,6 @@ def test_a_non_editable_install_runs_the_demo_from_any_folder(wheel: Path, tmp_p
     proc = subprocess.run([str(venv / "bin" / "mcep"), "demo", "--no-serve", "--data-dir", "X"], cwd=empty, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    for source in ("informea", "gef", "wedocs", "convention", "files"):
+    for source in ("informea", "gef", "wedocs", "convention", "files", "answers"):
         assert f"{source}: run " in proc.stdout and "completed" in proc.stdout
     assert (empty / "X" / "catalog.sqlite").is_file()

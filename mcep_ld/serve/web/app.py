@@ -28,7 +28,20 @@ from mcep_ld.serve.engine.pool import QueryPool
 from mcep_ld.serve.engine.snapshots import Snapshots
 from mcep_ld.serve.engine.worker import StoreSpec
 from mcep_ld.serve.oai.provider import Provider
-from mcep_ld.serve.web import admin, catalog, docs, health, jsonld, oai, pages, records, search, sparql, vocab
+from mcep_ld.serve.web import (
+    admin,
+    catalog,
+    docs,
+    health,
+    insights,
+    jsonld,
+    oai,
+    pages,
+    records,
+    search,
+    sparql,
+    vocab,
+)
 from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
@@ -96,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records.router)
     app.include_router(search.router)
     app.include_router(pages.router)
+    app.include_router(insights.router)
     app.include_router(jsonld.router)
     app.include_router(catalog.router)
     app.include_router(admin.router)

@@ -125,7 +125,7 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
         for code in UN_LANGUAGES)
     nav = "".join(f'<li><a href="{esc(link(path, lang))}">{esc(message(key, lang))}</a></li>'
                   for path, key in (("/search", "search"), ("/vocab", "vocabularies"),
-                                    ("/dashboard", "dashboard")))
+                                    ("/insights", "insights_nav"), ("/dashboard", "dashboard")))
     direction = "rtl" if lang in RTL else "ltr"
     page = (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

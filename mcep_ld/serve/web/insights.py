@@ -1,0 +1,230 @@
+"""Insights from the national reports: ``/insights`` (the questions by article), ``/insights/{question}`` (one
+question's figures as a page, or ``.csv`` / ``.json``) and ``/api/insights`` (every question's figures, JSON).
+
+Every figure is computed by a SPARQL query over the published observations (harvesters/answers.py), and the
+page shows that query: run at ``/sparql`` it gives the same numbers. Choice questions: answers by cycle, by
+region (the continents the Parties' countries are under) and cycle, the change between the first and last
+cycle, the Parties that gave each answer; number questions: count, total, mean, least and most by cycle; text
+questions: the answers, each in its language, searchable with the other records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from mcep_ld.messages import message
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, number, page_language, render
+
+router = APIRouter()
+PREFIXES = ("PREFIX mcep: <https://w3id.org/mcep/ontology#> PREFIX qb: <http://purl.org/linked-data/cube#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+MCEP = "https://w3id.org/mcep/ontology#"
+
+
+def _dataset(base: str) -> str:
+    return f"{base}vocab/dataset/national-report-answers"
+
+
+def questions(hub) -> list[dict]:  # noqa: ANN001 - the Hub
+    """The reporting format's questions, in the Convention's article order: IRI, notation, article, type."""
+    prefix = f"{hub.settings.base_uri}vocab/report-question/"
+    found: dict[str, dict] = defaultdict(dict)
+    for q in hub.vocab.quads:
+        s = q.subject.value
+        if s.startswith(prefix):
+            if q.predicate.value == f"{SKOS}notation":
+                found[s]["notation"] = q.object.value
+            elif q.predicate.value in (f"{MCEP}article", f"{MCEP}answerType", f"{MCEP}choices"):
+                found[s][q.predicate.value[len(MCEP):]] = q.object.value
+    out = [{"iri": iri, **about} for iri, about in found.items() if "notation" in about]
+    return sorted(out, key=lambda q: tuple(int(p) if p.isdigit() else 0 for p in q["notation"].split(".")))
+
+
+def queries(hub, question: dict) -> dict[str, str]:  # noqa: ANN001 - the Hub
+    """The SPARQL queries whose answers are the question's figures."""
+    where = (f"?o qb:dataSet <{_dataset(hub.settings.base_uri)}> ; mcep:question <{question['iri']}> ; "
+             f"mcep:reportingCycle ?cycle")
+    world = f"<{hub.settings.base_uri}vocab/region/001>"
+    kind = question.get("answerType", "text")
+    if kind == "choice":
+        return {
+            "by_cycle": PREFIXES + f"SELECT ?cycle ?answer (COUNT(?o) AS ?n) WHERE {{ {where} ; "
+                        "mcep:answerChoice ?answer }\nGROUP BY ?cycle ?answer ORDER BY ?cycle ?answer",
+            "by_region": PREFIXES + f"SELECT ?cycle ?region ?answer (COUNT(?o) AS ?n) WHERE {{ {where} ; "
+                         f"mcep:answerChoice ?answer ; mcep:country ?country .\n  ?country skos:broader+ ?region . "
+                         f"?region skos:broader {world} }}\n"
+                         "GROUP BY ?cycle ?region ?answer ORDER BY ?cycle ?region ?answer",
+            "parties": PREFIXES + f"SELECT ?cycle ?answer ?country WHERE {{ {where} ; mcep:answerChoice ?answer ; "
+                       "mcep:country ?country }\nORDER BY ?cycle ?answer ?country",
+        }
+    if kind == "number":
+        return {"by_cycle": PREFIXES + f"SELECT ?cycle (COUNT(?o) AS ?n) (SUM(?v) AS ?total) (AVG(?v) AS ?mean) "
+                f"(MIN(?v) AS ?least) (MAX(?v) AS ?most) WHERE {{ {where} ; mcep:answerNumber ?v }}\n"
+                "GROUP BY ?cycle ORDER BY ?cycle"}
+    return {"texts": PREFIXES + f"SELECT ?cycle ?country ?o ?text WHERE {{ {where} ; mcep:answerText ?text ; "
+            "mcep:country ?country }\nORDER BY ?cycle ?country"}
+
+
+def figures(hub, question: dict) -> dict:  # noqa: ANN001 - the Hub
+    """The question's figures, each a list of rows (dicts of plain values), from :func:`queries`."""
+    out: dict = {"question": question["iri"], "notation": question["notation"], "type": question.get("answerType"),
+                 "queries": queries(hub, question)}
+    for name, sparql in out["queries"].items():
+        rows = []
+        for solution in hub.store.public.query(sparql):
+            row: dict = {}
+            for key in ("cycle", "answer", "region", "country", "n", "total", "mean", "least", "most", "o", "text"):
+                try:
+                    term = solution[key]
+                except KeyError:
+                    continue
+                if term is None:
+                    continue
+                value = term.value
+                row[key] = int(value) if key == "n" else (float(value) if key in ("total", "mean", "least", "most")
+                                                            else value)
+                if key == "text":
+                    row["lang"] = term.language or ""
+            rows.append(row)
+        out[name] = rows
+    if "by_cycle" in out and out["type"] == "choice":
+        cycles = sorted({r["cycle"] for r in out["by_cycle"]})
+        if len(cycles) > 1:
+            def share(cycle: str, answer: str) -> float:
+                total = sum(r["n"] for r in out["by_cycle"] if r["cycle"] == cycle)
+                yes = sum(r["n"] for r in out["by_cycle"] if r["cycle"] == cycle and r["answer"] == answer)
+                return yes / total if total else 0.0
+            out["change"] = [{"answer": a, "from": cycles[0], "to": cycles[-1],
+                              "share_from": round(share(cycles[0], a), 4), "share_to": round(share(cycles[-1], a), 4)}
+                             for a in sorted({r["answer"] for r in out["by_cycle"]})]
+    return out
+
+
+def _find(hub, key: str) -> dict | None:  # noqa: ANN001 - the Hub
+    return next((q for q in questions(hub) if q["notation"].replace(".", "-") == key), None)
+
+
+def _label(hub, iri: str, lang: str) -> str:  # noqa: ANN001 - the Hub
+    return (hub.vocab.label(iri, [lang]) or (iri.rsplit("/", 1)[-1], ""))[0]
+
+
+@router.get("/api/insights")
+async def api_insights(request: Request) -> JSONResponse:
+    """Every question's figures, as ``/insights/{question}.json`` gives one."""
+    hub = request.app.state.hub
+    return JSONResponse(await run_in_threadpool(lambda: [figures(hub, q) for q in questions(hub)]))
+
+
+@router.get("/insights")
+async def insights(request: Request) -> HTMLResponse:
+    """The questions of the national reports, by article, each a link to its figures."""
+    hub = request.app.state.hub
+    lang = page_language(request)
+    by_article: dict[str, list[dict]] = defaultdict(list)
+    for q in questions(hub):
+        by_article[q.get("article", "")].append(q)
+    parts = [f"<h1>{esc(message('insights', lang))}</h1><p>{esc(message('insights_note', lang))}</p>"]
+    for article, qs in by_article.items():
+        items = "".join(f'<li><a href="{esc(link("/insights/" + q["notation"].replace(".", "-"), lang))}">'
+                        f"<bdi>{esc(q['notation'])}</bdi> {esc(_label(hub, q['iri'], lang))}</a></li>" for q in qs)
+        parts.append(f"<section><h2>{esc(_label(hub, article, lang))}</h2><ul>{items}</ul></section>")
+    return HTMLResponse(render(request, lang, message("insights", lang), "".join(parts)))
+
+
+@router.get("/insights/{key}")
+async def question_page(request: Request, key: str) -> Response:
+    """One question's figures: a page, or ``.json`` / ``.csv`` (one table per figure, a blank line between)."""
+    hub = request.app.state.hub
+    name, _, suffix = key.partition(".")
+    question = _find(hub, name)
+    if question is None:
+        return JSONResponse({"error": f"no question {name!r}"}, status_code=404)
+    data = await run_in_threadpool(figures, hub, question)
+    if suffix == "json":
+        return JSONResponse(data)
+    if suffix == "csv":
+        return Response(_csv(data), media_type="text/csv; charset=utf-8")
+    if suffix:
+        return JSONResponse({"error": f"no format {suffix!r}: json or csv"}, status_code=404)
+    lang = page_language(request)
+    return HTMLResponse(render(request, lang, f"{question['notation']} · {message('insights', lang)}",
+                               _page(request, hub, question, data, lang)))
+
+
+def _csv(data: dict) -> str:
+    out = io.StringIO()
+    for name in ("by_cycle", "by_region", "parties", "change", "texts"):
+        rows = data.get(name)
+        if not rows:
+            continue
+        out.write(f"# {name}\n")
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        out.write("\n")
+    return out.getvalue()
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
+    cols = "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><caption>{esc(caption)}</caption><thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _page(request: Request, hub, question: dict, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
+    label = lambda iri: esc(_label(hub, iri, lang))  # noqa: E731
+    key = question["notation"].replace(".", "-")
+    parts = [f"<h1><bdi>{esc(question['notation'])}</bdi> {label(question['iri'])}</h1>",
+             f'<p class="meta">{label(question.get("article", ""))} · '
+             f'<a href="{esc(local(request, question["iri"], lang))}">{esc(message("question", lang))}</a> · '
+             f'<a href="/insights/{key}.csv" type="text/csv">CSV</a> · '
+             f'<a href="/insights/{key}.json" type="application/json">JSON</a></p>']
+    n = lambda v: esc(number(v, lang, decimals=0 if float(v).is_integer() else 2))  # noqa: E731
+    if data["type"] == "choice":
+        parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("answer", lang),
+                                                        message("parties", lang)],
+                            [[label(r["cycle"]), esc(r["answer"]), n(r["n"])] for r in data["by_cycle"]]))
+        parts.append(_table(message("by_region", lang), [message("cycle", lang), message("region", lang),
+                                                         message("answer", lang), message("parties", lang)],
+                            [[label(r["cycle"]), label(r["region"]), esc(r["answer"]), n(r["n"])]
+                             for r in data["by_region"]]))
+        if data.get("change"):
+            parts.append(_table(message("change", lang), [message("answer", lang), label(data["change"][0]["from"]),
+                                                          label(data["change"][0]["to"])],
+                                [[esc(c["answer"]), esc(number(100 * c["share_from"], lang, decimals=0)) + " %",
+                                  esc(number(100 * c["share_to"], lang, decimals=0)) + " %"] for c in data["change"]]))
+        grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for r in data["parties"]:
+            grouped[(r["cycle"], r["answer"])].append(r["country"])
+        rows = [[label(cycle), esc(answer), ", ".join(anchor(local(request, c, lang), label(c)) for c in countries)]
+                for (cycle, answer), countries in sorted(grouped.items())]
+        parts.append(_table(message("who_answered", lang), [message("cycle", lang), message("answer", lang),
+                                                            message("parties", lang)], rows))
+    elif data["type"] == "number":
+        parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("parties", lang), "Σ", "x̄",
+                                                        "min", "max"],
+                            [[label(r["cycle"]), n(r["n"]), n(r["total"]), n(r["mean"]), n(r["least"]), n(r["most"])]
+                             for r in data["by_cycle"]]))
+    else:
+        items = "".join(f"<li>{label(r['country'])} ({label(r['cycle'])}): "
+                        f"<q{lang_attr(r['lang'], lang)}>{esc(r['text'])}</q> "
+                        f"<a href=\"{esc(local(request, r['o'], lang))}\">↗</a></li>" for r in data["texts"])
+        parts.append(f"<section><h2>{esc(message('answers', lang))}</h2><ul>{items}</ul></section>")
+    queries_html = "".join(f"<details><summary>{esc(name)}</summary><pre><code>{esc(sparql)}</code></pre>"
+                           f'<p><a href="/sparql?query={esc(_quote(sparql))}">/sparql</a></p></details>'
+                           for name, sparql in data["queries"].items())
+    parts.append(f"<section><h2>SPARQL</h2><p>{esc(message('same_numbers', lang))}</p>{queries_html}</section>")
+    return "".join(parts)
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
