@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.messages import message
+from mcep_ld.serve.web import worldmap
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, number, page_language, render
 
 router = APIRouter()
@@ -200,13 +201,15 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> str: 
                                                           label(data["change"][0]["to"])],
                                 [[esc(c["answer"]), esc(number(100 * c["share_from"], lang, decimals=0)) + " %",
                                   esc(number(100 * c["share_to"], lang, decimals=0)) + " %"] for c in data["change"]]))
+        parts.append(_answer_map(request, hub, data, lang))
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in data["parties"]:
             grouped[(r["cycle"], r["answer"])].append(r["country"])
-        rows = [[label(cycle), esc(answer), ", ".join(anchor(local(request, c, lang), label(c)) for c in countries)]
+        rows = [[label(cycle), esc(answer), ", ".join(anchor(local(request, c, lang), label(c))
+                                                     for c in sorted(countries, key=lambda c: _label(hub, c, lang)))]
                 for (cycle, answer), countries in sorted(grouped.items())]
-        parts.append(_table(message("who_answered", lang), [message("cycle", lang), message("answer", lang),
-                                                            message("parties", lang)], rows))
+        parts.append('<div id="who">' + _table(message("who_answered", lang), [
+            message("cycle", lang), message("answer", lang), message("parties", lang)], rows) + "</div>")
     elif data["type"] == "number":
         parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("parties", lang), "Σ", "x̄",
                                                         "min", "max"],
@@ -228,3 +231,29 @@ def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
+
+
+def _answer_map(request: Request, hub, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
+    """Each Party coloured by its answer in the last cycle; the table of who answered what is its equivalent."""
+    if not data["parties"]:
+        return ""
+    last = max(r["cycle"] for r in data["parties"])
+    answers = {r["country"]: r["answer"] for r in data["parties"] if r["cycle"] == last}
+    choices = sorted(set(answers.values()))
+    prefix = f"{hub.settings.base_uri}vocab/country/"
+    countries = []
+    for q in hub.vocab.quads:
+        if q.predicate.value == f"{SKOS}notation" and q.object.datatype is not None \
+                and q.object.datatype.value.endswith("ISO3166Numeric") and q.subject.value.startswith(prefix):
+            concept = q.subject.value
+            answer = answers.get(concept)
+            name = _label(hub, concept, lang)
+            countries.append((q.object.value, f"{name}: {answer or '—'}", local(request, concept, lang),
+                              f"answer-{answer}" if answer in ("yes", "no") else "answer-none"))
+    legend = "".join(f'<li><span class="answer-{c if c in ("yes", "no") else "none"}"></span>{esc(c)}</li>'
+                     for c in choices) + '<li><span class="answer-none"></span>—</li>'
+    caption = f"{message('who_answered', lang)}: {_label(hub, last, lang)}"
+    return (f'<figure class="map"><figcaption id="answer-map">{esc(caption)}</figcaption>'
+            f"{worldmap.svg(countries, caption_id='answer-map')}"
+            f'<ul class="legend" aria-hidden="true">{legend}</ul>'
+            f'<p class="meta"><a href="#who">{esc(message("map_table", lang))}</a></p></figure>')

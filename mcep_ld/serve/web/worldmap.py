@@ -109,17 +109,19 @@ def colour_class(count: int) -> int:
     return sum(count >= start for start in CLASSES)
 
 
-def svg(countries: list[tuple[str, str, str, int]], *, caption_id: str) -> str:
-    """The map: (numeric code, title, link, records) per country, the title what the country's link is called
-    (its name and count, in the reader's language); a country without records is drawn plain."""
+def svg(countries: list[tuple[str, str, str, int | str]], *, caption_id: str) -> str:
+    """The map: (numeric code, title, link, records or a class) per country, the title what the country's link
+    is called (its name and count, in the reader's language); a count is coloured on the sequential scale
+    (a country without records drawn plain), a class (``answer-yes``) as the stylesheet says."""
     drawn = shapes()
     links = []
-    for code, title, href, count in countries:
+    for code, title, href, value in countries:
         if code not in drawn:
             continue
+        css = value if isinstance(value, str) else f"c{colour_class(value)}"
         # the link's own <title> is its accessible name (and the tooltip)
         links.append(f'<a href="{esc(href)}"><title>{esc(title)}</title>'
-                     f'<path d="{drawn[code]}" class="c{colour_class(count)}"/></a>')
+                     f'<path d="{drawn[code]}" class="{esc(css)}"/></a>')
     return (f'<svg class="worldmap" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" aria-labelledby="{caption_id}"'
             f' preserveAspectRatio="xMidYMid meet"><clipPath id="earth"><path d="{outline()}"/></clipPath>'
             f'<path class="sphere" d="{outline()}"/><g clip-path="url(#earth)">{"".join(links)}</g></svg>')
