@@ -428,10 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restore over a data directory that holds data (moved aside into a sibling folder)")
     p.set_defaults(func=cmd_restore)
 
-    from mcep_ld import cli_classify, cli_vocab
+    from mcep_ld import cli_curators, cli_vocab
 
     cli_vocab.register(sub, common)
-    cli_classify.register(sub, common)
+    cli_curators.register(sub, common)
     return parser
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mcep_ld.catalog.classified import Classified, Review
+from mcep_ld.catalog.feedback import Feedback, Feedbacks
 from mcep_ld.catalog.reads import Reads
 from mcep_ld.catalog.records import Records
 from mcep_ld.catalog.reports import Reports
@@ -21,15 +22,16 @@ from mcep_ld.catalog.rows import COUNTERS, Checkpoint, KnownRecord, RecordRow, R
 from mcep_ld.catalog.runs import Runs
 from mcep_ld.catalog.schema import connect
 
-__all__ = ["COUNTERS", "Catalog", "Checkpoint", "KnownRecord", "RecordRow", "Review", "RunCounters", "utc_now"]
+__all__ = ["COUNTERS", "Catalog", "Checkpoint", "Feedback", "KnownRecord", "RecordRow", "Review", "RunCounters",
+           "utc_now"]
 
 
-class Catalog(Runs, Records, Reads, Reports, Classified):
+class Catalog(Runs, Records, Reads, Reports, Classified, Feedbacks):
     """The SQLite catalog in ``data_dir/catalog.sqlite``: the only code that speaks SQL to it.
 
     Its parts, one module each: ``runs`` (harvest runs), ``records`` (what runs write), ``reads`` (what the
-    read side asks), ``reports`` (what operators ask), ``classified`` (the classifier's placements and their reviews);
-    ``schema`` holds the tables.
+    read side asks), ``reports`` (what operators ask), ``classified`` (the classifier's placements and their
+    reviews), ``feedback`` (readers' feedback, never published); ``schema`` holds the tables.
     """
 
     def __init__(self, path: Path) -> None:

@@ -87,6 +87,16 @@ CREATE TABLE IF NOT EXISTS classified (  -- the classifier's placements as last 
     concepts   TEXT NOT NULL              -- JSON: concept → score
 );
 
+CREATE TABLE IF NOT EXISTS feedback (  -- readers' feedback: never published (catalog/feedback.py)
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,                -- UTC
+    page    TEXT NOT NULL,                -- the path the form was on
+    useful  INTEGER,                      -- 1 yes, 0 no, NULL not said
+    comment TEXT NOT NULL DEFAULT '',
+    email   TEXT NOT NULL DEFAULT '',     -- personal data: for a reply, never public
+    lang    TEXT NOT NULL DEFAULT ''
+);
+
 CREATE TABLE IF NOT EXISTS subject_reviews (  -- curators' decisions on placements: applied after every re-harvest
     iri      TEXT NOT NULL,               -- the record
     concept  TEXT NOT NULL,

@@ -10,7 +10,8 @@ placements.
 - ``POST /admin/reviews`` with ``{"record": IRI, "concept": IRI, "decision": "accepted" | "rejected",
   "curator": …, "note": …}``: a curator's decision on a placement of the classifier, kept in the catalog and
   applied at once (the record's placements graph, the search index, the dumps) and after every re-harvest;
-- ``GET /admin/reviews[?record=IRI]``: the decisions; ``DELETE /admin/reviews?record=…&concept=…``: withdraw one.
+- ``GET /admin/reviews[?record=IRI]``: the decisions; ``DELETE /admin/reviews?record=…&concept=…``: withdraw one;
+- ``GET /admin/feedback[?limit=N]``: readers' feedback, newest first.
 
 Without the token: 401; with another: 403. The API is for operators: put it behind the proxy's own access
 rules as well.
@@ -136,3 +137,9 @@ async def withdraw_review(request: Request, record: str = Query(..., max_length=
         raise HTTPException(404, "no such decision")
     await run_in_threadpool(remake, hub)
     return _placements(hub, record)
+
+
+@router.get("/feedback", dependencies=[Depends(authorised)])
+def list_feedback(request: Request, limit: int = Query(500, ge=1, le=100_000)) -> list[dict[str, Any]]:
+    """Readers' feedback, newest first (e-mails included: curators only)."""
+    return [asdict(f) for f in request.app.state.hub.catalog.feedback(limit=limit)]

@@ -32,6 +32,7 @@ from mcep_ld.serve.web import (
     admin,
     catalog,
     docs,
+    feedback,
     health,
     insights,
     jsonld,
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search.router)
     app.include_router(pages.router)
     app.include_router(insights.router)
+    app.include_router(feedback.router)
     app.include_router(jsonld.router)
     app.include_router(catalog.router)
     app.include_router(admin.router)

@@ -115,8 +115,12 @@ def route_path(request: Request) -> str:
     return (path[len(root):] or "/") if root and path.startswith(root) else path
 
 
-def render(request: Request, lang: str, title: str, body: str, *, head: str = "") -> str:
-    """A whole page around *body* (trusted HTML) in *lang*."""
+def render(request: Request, lang: str, title: str, body: str, *, head: str = "", feedback: bool = True) -> str:
+    """A whole page around *body* (trusted HTML) in *lang*, with the feedback form at its foot unless told."""
+    from mcep_ld.serve.web.feedback import form
+
+    query = request.url.query
+    asked = form(route_path(request) + (f"?{query}" if query else ""), lang) if feedback else ""
     here = route_path(request)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     switcher = "".join(
@@ -137,7 +141,7 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
             f'<nav aria-label="{esc(message("hub", lang))}"><ul>{nav}</ul></nav>'
             f'<nav aria-label="{esc(message("language_choice", lang))}" class="languages"><ul>{switcher}</ul></nav>'
             f'</header><main id="main">{body}</main>'
-            f'<footer><ul><li><a href="/sparql">SPARQL</a></li><li><a href="/oai?verb=Identify">OAI-PMH</a></li>'
+            f'<footer>{asked}<ul><li><a href="/sparql">SPARQL</a></li><li><a href="/oai?verb=Identify">OAI-PMH</a></li>'
             f'<li><a href="/void">VoID</a></li><li><a href="/catalog.ttl">DCAT</a></li>'
             f'<li><a href="{esc(link("/dumps/", lang))}">{esc(message("downloads", lang))}</a></li>'
             f'<li><a href="/sitemap.xml">Sitemap</a></li>'

@@ -1,4 +1,5 @@
-"""The ``mcep classify`` and ``mcep review`` commands, registered on the main parser by ``register``.
+"""The curators' commands (``mcep classify``, ``mcep review``, ``mcep reviews``, ``mcep feedback``), registered on
+the main parser by ``register``.
 
 ``mcep classify`` brings the classifier's placements level with the catalog (each harvest run does it at its
 end) and prints how many records of each kind carry a theme. ``mcep review RECORD CONCEPT accept|reject``
@@ -9,6 +10,11 @@ decision is kept and applied at the service's next run (``POST /admin/reviews`` 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
+from contextlib import nullcontext
+from dataclasses import asdict
 
 from mcep_ld.config import Settings, UsageError, load_settings
 from mcep_ld.store import StoreBusyError
@@ -28,6 +34,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--curator", help="who decides (required to accept or reject)")
     p.add_argument("--note", default="", help="why")
     p.set_defaults(func=cmd_review)
+
+    feedback = sub.add_parser("feedback", parents=[common], help="readers' feedback (never published)")
+    actions = feedback.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+    p = actions.add_parser("list", parents=[common], help="the entries, newest first")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_feedback_list)
+    p = actions.add_parser("export", parents=[common], help="every entry as CSV")
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_feedback_export)
 
     p = sub.add_parser("reviews", parents=[common], help="the curators' decisions on placements")
     p.add_argument("--record", help="only this record's")
@@ -100,4 +115,35 @@ def cmd_reviews(args: argparse.Namespace) -> int:
             print(f"{r.at}  {r.decision:8}  {r.curator:20}  {r.iri}  {r.concept}  {r.note}")
     finally:
         catalog.close()
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> list:
+    from mcep_ld.catalog import Catalog
+
+    catalog = Catalog(_settings(args).data_path / "catalog.sqlite")
+    try:
+        return catalog.feedback()
+    finally:
+        catalog.close()
+
+
+def cmd_feedback_list(args: argparse.Namespace) -> int:
+    entries = _feedback(args)
+    if args.json:
+        print(json.dumps([asdict(f) for f in entries], ensure_ascii=False, indent=1))
+        return 0
+    for f in entries:
+        useful = {True: "useful", False: "not useful", None: "-"}[f.useful]
+        print(f"{f.at}  {useful:10}  {f.lang:2}  {f.page}  {f.comment[:80]!r}" + (f"  <{f.email}>" if f.email else ""))
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    entries = _feedback(args)
+    with open(args.output, "w", newline="", encoding="utf-8") if args.output else nullcontext(sys.stdout) as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "at", "page", "useful", "comment", "email", "lang"])
+        for f in entries:
+            writer.writerow([f.id, f.at, f.page, "" if f.useful is None else f.useful, f.comment, f.email, f.lang])
     return 0
