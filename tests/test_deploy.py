@@ -119,10 +119,16 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_pages_and_their_links_work_through_the_prefix(deployed: str) -> None:
     landing = requests.get(deployed, timeout=10)
     assert landing.status_code == 200
-    links = set(re.findall(r'(?:href|action)="([^"#]+)"', landing.text))
+    posted = set(re.findall(r'<form[^>]*method="post" action="([^"]+)"', landing.text))
+    assert posted == {"/mcep/feedback"}  # the feedback form: posted through the prefix, thanked under it
+    origin = deployed.split("/mcep/")[0]
+    sent = requests.post(origin + "/mcep/feedback", data={"page": "/", "useful": "yes"}, allow_redirects=False,
+                         timeout=10)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/mcep/feedback/thanks")
+    assert requests.get(origin + sent.headers["location"], timeout=10).status_code == 200
+    links = set(re.findall(r'(?:href|action)="([^"#]+)"', landing.text)) - posted
     local = [link for link in links if link.startswith("/")]
     assert local and all(link.startswith("/mcep/") for link in local), local
-    origin = deployed.split("/mcep/")[0]
     for link in sorted(local)[:25]:
         assert requests.get(origin + link.replace("&amp;", "&"), timeout=10).status_code == 200, link
     search = requests.get(f"{deployed}search", params={"q": "mercury", "lang": "en"}, timeout=10).text

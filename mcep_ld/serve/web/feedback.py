@@ -91,7 +91,7 @@ async def receive(request: Request) -> HTMLResponse:
     if len(comment) > hub.settings.feedback_max_comment_chars:
         return _answer(request, lang, back, "feedback_too_long", 400)
     if website.strip():  # a robot filled the field people do not see: thanked, not kept
-        return RedirectResponse(link("/feedback/thanks", lang, page=back), status_code=303)
+        return _thanks(request, lang, back)
     client = request.client.host if request.client else "unknown"
     if not _LIMITER.allow(client, hub.settings.feedback_max_per_client_per_h):
         return _answer(request, lang, back, "feedback_too_many", 429)
@@ -99,7 +99,13 @@ async def receive(request: Request) -> HTMLResponse:
     if said is None and not comment.strip():
         return _answer(request, lang, back, "feedback_empty", 400)
     hub.catalog.add_feedback(page=back, useful=said, comment=comment.strip(), email=email.strip(), lang=lang)
-    return RedirectResponse(link("/feedback/thanks", lang, page=back), status_code=303)
+    return _thanks(request, lang, back)
+
+
+def _thanks(request: Request, lang: str, back: str) -> RedirectResponse:
+    """303 to the thank-you page, under the proxy's path prefix (``root_path``) when there is one."""
+    root = request.app.state.hub.settings.root_path
+    return RedirectResponse(root + link("/feedback/thanks", lang, page=back), status_code=303)
 
 
 @router.get("/feedback/thanks")
