@@ -26,7 +26,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from mcep_ld.harvesters.files import FilesHarvester, date_cell
+from mcep_ld.harvesters.files import FilesHarvester, concept_cell, date_cell
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -72,13 +72,13 @@ class AnswersHarvester(FilesHarvester):
             raise MappingError("an answer needs the report it belongs to (report)")
         g = Triples()
         party = str(row.get("party") or "").strip()
-        cycle = _concept(ctx, "reporting-cycle", str(row.get("cycle") or ""))
+        cycle = concept_cell(ctx, "reporting-cycle", str(row.get("cycle") or ""))
         if cycle is None:
             raise MappingError(f"unknown reporting cycle {row.get('cycle')!r}")
         report_iri = record_iri(ctx.base_uri, "national-report", slug(f"{self.name}-{report}"))
         if record.kind == "national-report":
             return self._report(g, report_iri, record, row, party, cycle, ctx)
-        question = _concept(ctx, "report-question", str(row.get("question") or ""))
+        question = concept_cell(ctx, "report-question", str(row.get("question") or ""))
         if question is None:
             raise MappingError(f"unknown question {row.get('question')!r}: not in report-questions.ttl")
         iri = record_iri(ctx.base_uri, "answer", slug(f"{self.name}-{report}-{row['question']}"))
@@ -127,18 +127,10 @@ class AnswersHarvester(FilesHarvester):
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
 
-def _concept(ctx: MappingContext, scheme: str, text: str) -> str | None:
-    text = text.strip()
-    return ctx.vocab.lookup(scheme, text) if text else None
-
-
 def _about(ctx: MappingContext, question: str) -> dict[str, str]:
     """The question's article (theme IRI), answer type and choices, from the vocabulary."""
-    out: dict[str, str] = {}
-    for q in ctx.vocab.quads:
-        if q.subject.value == question and q.predicate.value.startswith(str(MCEP)):
-            out[q.predicate.value[len(str(MCEP)):]] = q.object.value
-    return out
+    return {name: found[0].value for name in ("article", "answerType", "choices")
+            if (found := ctx.vocab.objects(f"{MCEP}{name}").get(question))}
 
 
 def _measure(g: Triples, iri: URIRef, row: dict[str, Any], about: dict[str, str]) -> None:

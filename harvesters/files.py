@@ -212,7 +212,7 @@ def date_cell(value: Any, column: str) -> date | None:  # noqa: ANN401 - a cell
         raise MappingError(f"{column}: not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _concept(ctx: MappingContext, scheme: str, text: str) -> str | None:
+def concept_cell(ctx: MappingContext, scheme: str, text: str) -> str | None:
     """A concept of *scheme* by its key (``thermometers``), label in any language or notation."""
     text = text.strip()
     if not text:
@@ -234,7 +234,7 @@ def _alternative(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingConte
     """A mercury-free alternative to an Annex A product; a product the vocabulary lacks is named as given, so the
     shapes quarantine the row with their report."""
     named = str(row.get("product") or "")
-    if product := _concept(ctx, "product", named):
+    if product := concept_cell(ctx, "product", named):
         g.add((iri, MCEP.replaces, URIRef(product)))
     elif named.strip():
         g.add((iri, MCEP.replacesName, Literal(named.strip())))
@@ -246,8 +246,8 @@ def _alternative(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingConte
 
 def _exemption(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext) -> None:
     """An entry of the register of exemptions (Article 6), titled "{country}: {product}" in each language."""
-    concept = _concept(ctx, "product", str(row.get("product") or "")) or \
-        _concept(ctx, "process", str(row.get("process") or ""))
+    concept = concept_cell(ctx, "product", str(row.get("product") or "")) or \
+        concept_cell(ctx, "process", str(row.get("process") or ""))
     if concept is not None:
         g.add((iri, MCEP.exemptionFor, URIRef(concept)))
     if registered := date_cell(row.get("registered"), "registered"):
@@ -266,7 +266,5 @@ def _exemption(g: Triples, iri: URIRef, row: dict[str, Any], ctx: MappingContext
 
 
 def _phase_out_year(ctx: MappingContext, concept: str) -> int | None:
-    for q in ctx.vocab.quads:
-        if q.subject.value == concept and q.predicate.value == str(MCEP.phaseOutYear):
-            return int(q.object.value[:4])
-    return None
+    found = ctx.vocab.objects(str(MCEP.phaseOutYear)).get(concept)
+    return int(found[0].value[:4]) if found else None

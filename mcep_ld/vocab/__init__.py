@@ -44,6 +44,7 @@ class Vocabulary:
     _aligned: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: when the newest of the files was changed (``…Z`` UTC): the Last-Modified of concept pages
     modified: str = "1970-01-01T00:00:00Z"
+    _by_predicate: dict[str, dict[str, list[ox.Term]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path, base_uri: str) -> Vocabulary:
@@ -90,6 +91,18 @@ class Vocabulary:
         """Our concepts of *scheme* that an outside concept is, or is narrower than (exact, close or narrow match)."""
         prefix = f"{self.base_uri}vocab/{scheme}/"
         return sorted(c for c in self._aligned.get(outside, ()) if c.startswith(prefix))
+
+    def objects(self, predicate: str) -> dict[str, list[ox.Term]]:
+        """Subject → the objects it has for *predicate*, indexed at the first call (pages and mappings ask per
+        record or request; a pass over every quad each time is what this saves)."""
+        index = self._by_predicate.get(predicate)
+        if index is None:
+            index = defaultdict(list)
+            for q in self.quads:
+                if q.predicate.value == predicate:
+                    index[q.subject.value].append(q.object)
+            self._by_predicate[predicate] = index = dict(index)
+        return index
 
     def label(self, iri: str, languages: list[str]) -> tuple[str, str] | None:
         """The concept's prefLabel in the first of *languages* it has, with that language."""

@@ -108,12 +108,7 @@ def world_map(request: Request, lang: str, *, table_open: bool = False) -> str:
     """The map of records per country, its legend, and the same figures as a table."""
     hub = request.app.state.hub
     counts = hub.search.facet_values("country")
-    prefix = f"{hub.settings.base_uri}vocab/country/"
-    numeric = {}  # the map's ids are ISO 3166-1 numeric codes; our concepts carry them as notations
-    for q in hub.vocab.quads:
-        if q.predicate.value.endswith("#notation") and q.object.datatype is not None \
-                and q.object.datatype.value.endswith("ISO3166Numeric") and q.subject.value.startswith(prefix):
-            numeric[q.object.value] = q.subject.value
+    numeric = worldmap.numeric_codes(hub.vocab, hub.settings.base_uri)
     named = []
     for code, concept in sorted(numeric.items()):
         name = (hub.vocab.label(concept, [lang]) or (concept, ""))[0]

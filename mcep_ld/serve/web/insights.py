@@ -37,13 +37,11 @@ def questions(hub) -> list[dict]:  # noqa: ANN001 - the Hub
     """The reporting format's questions, in the Convention's article order: IRI, notation, article, type."""
     prefix = f"{hub.settings.base_uri}vocab/report-question/"
     found: dict[str, dict] = defaultdict(dict)
-    for q in hub.vocab.quads:
-        s = q.subject.value
-        if s.startswith(prefix):
-            if q.predicate.value == f"{SKOS}notation":
-                found[s]["notation"] = q.object.value
-            elif q.predicate.value in (f"{MCEP}article", f"{MCEP}answerType", f"{MCEP}choices"):
-                found[s][q.predicate.value[len(MCEP):]] = q.object.value
+    for name, predicate in (("notation", f"{SKOS}notation"), ("article", f"{MCEP}article"),
+                            ("answerType", f"{MCEP}answerType"), ("choices", f"{MCEP}choices")):
+        for s, objects in hub.vocab.objects(predicate).items():
+            if s.startswith(prefix):
+                found[s][name] = objects[0].value
     out = [{"iri": iri, **about} for iri, about in found.items() if "notation" in about]
     return sorted(out, key=lambda q: tuple(int(p) if p.isdigit() else 0 for p in q["notation"].split(".")))
 
@@ -240,16 +238,11 @@ def _answer_map(request: Request, hub, data: dict, lang: str) -> str:  # noqa: A
     last = max(r["cycle"] for r in data["parties"])
     answers = {r["country"]: r["answer"] for r in data["parties"] if r["cycle"] == last}
     choices = sorted(set(answers.values()))
-    prefix = f"{hub.settings.base_uri}vocab/country/"
     countries = []
-    for q in hub.vocab.quads:
-        if q.predicate.value == f"{SKOS}notation" and q.object.datatype is not None \
-                and q.object.datatype.value.endswith("ISO3166Numeric") and q.subject.value.startswith(prefix):
-            concept = q.subject.value
-            answer = answers.get(concept)
-            name = _label(hub, concept, lang)
-            countries.append((q.object.value, f"{name}: {answer or '—'}", local(request, concept, lang),
-                              f"answer-{answer}" if answer in ("yes", "no") else "answer-none"))
+    for code, concept in sorted(worldmap.numeric_codes(hub.vocab, hub.settings.base_uri).items()):
+        answer = answers.get(concept)
+        countries.append((code, f"{_label(hub, concept, lang)}: {answer or '—'}", local(request, concept, lang),
+                          f"answer-{answer}" if answer in ("yes", "no") else "answer-none"))
     legend = "".join(f'<li><span class="answer-{c if c in ("yes", "no") else "none"}"></span>{esc(c)}</li>'
                      for c in choices) + '<li><span class="answer-none"></span>—</li>'
     caption = f"{message('who_answered', lang)}: {_label(hub, last, lang)}"

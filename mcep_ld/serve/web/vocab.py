@@ -127,13 +127,14 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
 def _order(vocab: Vocabulary, members: set[str]) -> dict[str, tuple]:
     """Articles in the Convention's order, then annexes by letter (other concepts follow, by label)."""
     order = {}
-    for q in vocab.quads:
-        if q.predicate.value == f"{SKOS}notation" and q.subject.value in members and q.object.datatype is not None:
-            kind = q.object.datatype.value.rsplit("#", 1)[-1]
-            if kind == "ArticleNumber" and q.object.value.isdigit():
-                order[q.subject.value] = (0, int(q.object.value), "")
+    notations = vocab.objects(f"{SKOS}notation")
+    for concept in members:
+        for o in notations.get(concept, ()):
+            kind = o.datatype.value.rsplit("#", 1)[-1] if o.datatype is not None else ""
+            if kind == "ArticleNumber" and o.value.isdigit():
+                order[concept] = (0, int(o.value), "")
             elif kind == "AnnexLetter":
-                order[q.subject.value] = (1, 0, q.object.value)
+                order[concept] = (1, 0, o.value)
     return order
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mcep_ld.serve.web.layout import esc
 
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 MAP_FILE = Path(__file__).parent / "maps" / "countries-110m.json"
 #: The map's width in SVG units; its height follows from the projection's aspect.
 WIDTH = 960
@@ -125,3 +126,11 @@ def svg(countries: list[tuple[str, str, str, int | str]], *, caption_id: str) ->
     return (f'<svg class="worldmap" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" aria-labelledby="{caption_id}"'
             f' preserveAspectRatio="xMidYMid meet"><clipPath id="earth"><path d="{outline()}"/></clipPath>'
             f'<path class="sphere" d="{outline()}"/><g clip-path="url(#earth)">{"".join(links)}</g></svg>')
+
+
+def numeric_codes(vocab, base_uri: str) -> dict[str, str]:  # noqa: ANN001 - the Vocabulary
+    """ISO 3166-1 numeric code (the map's ids) → the country concept carrying it as a notation."""
+    prefix = f"{base_uri}vocab/country/"
+    return {o.value: concept for concept, notations in vocab.objects(f"{SKOS}notation").items()
+            if concept.startswith(prefix)
+            for o in notations if o.datatype is not None and o.datatype.value.endswith("ISO3166Numeric")}
