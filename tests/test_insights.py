@@ -58,3 +58,19 @@ def test_the_insights_pages_in_six_languages(site: str) -> None:
     assert text.status_code == 200 and "<q lang=\"fr\">" in text.text
     assert requests.get(f"{site}/insights/99-9", timeout=60).status_code == 404
     assert len(requests.get(f"{site}/api/insights", timeout=60).json()) == 9
+
+
+def test_every_chart_has_its_table_and_is_drawn_for_the_readers_direction(site: str) -> None:
+    data = requests.get(f"{site}/insights/17-1.json", timeout=60).json()
+    for lang, direction in (("en", "ltr"), ("ar", "rtl")):
+        page = lxml.html.fromstring(requests.get(f"{site}/insights/17-1?lang={lang}", timeout=60).content)
+        (chart,) = page.xpath('//svg[@aria-labelledby="chart-by-cycle"]')
+        assert chart.get("direction") == direction and chart.get("width") is None  # scales with its column
+        figures = [int(t.split(" ")[0]) for t in chart.xpath(".//text[not(@class)]/text()")]
+        assert figures == [r["n"] for r in data["by_cycle"]]
+        (table,) = [t for t in page.xpath("//table") if t.xpath("caption")[0].text == chart.getparent()[0].text]
+        assert [int(row.xpath("td")[-1].text) for row in table.xpath("tbody/tr")] == figures
+        (region_chart,) = page.xpath('//svg[@aria-labelledby="chart-by-region"]')
+        last = max(r["cycle"] for r in data["by_region"])
+        assert len(region_chart.xpath(".//text[@class='label']")) == len(
+            [r for r in data["by_region"] if r["cycle"] == last])

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.messages import message
 from mcep_ld.serve.web import worldmap
+from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, number, page_language, render
 
 router = APIRouter()
@@ -110,6 +111,11 @@ def _find(hub, key: str) -> dict | None:  # noqa: ANN001 - the Hub
     return next((q for q in questions(hub) if q["notation"].replace(".", "-") == key), None)
 
 
+def _choice(answer: str, lang: str) -> str:
+    """A choice as the reader's language says it (yes and no; other choices are the reporting tool's codes)."""
+    return message(answer, lang) if answer in ("yes", "no") else answer
+
+
 def _label(hub, iri: str, lang: str) -> str:  # noqa: ANN001 - the Hub
     return (hub.vocab.label(iri, [lang]) or (iri.rsplit("/", 1)[-1], ""))[0]
 
@@ -186,29 +192,34 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> str: 
              f'<a href="/insights/{key}.csv" type="text/csv">CSV</a> · '
              f'<a href="/insights/{key}.json" type="application/json">JSON</a></p>']
     n = lambda v: esc(number(v, lang, decimals=0 if float(v).is_integer() else 2))  # noqa: E731
+    percent = lambda share: f"{number(100 * share, lang, decimals=0)} %"  # noqa: E731
     if data["type"] == "choice":
+        parts.append(_choice_charts(hub, data, lang))
         parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("answer", lang),
                                                         message("parties", lang)],
-                            [[label(r["cycle"]), esc(r["answer"]), n(r["n"])] for r in data["by_cycle"]]))
+                            [[label(r["cycle"]), esc(_choice(r["answer"], lang)), n(r["n"])]
+                             for r in data["by_cycle"]]))
         parts.append(_table(message("by_region", lang), [message("cycle", lang), message("region", lang),
                                                          message("answer", lang), message("parties", lang)],
-                            [[label(r["cycle"]), label(r["region"]), esc(r["answer"]), n(r["n"])]
+                            [[label(r["cycle"]), label(r["region"]), esc(_choice(r["answer"], lang)), n(r["n"])]
                              for r in data["by_region"]]))
         if data.get("change"):
             parts.append(_table(message("change", lang), [message("answer", lang), label(data["change"][0]["from"]),
                                                           label(data["change"][0]["to"])],
-                                [[esc(c["answer"]), esc(number(100 * c["share_from"], lang, decimals=0)) + " %",
-                                  esc(number(100 * c["share_to"], lang, decimals=0)) + " %"] for c in data["change"]]))
+                                [[esc(_choice(c["answer"], lang)), esc(percent(c["share_from"])),
+                                  esc(percent(c["share_to"]))] for c in data["change"]]))
         parts.append(_answer_map(request, hub, data, lang))
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in data["parties"]:
             grouped[(r["cycle"], r["answer"])].append(r["country"])
-        rows = [[label(cycle), esc(answer), ", ".join(anchor(local(request, c, lang), label(c))
+        rows = [[label(cycle), esc(_choice(answer, lang)), ", ".join(anchor(local(request, c, lang), label(c))
                                                      for c in sorted(countries, key=lambda c: _label(hub, c, lang)))]
                 for (cycle, answer), countries in sorted(grouped.items())]
         parts.append('<div id="who">' + _table(message("who_answered", lang), [
             message("cycle", lang), message("answer", lang), message("parties", lang)], rows) + "</div>")
     elif data["type"] == "number":
+        parts.append(bar_chart(f"{message('by_cycle', lang)} (Σ)", [
+            Bar(_label(hub, r["cycle"], lang), r["total"]) for r in data["by_cycle"]], "chart-totals", lang))
         parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("parties", lang), "Σ", "x̄",
                                                         "min", "max"],
                             [[label(r["cycle"]), n(r["n"]), n(r["total"]), n(r["mean"]), n(r["least"]), n(r["most"])]
@@ -223,6 +234,33 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> str: 
                            for name, sparql in data["queries"].items())
     parts.append(f"<section><h2>SPARQL</h2><p>{esc(message('same_numbers', lang))}</p>{queries_html}</section>")
     return "".join(parts)
+
+
+def _choice_charts(hub, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
+    """Answers by cycle (count and share of the cycle), and by region in the last cycle: the tables below
+    hold the same figures."""
+    label = lambda iri: _label(hub, iri, lang)  # noqa: E731
+    totals: dict[str, int] = defaultdict(int)
+    for r in data["by_cycle"]:
+        totals[r["cycle"]] += r["n"]
+
+    def shown(n: int, total: int) -> str:
+        return f"{number(n, lang, decimals=0)} ({number(100 * n / total if total else 0, lang, decimals=0)} %)"
+    out = [bar_chart(message("by_cycle", lang), [
+        Bar(f"{label(r['cycle'])} · {_choice(r['answer'], lang)}", r["n"], "#who",
+            shown(r["n"], totals[r["cycle"]]))
+        for r in data["by_cycle"]], "chart-by-cycle", lang)]
+    if data["by_region"]:
+        last = max(r["cycle"] for r in data["by_region"])
+        rows = [r for r in data["by_region"] if r["cycle"] == last]
+        in_region: dict[str, int] = defaultdict(int)
+        for r in rows:
+            in_region[r["region"]] += r["n"]
+        out.append(bar_chart(f"{message('by_region', lang)}: {label(last)}", [
+            Bar(f"{label(r['region'])} · {_choice(r['answer'], lang)}", r["n"], "",
+                shown(r["n"], in_region[r["region"]]))
+            for r in rows], "chart-by-region", lang))
+    return "".join(out)
 
 
 def _quote(text: str) -> str:
@@ -241,9 +279,11 @@ def _answer_map(request: Request, hub, data: dict, lang: str) -> str:  # noqa: A
     countries = []
     for code, concept in sorted(worldmap.numeric_codes(hub.vocab, hub.settings.base_uri).items()):
         answer = answers.get(concept)
-        countries.append((code, f"{_label(hub, concept, lang)}: {answer or '—'}", local(request, concept, lang),
+        said = _choice(answer, lang) if answer else "—"
+        countries.append((code, f"{_label(hub, concept, lang)}: {said}", local(request, concept, lang),
                           f"answer-{answer}" if answer in ("yes", "no") else "answer-none"))
-    legend = "".join(f'<li><span class="answer-{c if c in ("yes", "no") else "none"}"></span>{esc(c)}</li>'
+    legend = "".join(f'<li><span class="answer-{c if c in ("yes", "no") else "none"}"></span>'
+                     f"{esc(_choice(c, lang))}</li>"
                      for c in choices) + '<li><span class="answer-none"></span>—</li>'
     caption = f"{message('who_answered', lang)}: {_label(hub, last, lang)}"
     return (f'<figure class="map"><figcaption id="answer-map">{esc(caption)}</figcaption>'

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from mcep_ld.catalog import COUNTERS
 from mcep_ld.messages import message
+from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.countries import world_map
 from mcep_ld.serve.web.layout import esc, link, page_language, render, search_form
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
@@ -45,28 +46,6 @@ async def landing(request: Request) -> HTMLResponse:
     return HTMLResponse(render(request, lang, message("hub", lang), body), headers={"Vary": "Accept-Language"})
 
 
-def bar_chart(title: str, rows: list[tuple[str, int, str]], chart_id: str) -> str:
-    """A horizontal bar chart as inline SVG: (label, value, link) rows, each bar a link to its search.
-
-    The SVG is a group of links, named by the caption, rather than an image: each bar is reachable by
-    keyboard and read out by screen readers as its label and count."""
-    if not rows:
-        return ""
-    top = max(n for _, n, _ in rows) or 1
-    height = 22 * len(rows) + 4
-    bars = []
-    for i, (label, n, href) in enumerate(rows):
-        y = 22 * i + 2
-        width = max(1, round(300 * n / top))
-        bars.append(f'<a href="{esc(href)}">'
-                    f'<text x="0" y="{y + 15}" class="label">{esc(label[:40])}</text>'
-                    f'<rect x="260" y="{y + 3}" width="{width}" height="16"></rect>'
-                    f'<text x="{264 + width}" y="{y + 15}">{n}</text></a>')
-    return (f'<figure><figcaption id="{chart_id}">{esc(title)}</figcaption>'
-            f'<svg role="group" aria-labelledby="{chart_id}" viewBox="0 0 640 {height}" width="640"'
-            f' height="{height}" class="bars">{"".join(bars)}</svg></figure>')
-
-
 @router.get("/dashboard")
 async def dashboard(request: Request) -> HTMLResponse:
     """Records by source, kind, theme, region and year; the last harvest runs; the quarantine."""
@@ -79,9 +58,9 @@ async def dashboard(request: Request) -> HTMLResponse:
             values = hub.search.facet_values(facet)
             if facet == "year":
                 values = dict(sorted(values.items(), reverse=True))
-            rows = [(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
+            bars = [Bar(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
                     for v, n in list(values.items())[:BAR_CHART_ROWS]]
-            parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), rows, f"chart-{facet}"))
+            parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang))
         quarantined = hub.catalog.quarantined_count()
         parts.append(f"<h2>{esc(message('quarantine', lang))}</h2><p class=\"count\">{quarantined}</p>")
         columns = ("id", "source", "started", "status", *COUNTERS, "duration_s")
