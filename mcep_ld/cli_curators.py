@@ -1,5 +1,5 @@
-"""The curators' commands (``mcep classify``, ``mcep review``, ``mcep reviews``, ``mcep feedback``), registered on
-the main parser by ``register``.
+"""The curators' commands (``mcep classify``, ``mcep review``, ``mcep reviews``, ``mcep feedback``, ``mcep report
+usage``), registered on the main parser by ``register``.
 
 ``mcep classify`` brings the classifier's placements level with the catalog (each harvest run does it at its
 end) and prints how many records of each kind carry a theme. ``mcep review RECORD CONCEPT accept|reject``
@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from contextlib import nullcontext
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from mcep_ld.config import Settings, UsageError, load_settings
 from mcep_ld.store import StoreBusyError
@@ -43,6 +45,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = actions.add_parser("export", parents=[common], help="every entry as CSV")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_feedback_export)
+
+    report = sub.add_parser("report", parents=[common], help="reports on the hub's use")
+    kinds = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    p = kinds.add_parser("usage", parents=[common], help="a month's use of the service (daily aggregates)")
+    p.add_argument("--month", type=_month, default=None, help="YYYY-MM (default: this month, UTC)")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="as JSON")
+    shape.add_argument("--csv", action="store_true", help="every aggregate of the month as CSV (day, metric, key, n, "
+                       "total)")
+    p.set_defaults(func=cmd_report_usage)
 
     p = sub.add_parser("reviews", parents=[common], help="the curators' decisions on placements")
     p.add_argument("--record", help="only this record's")
@@ -146,4 +158,45 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
         writer.writerow(["id", "at", "page", "useful", "comment", "email", "lang"])
         for f in entries:
             writer.writerow([f.id, f.at, f.page, "" if f.useful is None else f.useful, f.comment, f.email, f.lang])
+    return 0
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: YYYY-MM")
+    return text
+
+
+def cmd_report_usage(args: argparse.Namespace) -> int:
+    from mcep_ld.catalog import Catalog
+
+    month = args.month or datetime.now(UTC).strftime("%Y-%m")
+    catalog = Catalog(_settings(args).data_path / "catalog.sqlite")
+    try:
+        if args.csv:
+            writer = csv.writer(sys.stdout)
+            writer.writerow(["day", "metric", "key", "n", "total"])
+            writer.writerows(catalog.usage_rows(month))
+            return 0
+        report = catalog.usage_report(month)
+    finally:
+        catalog.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    views, searches, sparql = report["page_views"], report["searches"], report["sparql"]
+    print(f"usage in {month}: {views['total']} page views ({views['by_robots']} more by crawlers), "
+          f"{report['visitors_daily_sum']} visitors (daily distinct, added up over {len(report['days'])} days)")
+    print("  pages:     " + ", ".join(f"{k} {n}" for k, n in views["by_kind"].items()))
+    print("  languages: " + ", ".join(f"{k} {n}" for k, n in views["by_language"].items()))
+    print(f"  searches:  {searches['total']}, {searches['found_nothing']} found nothing: "
+          + ", ".join(f"{t['term']!r} {t['n']}" for t in searches["zero_result_terms"][:10]))
+    print(f"  SPARQL:    {sparql['queries']} queries, {sparql['errors']} errors, {sparql['timeouts']} timeouts, "
+          f"mean {sparql['mean_ms']} ms")
+    print("  OAI-PMH:   " + ", ".join(f"{h['verb']} {h['format']} {h['set'] or '(all)'} {h['n']}"
+                                      for h in report["oai"]["harvests"][:10]))
+    for title, rows, name in (("most viewed records", report["records_viewed"], "record"),
+                              ("downloads", report["downloads"], "file"),
+                              ("referring sites", report["referrers"], "domain")):
+        print(f"  {title}: " + ", ".join(f"{r[name]} {r['n']}" for r in rows[:10]))
     return 0

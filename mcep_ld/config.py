@@ -143,6 +143,18 @@ KEYS: dict[str, Key] = {
         Key("feedback_max_per_client_per_h", int, 10,
             "Feedback forms one client may send in an hour (429 above); counted in memory, addresses never stored."),
         Key("feedback_max_comment_chars", int, 2000, "Longest comment the feedback form takes (400 above)."),
+        Key("usage_analytics", bool, True,
+            "Count the service's use in daily aggregates (page views, searches, downloads, SPARQL, OAI-PMH) in "
+            "the catalog; no cookie, no address or user agent is stored (mcep report usage)."),
+        Key("usage_retention_days", int, 400, "Days of usage aggregates kept; older days are deleted."),
+        Key("usage_flush_interval_s", float, 60.0,
+            "Seconds between writes of the usage counted in memory to the catalog (and at shutdown)."),
+        Key("usage_keep_sparql_text", bool, False,
+            "Keep the text of SPARQL queries in the usage aggregates (counted by text); false: only their number, "
+            "time and errors."),
+        Key("usage_max_keys_per_day", int, 5000,
+            "Most distinct values (search terms, records, referring domains…) counted per kind and day; the "
+            "rest are counted together as (other)."),
         Key("sparql_max_answer_bytes", int, 200_000_000,
             "Largest serialised answer /sparql gives (any query form); a larger one gets 400: never cut."),
         Key("sparql_update_token", str, "",
@@ -162,6 +174,9 @@ KEYS: dict[str, Key] = {
         Key("log_format", str, "text",
             "Logs on standard error: text, or json (one object per line: time, level, logger, message; "
             "uvicorn's access log with client, method, path and status as fields; progress lines too)."),
+        Key("log_client_addresses", bool, False,
+            "Whether uvicorn's access log names the client's address; false: '-' in its place, so that no "
+            "reader's address is kept by the hub, its logs included."),
         Key("progress_interval_s", float, 10.0,
             "Seconds between progress lines of harvests, search-index and dump when not on a terminal (cron, "
             "journald, a pipe); on a terminal one line is rewritten as the work moves."),

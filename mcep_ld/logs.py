@@ -34,6 +34,23 @@ class JsonFormatter(logging.Formatter):
         return entry(record.levelname.lower(), record.name, record.getMessage(), **fields)
 
 
+class WithoutClientAddress(logging.Filter):
+    """Blanks the client's address in uvicorn's access log (``log_client_addresses = false``): the hub keeps
+    no reader's address anywhere, its logs included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            record.args = ("-", *record.args[1:])
+        return True
+
+
+def hide_client_addresses() -> None:
+    """Put :class:`WithoutClientAddress` on uvicorn's access log (once; after uvicorn configured its logging)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutClientAddress) for f in access.filters):
+        access.addFilter(WithoutClientAddress())
+
+
 def configure(log_format: str, *, verbose: bool) -> None:
     """The root logger: one handler on standard error, in *log_format*; INFO with *verbose*, else WARNING."""
     handler = logging.StreamHandler()

@@ -154,3 +154,4 @@ def test_logs_in_json_on_request(tmp_path: Path) -> None:
     logged = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines() if line.strip()]
     access = [line for line in logged if line["logger"] == "uvicorn.access"]
     assert any(line["path"].startswith("/search?") and line["status"] == 200 for line in access)
+    assert {line["client"] for line in access} == {"-"}  # log_client_addresses is false by default

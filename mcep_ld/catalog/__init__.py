@@ -21,17 +21,19 @@ from mcep_ld.catalog.reports import Reports
 from mcep_ld.catalog.rows import COUNTERS, Checkpoint, KnownRecord, RecordRow, RunCounters, utc_now
 from mcep_ld.catalog.runs import Runs
 from mcep_ld.catalog.schema import connect
+from mcep_ld.catalog.usage import UsageCounts
 
 __all__ = ["COUNTERS", "Catalog", "Checkpoint", "Feedback", "KnownRecord", "RecordRow", "Review", "RunCounters",
            "utc_now"]
 
 
-class Catalog(Runs, Records, Reads, Reports, Classified, Feedbacks):
+class Catalog(Runs, Records, Reads, Reports, Classified, Feedbacks, UsageCounts):
     """The SQLite catalog in ``data_dir/catalog.sqlite``: the only code that speaks SQL to it.
 
     Its parts, one module each: ``runs`` (harvest runs), ``records`` (what runs write), ``reads`` (what the
     read side asks), ``reports`` (what operators ask), ``classified`` (the classifier's placements and their
-    reviews), ``feedback`` (readers' feedback, never published); ``schema`` holds the tables.
+    reviews), ``feedback`` (readers' feedback, never published), ``usage`` (the service's use, in daily
+    aggregates); ``schema`` holds the tables.
     """
 
     def __init__(self, path: Path) -> None:

@@ -106,6 +106,15 @@ CREATE TABLE IF NOT EXISTS subject_reviews (  -- curators' decisions on placemen
     note     TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (iri, concept)
 );
+
+CREATE TABLE IF NOT EXISTS usage (  -- the service's use in daily aggregates, no address or agent (catalog/usage.py)
+    day    TEXT NOT NULL,                 -- UTC date
+    metric TEXT NOT NULL,                 -- page_view, record_view, download, search, sparql, oai, referrer, visitors…
+    key    TEXT NOT NULL,                 -- what was counted (a route kind and language, a term, a domain…)
+    n      INTEGER NOT NULL,
+    total  REAL NOT NULL DEFAULT 0,       -- a sum that goes with n (milliseconds of SPARQL queries)
+    PRIMARY KEY (day, metric, key)
+) WITHOUT ROWID;
 """
 
 #: Columns added after the first release, with their definitions: added to older catalogs on opening.

@@ -21,7 +21,7 @@ from mcep_ld.hub import Hub
 from mcep_ld.ingest import schedules
 from mcep_ld.ingest.handoff import admin_token, announce, withdraw
 from mcep_ld.ingest.runs import HarvestQueue
-from mcep_ld.logs import uvicorn_config
+from mcep_ld.logs import hide_client_addresses, uvicorn_config
 from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.publish.derived import remake
 from mcep_ld.serve.engine.pool import QueryPool
@@ -41,11 +41,13 @@ from mcep_ld.serve.web import (
     records,
     search,
     sparql,
+    usage_page,
     vocab,
 )
 from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
+from mcep_ld.serve.web.usage import Tally, UsageCounter, UsageWriter
 from mcep_ld.store.embedded import EmbeddedStore
 
 
@@ -54,6 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.log_client_addresses:
+            hide_client_addresses()  # uvicorn has configured its loggers by now
         hub = Hub(settings)
         hub.store  # noqa: B018 - open now, so a busy store fails at start-up, not on the first request
         hub.publish_vocabularies()
@@ -64,6 +68,10 @@ def create_app(settings: Settings) -> FastAPI:
         # Threads that wait for the query workers: a query never waits behind other work for one.
         app.state.query_threads = ThreadPoolExecutor(2 * settings.sparql_max_concurrent, thread_name_prefix="sparql")
         app.state.harvests = HarvestQueue(hub)
+        writer = None
+        if settings.usage_analytics:
+            writer = UsageWriter(tally, hub.catalog, interval_s=settings.usage_flush_interval_s,
+                                 keep_days=settings.usage_retention_days).start()
         scheduler = schedules.start(settings, app.state.harvests)
         host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
         admin_token(settings)  # made now, so that `mcep harvest` finds it
@@ -72,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             withdraw(hub.data_dir)
+            if writer is not None:
+                writer.stop()
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             app.state.harvests.close()
@@ -101,6 +111,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit_for=body_limit, timeout_s=settings.http_body_timeout_s)
     app.add_middleware(SecurityHeaders)
+    tally = Tally(max_keys_per_day=settings.usage_max_keys_per_day)
+    if settings.usage_analytics:  # no cookie, no address stored: daily aggregates (serve/web/usage.py)
+        app.add_middleware(UsageCounter, tally=tally, settings=settings)
     app.state.metrics = Metrics(app)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)  # outermost: every answer is counted
     app.add_api_route("/metrics", metrics_route, methods=["GET"], summary="The service's figures (Prometheus)")
@@ -115,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(jsonld.router)
     app.include_router(catalog.router)
     app.include_router(admin.router)
+    app.include_router(usage_page.router)
     app.include_router(docs.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

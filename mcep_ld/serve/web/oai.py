@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from mcep_ld.serve.oai.provider import Provider
+from mcep_ld.serve.web.usage import note
 
 router = APIRouter()
 
@@ -27,7 +28,20 @@ async def oai(request: Request) -> Response:
                             media_type="text/plain")
         pairs += parse_qsl((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
     provider: Provider = request.app.state.oai
+    _count(request, pairs)
     # Settled in a worker thread (arguments, token, rows); then written a record at a time, each piece made
     # and sent whole in one step, so no store iterator crosses threads.
     pieces = await run_in_threadpool(provider.stream, pairs)
     return StreamingResponse(pieces, media_type="text/xml; charset=UTF-8")
+
+
+VERBS = ("Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers", "ListRecords", "GetRecord")
+
+
+def _count(request: Request, pairs: list[tuple[str, str]]) -> None:
+    """Usage: every request by verb; a list request without a token (a harvest begun) by format and set."""
+    args = dict(pairs)
+    verb = args.get("verb", "")
+    note(request, "oai_request", verb if verb in VERBS else "(bad verb)")
+    if verb in ("ListIdentifiers", "ListRecords") and "resumptionToken" not in args:
+        note(request, "oai", f"{verb} {args.get('metadataPrefix', '')[:50]} {args.get('set', '')[:100]}")

@@ -19,6 +19,7 @@ from mcep_ld.search.documents import FACETS
 from mcep_ld.search.index import Hit, SearchResult
 from mcep_ld.search.text import words
 from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, search_form, text_in
+from mcep_ld.serve.web.usage import note, search_words
 
 router = APIRouter()
 FACET_MESSAGES = {"kind": "kinds", "source": "sources", "theme": "themes", "country": "countries",
@@ -59,6 +60,11 @@ async def _search(request: Request, lang: str | None) -> tuple[str, dict[str, li
     languages = (lang,) if lang else ()
     result = await run_in_threadpool(hub.search.search, query, filters=filters, languages=languages,
                                      offset=(page - 1) * size, limit=size)
+    if page == 1:  # a search, not its next pages
+        words = search_words(query)
+        note(request, "search", words)
+        if not result.total:
+            note(request, "search_empty", words)
     return query, filters, page, size, result
 
 

@@ -36,6 +36,7 @@ from mcep_ld.serve.queries import Dataset, QueryError, run_update
 from mcep_ld.serve.web.layout import rooted
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.query_page import examples, page, results_table, service_description
+from mcep_ld.serve.web.usage import note
 
 
 def _negotiate(request: Request, graph: bool) -> str:
@@ -223,6 +224,7 @@ async def sparql(request: Request) -> Response:
             return _describe(request)
         if op.text is None:
             return PlainTextResponse("missing 'query' parameter", status_code=400)
+        note(request, "sparql_text", " ".join(op.text.split()))  # counted; the text kept only if configured
         check(op.text, Limits(max_chars=settings.sparql_max_body_bytes, max_nesting=settings.sparql_max_nesting,
                               service_allow=tuple(settings.sparql_service_allow)))
         if op.kind == "update":
