@@ -7,21 +7,42 @@ import pyoxigraph as ox
 from mcep_ld.serve.formats import (
     FORMATS,
     RESOURCE_FORMATS,
-    accepted,
+    GRAPH_OFFER,
+    RESULTS_OFFER,
+    best_media,
+    named_format,
     resource_format,
     resource_format_by_suffix,
     result_format,
 )
 
 
-def test_accept_ranges_come_by_weight_then_in_the_clients_order() -> None:
-    assert accepted("application/ld+json, text/turtle") == ["application/ld+json", "text/turtle"]
-    assert accepted("text/html;q=0.5, text/turtle, */*;q=0.1") == ["text/turtle", "text/html", "*/*"]
+def test_the_accept_header_chooses_by_weight_then_specificity() -> None:
+    offer = ("application/rdf+xml", "application/ld+json", "text/html", "text/turtle")
+    assert best_media("text/html;q=0.1, text/turtle", offer) == "text/turtle"
+    assert best_media("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", offer) == "text/html"
+    assert best_media("*/*", offer) == "text/turtle"  # a tie: the last offered
+    assert best_media("application/*", offer) == "application/ld+json"
+    assert best_media("application/ld+json;profile=\"http://www.w3.org/ns/json-ld#compacted\"", offer) == (
+        "application/ld+json")
+    assert best_media("Text/Turtle; charset=utf-8", offer) == "text/turtle"
 
 
-def test_a_refused_range_is_left_out_and_a_bad_weight_is_the_default() -> None:
-    assert accepted("text/turtle;q=0, application/n-triples;q=zero") == ["application/n-triples"]
-    assert accepted("") == [] and accepted(None) == []
+def test_a_refused_or_unreadable_header_is_no_choice() -> None:
+    assert best_media("application/sparql-results+json;q=0, text/csv", RESULTS_OFFER) == "text/csv"
+    assert best_media("image/png", GRAPH_OFFER) is None
+    assert best_media("text/turtle;q=0", GRAPH_OFFER) is None
+    assert best_media("", GRAPH_OFFER) is None and best_media(None, GRAPH_OFFER) is None
+    assert best_media("text/turtle;q=zero", GRAPH_OFFER) == "text/turtle"  # an unreadable weight: the default
+    assert best_media("turtle", GRAPH_OFFER) is None  # no media type at all: no preference
+
+
+def test_format_parameters_by_our_names_clients_names_and_media_types() -> None:
+    assert named_format("turtle") is FORMATS["ttl"] and named_format("n3") is FORMATS["ttl"]
+    assert named_format("rdf+xml") is FORMATS["xml"] and named_format("json-ld") is FORMATS["jsonld"]
+    assert named_format("text/tab-separated-values") is FORMATS["tsv"]
+    assert named_format("application/rdf+xml") is FORMATS["xml"]
+    assert named_format("yaml") is None
 
 
 def test_resource_formats_are_pyoxigraphs() -> None:

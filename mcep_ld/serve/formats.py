@@ -1,4 +1,5 @@
-"""The formats the hub writes, as pyoxigraph's format objects, and the one Accept parser of every route.
+"""The formats the hub writes, as pyoxigraph's format objects, and the one Accept negotiation of every
+route (python-mimeparse).
 
 Two families: the RDF formats of resources (records, concepts, VoID, DCAT, the service description), each
 also reachable by its file extension as a URL suffix; and the formats of SPARQL answers, named by the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mimeparse
 import pyoxigraph as ox
 
 #: The RDF formats of resources, in the order ``Link: rel=alternate`` headers list them; Turtle is the default.
@@ -75,24 +77,33 @@ def result_format(media: str, *, graph: bool) -> ResultFormat | None:
     return None
 
 
-def accepted(header: str | None) -> list[str]:
-    """The media ranges of an ``Accept`` header, most wanted first: by q-value, then in the client's order.
+#: ``format`` values clients send for our formats (SPARQLWrapper's names, Virtuoso's and Fuseki's)
+FORMAT_ALIASES = {"turtle": "ttl", "n3": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld",
+                  "rdf+xml": "xml", "rdf": "xml", "rdfxml": "xml", "rdf/xml": "xml"}
 
-    Ranges with ``q=0`` (refused) are left out; parameters other than q are dropped; lower case.
-    """
-    ranges: list[tuple[float, int, str]] = []
-    for n, part in enumerate((header or "").split(",")):
-        media, *params = [p.strip() for p in part.split(";")]
-        if not media:
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 1.0  # an unreadable weight counts as the default
-        if q > 0:
-            ranges.append((-q, n, media.lower()))
-    return [media for _, _, media in sorted(ranges)]
+#: What each kind of answer is offered in, least wanted first: the last is the answer to ``*/*``.
+RESULTS_OFFER = ("text/tab-separated-values", "text/csv", "application/xml", "application/sparql-results+xml",
+                 "application/json", "application/sparql-results+json")
+GRAPH_OFFER = ("application/rdf+xml", "application/n-triples", "application/ld+json", "text/turtle")
+
+
+def named_format(value: str) -> ResultFormat | None:
+    """The answer format a ``format`` parameter names: ours (``ttl``), a client's alias (``turtle``, ``rdf+xml``)
+    or a media type (``text/tab-separated-values``)."""
+    value = value.strip().lower()
+    if "/" in value:
+        return result_format(value, graph=False) or result_format(value, graph=True)
+    return FORMATS.get(FORMAT_ALIASES.get(value, value))
+
+
+def best_media(header: str | None, offered: tuple[str, ...] | list[str]) -> str | None:
+    """The offered media type an ``Accept`` header prefers, by python-mimeparse: the highest q-value, then the
+    most specific range that gives it; a tie goes to the later offered; an unreadable weight counts as 1. None
+    when there is no header, when it cannot be read (no preference, rather than an error) or when it refuses
+    every offer (``q=0``)."""
+    if not header or not header.strip():
+        return None
+    try:
+        return mimeparse.best_match(list(offered), header.lower()) or None  # media types ignore case
+    except (ValueError, IndexError):
+        return None

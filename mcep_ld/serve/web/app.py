@@ -44,7 +44,7 @@ from mcep_ld.serve.web import (
     usage_page,
     vocab,
 )
-from mcep_ld.serve.web.guards import BodyLimit, SecurityHeaders
+from mcep_ld.serve.web.guards import BodyLimit, HeadAsGet, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.usage import Tally, UsageCounter, UsageWriter
@@ -109,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
             return settings.sparql_max_body_bytes, "sparql_max_body_bytes"
         return settings.http_max_body_bytes, "http_max_body_bytes"
 
+    app.add_middleware(HeadAsGet)  # the routes see GET; the answer goes without its body
     app.add_middleware(BodyLimit, limit_for=body_limit, timeout_s=settings.http_body_timeout_s)
     app.add_middleware(SecurityHeaders)
     tally = Tally(max_keys_per_day=settings.usage_max_keys_per_day)

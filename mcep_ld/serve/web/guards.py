@@ -107,3 +107,38 @@ async def _refuse(send: Send, status: int, text: str) -> None:
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+class _HeadAnswered(Exception):
+    """Raised into the application once a HEAD request's headers are out: its body is not wanted."""
+
+
+class HeadAsGet:
+    """``HEAD`` on every ``GET`` route (RFC 9110 §9.3.2): the request is routed as GET and the answer's headers
+    sent as they are (``Content-Length``, ``ETag``, ``Content-Type``), with no body; the application is
+    stopped at its first piece of body, so a HEAD on a dump reads no file. uvicorn keeps the request's own
+    method and sends no body for it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        inner = dict(scope, method="GET")
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                raise _HeadAnswered
+            await send(message)
+
+        try:
+            await self.app(inner, receive, headers_only)
+        except _HeadAnswered:
+            pass
+        finally:  # what the routing found, for the outer middleware's counts
+            for key in ("route", "endpoint", "path_params"):
+                if key in inner:
+                    scope[key] = inner[key]

@@ -12,19 +12,22 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 
 from mcep_ld.config import UN_LANGUAGES
-from mcep_ld.serve.formats import RESOURCE_FORMATS, accepted, resource_format, resource_format_by_suffix
+from mcep_ld.serve.formats import RESOURCE_FORMATS, best_media, resource_format, resource_format_by_suffix
 from mcep_ld.serve.web import jsonld
+
+TURTLE = ox.RdfFormat.TURTLE.media_type
+#: Least wanted first: Turtle answers ``*/*``; a browser's ``text/html`` outweighs its ``*/*;q=0.8``.
+RDF_OFFER = tuple(f.media_type for f in reversed(RESOURCE_FORMATS) if f is not ox.RdfFormat.TURTLE) + (TURTLE,)
+HTML_OFFER = (*RDF_OFFER[:-1], "text/html", TURTLE)
 
 
 def media_type(request: Request, suffix: str = "", *, html: bool = True) -> str:
-    """The representation asked for: a suffix URL's (empty when the suffix is unknown), else text/html for
-    browsers (when *html*), else the first RDF type the client accepts, else Turtle."""
+    """The representation asked for: a suffix URL's (empty when the suffix is unknown), else the one the
+    ``Accept`` header prefers among the RDF formats and, for browsers, text/html (when *html*); Turtle when
+    it prefers none (no header, ``*/*``)."""
     if suffix:
         return fmt.media_type if (fmt := resource_format_by_suffix(suffix)) else ""
-    for media in accepted(request.headers.get("accept")):
-        if (html and media == "text/html") or resource_format(media):
-            return media
-    return ox.RdfFormat.TURTLE.media_type
+    return best_media(request.headers.get("accept"), HTML_OFFER if html else RDF_OFFER) or TURTLE
 
 
 def no_format(suffix: str) -> Response:

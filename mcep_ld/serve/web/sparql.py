@@ -31,7 +31,7 @@ from mcep_ld.errors import MCEPError
 from mcep_ld.serve.engine.guard import Limits, QueryRefused, check
 from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, QueryPool
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
-from mcep_ld.serve.formats import accepted, result_format
+from mcep_ld.serve.formats import GRAPH_OFFER, RESULTS_OFFER, best_media, named_format, result_format
 from mcep_ld.serve.queries import Dataset, QueryError, run_update
 from mcep_ld.serve.web.layout import rooted
 from mcep_ld.serve.web.negotiation import media_type, serialize
@@ -39,14 +39,22 @@ from mcep_ld.serve.web.query_page import examples, page, results_table, service_
 from mcep_ld.serve.web.usage import note
 
 
-def _negotiate(request: Request, graph: bool) -> str:
-    """The format name: an explicit ``format`` parameter, else the first Accept type we serve."""
-    if fmt := request.query_params.get("format"):
-        return fmt
-    for media in accepted(request.headers.get("accept")):
-        if fmt := result_format(media, graph=graph):
+def _negotiate(request: Request, names: tuple[str, ...], graph: bool) -> str:
+    """The answer's format name, for a graph (CONSTRUCT, DESCRIBE) or results (SELECT, ASK).
+
+    ``format`` values first (SPARQLWrapper sends its own names, and repeats the parameter with a media type):
+    the first that fits this kind of answer. One that names no format at all is passed on, so the answer is
+    400 with the formats we have; known ones that fit only the other kind leave it to ``Accept``, by
+    python-mimeparse (q-values, ranges), as every route negotiates; no preference: Turtle, or JSON."""
+    known = [f for f in map(named_format, names) if f is not None]
+    if names and not known:
+        return names[0]
+    for fmt in known:
+        if (fmt.graph if graph else fmt.results) is not None:
             return fmt.name
-    return "ttl" if graph else "json"
+    media = best_media(request.headers.get("accept"), GRAPH_OFFER if graph else RESULTS_OFFER)
+    fmt = result_format(media, graph=graph) if media else None
+    return fmt.name if fmt else ("ttl" if graph else "json")
 
 
 class ProtocolError(MCEPError):
@@ -62,6 +70,7 @@ class Operation:
     kind: str  # query | update
     text: str | None
     dataset: Dataset
+    formats: tuple[str, ...] = ()  # the format parameters, in order
 
 
 async def _operation(request: Request) -> Operation:
@@ -112,7 +121,8 @@ async def _operation(request: Request) -> Operation:
         using = Dataset(tuple(fields.get("using-graph-uri", [])), tuple(fields.get("using-named-graph-uri", [])), base)
         return Operation("update", updates[0], using)
     dataset = Dataset(tuple(fields.get("default-graph-uri", [])), tuple(fields.get("named-graph-uri", [])), base)
-    return Operation("query", queries[0] if queries else None, dataset)
+    formats = tuple(v for v in fields.get("format", []) if v)
+    return Operation("query", queries[0] if queries else None, dataset, formats)
 
 
 def _spool_chunks(path: str) -> Iterator[bytes]:
@@ -231,9 +241,9 @@ async def sparql(request: Request) -> Response:
             _authorise(request)
             await _update(request, op)
             return Response(status_code=204)
-        as_table = request.query_params.get("format") == "html"
-        job = Job(op.text, op.dataset, results_format="json" if as_table else _negotiate(request, False),
-                  graph_format="ttl" if as_table else _negotiate(request, True),
+        as_table = "html" in op.formats
+        job = Job(op.text, op.dataset, results_format="json" if as_table else _negotiate(request, op.formats, False),
+                  graph_format="ttl" if as_table else _negotiate(request, op.formats, True),
                   max_rows=settings.sparql_max_rows, max_bytes=settings.sparql_max_answer_bytes)
         answer = await _evaluate(request, job)
     except ProtocolError as exc:
