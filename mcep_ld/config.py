@@ -167,6 +167,13 @@ KEYS: dict[str, Key] = {
         Key("search_max_terms", int, 32, "Most words in one search q (400 above)."),
         Key("search_max_offset", int, 10_000,
             "Deepest search result reachable by paging (page × page_size; 400 past it): narrow the query."),
+        Key("data_license", str, "",
+            "IRI of the licence the published data may be reused under (a Creative Commons licence, say): "
+            "stated on the DCAT catalog, datasets, distributions, VoID and record pages; empty: none asserted."),
+        Key("data_publisher", str, "",
+            "Who publishes the data: a name, or an IRI of the organisation (DCAT, VoID dct:publisher)."),
+        Key("data_contact", str, "",
+            "Whom to ask about the data: an e-mail address or a web address (DCAT dcat:contactPoint)."),
         Key("admin_token", str, "",
             "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),
@@ -389,6 +396,11 @@ def load_settings(
                  "progress_interval_s"):
         if values[name] <= 0:
             raise ConfigError(f"{name}: must be greater than 0, got {values[name]!r}")
+    if values["data_license"] and not values["data_license"].startswith(("http://", "https://")):
+        raise ConfigError(f"data_license: an http(s) IRI of a licence, got {values['data_license']!r}")
+    contact = values["data_contact"]
+    if contact and not (contact.startswith(("http://", "https://")) or re.fullmatch(r"[^@\s:/]+@[^@\s/]+", contact)):
+        raise ConfigError(f"data_contact: an e-mail address or an http(s) URL, got {contact!r}")
     if values["log_format"] not in ("text", "json"):
         raise ConfigError(f"log_format: text or json, got {values['log_format']!r}")
     if not 0 <= values["max_delete_fraction"] <= 1:

@@ -265,6 +265,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "ru": "Ссылающиеся сайты", "ar": "المواقع المُحيلة", "zh": "来源网站"},
     "month": {"en": "Month", "fr": "Mois", "es": "Mes", "ru": "Месяц", "ar": "الشهر", "zh": "月份"},
     "count": {"en": "Count", "fr": "Nombre", "es": "Número", "ru": "Количество", "ar": "العدد", "zh": "数量"},
+    "licence": {"en": "Licence", "fr": "Licence", "es": "Licencia", "ru": "Лицензия", "ar": "الترخيص", "zh": "许可"},
+    "publisher": {"en": "Publisher", "fr": "Éditeur", "es": "Editor", "ru": "Издатель", "ar": "الناشر",
+                  "zh": "发布者"},
 }
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from mcep_ld.config import UN_LANGUAGES
 from mcep_ld.hub import Hub
 from mcep_ld.messages import message
-from mcep_ld.publish import dumps
+from mcep_ld.publish import dumps, rights
 
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
@@ -40,6 +40,7 @@ def triples(hub: Hub) -> list[ox.Triple]:
     on_disk = dumps.parts(hub)
     rows = hub.catalog.live_by_source()
     out: list[ox.Triple] = []
+    distributions: list[ox.NamedNode] = []
 
     def add(subject: ox.NamedNode, predicate: str, obj: ox.NamedNode | ox.Literal) -> None:
         out.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
@@ -68,6 +69,11 @@ def triples(hub: Hub) -> list[ox.Triple]:
         out.append(ox.Triple(dataset, RDF_TYPE, ox.NamedNode(f"{DCAT}Dataset")))
         title = f"Records harvested from {source}" if source else "All records of the hub, with its vocabularies"
         add(dataset, f"{DCT}title", ox.Literal(title, language="en"))
+        add(dataset, f"{DCT}description", ox.Literal(
+            f"The {count} live records the hub holds from the source {source}, mapped to Dublin Core and SKOS, "
+            "one named graph per record with its provenance." if source else
+            f"The {count} live records of every source, with the Convention's controlled vocabularies, the "
+            "harvest runs and the VoID description.", language="en"))
         if source:
             add(dataset, f"{DCT}identifier", ox.Literal(source))
         add(dataset, f"{DCAT}landingPage", ox.NamedNode(f"{site}search" + (f"?source={source}" if source else "")))
@@ -78,6 +84,7 @@ def triples(hub: Hub) -> list[ox.Triple]:
         if part:
             dump = ox.NamedNode(f"{base}catalog#dump-{part.name}")
             add(dataset, f"{DCAT}distribution", dump)
+            distributions.append(dump)
             out.append(ox.Triple(dump, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(dump, f"{DCT}title", ox.Literal(f"{part.file}: gzipped N-Quads, one named graph per record",
                                                 language="en"))
@@ -90,6 +97,7 @@ def triples(hub: Hub) -> list[ox.Triple]:
         if source:
             harvest = ox.NamedNode(f"{base}catalog#oai-{source}")
             add(dataset, f"{DCAT}distribution", harvest)
+            distributions.append(harvest)
             out.append(ox.Triple(harvest, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(harvest, f"{DCT}title", ox.Literal(f"OAI-PMH set source:{source}", language="en"))
             add(harvest, f"{DCAT}accessURL", ox.NamedNode(
@@ -107,4 +115,6 @@ def triples(hub: Hub) -> list[ox.Triple]:
         add(service, f"{DCAT}endpointURL", ox.NamedNode(endpoint))
         add(service, f"{DCAT}endpointDescription", ox.NamedNode(description))
         add(service, f"{DCT}conformsTo", ox.NamedNode(standard))
+    out += rights.triples(hub.settings, [catalog, *(d for d, *_ in datasets)])
+    out += rights.licence_triples(hub.settings, distributions)
     return out

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import void_graph_iri
 from mcep_ld.mapping.terms import ntriples
-from mcep_ld.publish import dumps
+from mcep_ld.publish import dumps, rights
 
 VOID = "http://rdfs.org/ns/void#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -69,7 +70,8 @@ def statements(hub: Hub) -> list[str]:
         triples += [(dataset, v("subset"), subset), (subset, RDF.type, v("Dataset")),
                     (subset, DCTERMS.title, Literal(f"Vocabulary {name}", lang="en")),
                     (subset, v("entities"), count(n))]
-    return [f"{ntriples(s)} {ntriples(p)} {ntriples(o)}" for s, p, o in triples]
+    stated = [f"{ntriples(s)} {ntriples(p)} {ntriples(o)}" for s, p, o in triples]
+    return stated + [str(t) for t in rights.triples(hub.settings, [ox.NamedNode(str(dataset))])]
 
 
 def publish(hub: Hub) -> None:

@@ -49,7 +49,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     state = "|".join(sorted(f"{r['graph']}={r['graph_hash']}" for r in live)) + hub.rules_digest
     state += f"|{hub.catalog.classified_hashes_of(iri)}"  # the classifier's placements are part of the record
     if media == "text/html":  # the page also names related records by their titles, read from the index
-        state += f"|{hub.search.generation()}"
+        state += f"|{hub.search.generation()}|{hub.settings.data_license}|{hub.settings.data_publisher}"
     headers = validators(iri, state, modified, media, page_language(request))
     if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
@@ -155,10 +155,27 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
     if files := _files(triples, iri, hub, order, lang):
         body.append(f"<section><h2>{esc(message('files', lang))}</h2><ul>{files}</ul></section>")
-    body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul></section>")
+    body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul>{_rights(hub, lang)}"
+                "</section>")
     body.append(f"<section><h2>{esc(message('details', lang))}</h2><table>{rows}</table></section>")
     body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
-    return render(request, lang, title or iri, "".join(body), head=_schema_org(iri, kind, doc, triples))
+    return render(request, lang, title or iri, "".join(body),
+                  head=_schema_org(iri, kind, doc, triples, hub.settings.data_license))
+
+
+def _rights(hub, lang: str) -> str:  # noqa: ANN001 - the Hub
+    """The data's licence and publisher, as the operator states them (data_license, data_publisher); nothing
+    when unset: the hub asserts no licence of its own accord."""
+    settings, parts = hub.settings, []
+    if settings.data_license:
+        parts.append(f'{esc(message("licence", lang))}: <a rel="license" href="{esc(settings.data_license)}">'
+                     f"{esc(settings.data_license)}</a>")
+    if settings.data_publisher:
+        publisher = settings.data_publisher
+        shown = (f'<a href="{esc(publisher)}">{esc(publisher)}</a>' if publisher.startswith(("http://", "https://"))
+                 else f"<bdi>{esc(publisher)}</bdi>")
+        parts.append(f"{esc(message('publisher', lang))}: {shown}")
+    return f'<p class="meta rights">{" · ".join(parts)}</p>' if parts else ""
 
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -185,7 +202,8 @@ def _files(triples: list[ox.Triple], iri: str, hub, order: list[str], lang: str)
     return "".join(items)
 
 
-def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # noqa: ANN001 - a SearchDocument
+def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple],  # noqa: ANN001 - doc: a SearchDocument
+                licence: str = "") -> str:
     """schema.org JSON-LD of the record, in a script element of the page, for general search engines."""
     data: dict = {"@context": "https://schema.org", "@type": SCHEMA_TYPES.get(kind, "CreativeWork"), "@id": iri,
                   "url": iri, "name": [{"@value": t, "@language": c} if c else t for c, t in doc.titles.items()]}
@@ -200,6 +218,8 @@ def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple]) -> str:  # n
     files = [t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#downloadURL"]
     if files:
         data["encoding"] = [{"@type": "MediaObject", "contentUrl": url} for url in files]
+    if licence:
+        data["license"] = licence
     text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return f'<script type="application/ld+json">{text}</script>'
 
