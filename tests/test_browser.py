@@ -159,3 +159,53 @@ def test_the_api_docs_draw_from_the_hubs_own_files(browser, site: str) -> None: 
     paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/sparql", "/oai", "/id/{kind}/{key}", "/metrics"} <= paths
     assert console_errors(browser) == []
+
+
+NARROW_PAGES = ["/", "/search?q=mercury", "/id/decision/mc-2-4", "/dashboard", "/vocab", "/vocab/theme",
+                "/vocab/theme/art-17", "/vocab/country/BR", "/insights", "/insights/17-1", "/insights/21-1", "/dumps/",
+                "/vocab/product"]
+
+
+def overflowing(driver) -> list[str]:  # noqa: ANN001
+    """What sticks out of the window sideways (the page then scrolls sideways): empty when nothing does."""
+    return driver.execute_script(
+        "const e = document.scrollingElement;"
+        "if (e.scrollWidth <= e.clientWidth) return [];"
+        "return [...document.querySelectorAll('body *')].filter(x => { const b = x.getBoundingClientRect();"
+        " return b.right > e.clientWidth + 1 || b.left < -1; }).slice(0, 5)"
+        ".map(x => x.tagName + '.' + x.getAttribute('class') + ' ' + Math.round(x.getBoundingClientRect().left)"
+        " + '..' + Math.round(x.getBoundingClientRect().right))")
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_no_page_scrolls_sideways_in_arabic_or_on_a_narrow_screen(browser, site: str, width: int) -> None:  # noqa: ANN001
+    browser.set_window_size(width, 900)
+    try:
+        for lang in ("ar", "en"):
+            for path in NARROW_PAGES:
+                browser.get(f"{site}{path}{'&' if '?' in path else '?'}lang={lang}")
+                assert overflowing(browser) == [], (width, lang, path)
+    finally:
+        browser.set_window_size(1280, 900)
+
+
+def test_screenshots_for_review(browser, site: str, tmp_path_factory: pytest.TempPathFactory) -> None:  # noqa: ANN001
+    """The landing page, a record, the dashboard and the SPARQL page in English and Arabic, wide and narrow,
+    saved for a person to look at (``MCEP_SCREENSHOTS``, else the test run's temporary folder)."""
+    folder = Path(os.environ.get("MCEP_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    try:
+        for width in (1280, 400):
+            browser.set_window_size(width, 900)
+            for lang in ("en", "ar"):
+                for name, path in (("landing", "/"), ("record", "/id/decision/mc-2-4"), ("dashboard", "/dashboard"),
+                                   ("sparql", "/sparql"), ("insights", "/insights/17-1")):
+                    browser.get(f"{site}{path}?lang={lang}")
+                    target = folder / f"{name}-{lang}-{width}.png"
+                    assert browser.save_screenshot(str(target))
+                    saved.append(target)
+    finally:
+        browser.set_window_size(1280, 900)
+    assert all(p.stat().st_size > 10_000 for p in saved)
+    print(f"screenshots in {folder}")
