@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from mcep_ld.messages import message
 from mcep_ld.publish import dcat, dumps
-from mcep_ld.serve.web.layout import esc, page_language, render
+from mcep_ld.serve.web.layout import esc, page_language, render, scroll_box
 from mcep_ld.serve.web.negotiation import media_type, no_format, not_modified, serialize
 
 router = APIRouter()
@@ -64,12 +64,12 @@ def _downloads_page(request: Request) -> str:
     body = (f"<h1>{esc(title)}</h1>"
             f"<p>Gzipped N-Quads, one named graph per record (<code>graph/{{source}}/…</code>); "
             f"remade after each harvest that changed something.</p>"
-            f"<table><thead><tr><th scope=\"col\">file</th><th scope=\"col\">holds</th>"
-            f"<th scope=\"col\">statements</th><th scope=\"col\">bytes</th><th scope=\"col\">modified</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>"
-            f'<p>DCAT: <a href="/catalog.ttl">Turtle</a> · '
-            f'VoID: <a href="/void">Turtle</a> · SPARQL: <a href="/sparql">/sparql</a> · '
-            f'OAI-PMH: <a href="/oai?verb=Identify">/oai</a></p>')
+            + scroll_box(f"<table><thead><tr><th scope=\"col\">file</th><th scope=\"col\">holds</th>"
+                         f"<th scope=\"col\">statements</th><th scope=\"col\">bytes</th>"
+                         f"<th scope=\"col\">modified</th></tr></thead><tbody>{rows}</tbody></table>", title) +
+            '<p>DCAT: <a href="/catalog.ttl">Turtle</a> · '
+            'VoID: <a href="/void">Turtle</a> · SPARQL: <a href="/sparql">/sparql</a> · '
+            'OAI-PMH: <a href="/oai?verb=Identify">/oai</a></p>')
     return render(request, lang, title, body)
 
 

@@ -7,10 +7,10 @@ framework, nothing from another host, so they work offline and on a slow line.
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
 
@@ -39,6 +39,31 @@ def date_text(iso: str, lang: str) -> str:
     except ValueError:
         shown = iso
     return f'<time datetime="{esc(iso)}">{esc(shown)}</time>'
+
+
+def datetime_text(iso: str, lang: str) -> str:
+    """An ``xsd:dateTime`` (UTC, ``…Z``) as the reader's language writes a date and time, in a ``<time>``."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        shown = format_datetime(moment, format="medium", tzinfo=UTC, locale=lang or "en") + " UTC"
+    except ValueError:
+        shown = iso
+    return f'<time datetime="{esc(iso)}"><bdi>{esc(shown)}</bdi></time>'
+
+
+def literal_text(value: str, datatype: str, lang: str) -> str:
+    """A literal as a reader reads it: dates and times in the reader's language, the rest as written."""
+    if datatype.endswith("#dateTime") and "T" in value:  # midnight is how sources write a day: shown as one
+        return date_text(value, lang) if value[10:19] == "T00:00:00" else datetime_text(value, lang)
+    if datatype.endswith("#date"):
+        return date_text(value, lang)
+    return f"<bdi>{esc(value)}</bdi>"
+
+
+def scroll_box(inner: str, label: str) -> str:
+    """A wide table in a box of its own that scrolls sideways (the page never does), reachable by keyboard
+    and named, as WCAG asks of a scrollable region."""
+    return f'<div class="scroll" role="region" tabindex="0" aria-label="{esc(label)}">{inner}</div>'
 
 
 def record_list(request: Request, hits: list, lang: str) -> str:
@@ -131,12 +156,14 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
                   for path, key in (("/search", "search"), ("/vocab", "vocabularies"),
                                     ("/insights", "insights_nav"), ("/dashboard", "dashboard")))
     direction = "rtl" if lang in RTL else "ltr"
+    site = message("hub", lang)
+    full_title = site if title == site else f"{title} · {site}"  # the landing page is the site itself
     page = (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)} · {esc(message('hub', lang))}</title>"
+            f"<title>{esc(full_title)}</title>"
             f'<link rel="stylesheet" href="/static/hub.css"><link rel="icon" href="/static/favicon.svg">'
             f'{head}</head><body>'
-            f'<a class="skip" href="#main">{esc(title)}</a>'
+            f'<a class="skip" href="#main">{esc(message("skip", lang))}</a>'
             f'<header><p class="brand"><a href="{esc(link("/", lang))}">{esc(message("hub", lang))}</a></p>'
             f'<nav aria-label="{esc(message("hub", lang))}"><ul>{nav}</ul></nav>'
             f'<nav aria-label="{esc(message("language_choice", lang))}" class="languages"><ul>{switcher}</ul></nav>'

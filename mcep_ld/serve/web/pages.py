@@ -8,10 +8,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from mcep_ld.catalog import COUNTERS
-from mcep_ld.messages import message
+from mcep_ld.messages import MESSAGES, message
 from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.countries import world_map
-from mcep_ld.serve.web.layout import esc, link, page_language, render, search_form
+from mcep_ld.serve.web.layout import (
+    datetime_text,
+    esc,
+    link,
+    number,
+    page_language,
+    render,
+    scroll_box,
+    search_form,
+)
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
 
 router = APIRouter()
@@ -63,15 +72,18 @@ async def dashboard(request: Request) -> HTMLResponse:
             parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang))
         quarantined = hub.catalog.quarantined_count()
         parts.append(f"<h2>{esc(message('quarantine', lang))}</h2><p class=\"count\">{quarantined}</p>")
-        columns = ("id", "source", "started", "status", *COUNTERS, "duration_s")
-        runs = [tuple(run[c] for c in columns) for run in hub.catalog.recent_runs(20)]
-        head = ("run", "source", "started", "status", "seen", "added", "updated", "unchanged", "deleted",
-                "quarantined", "failed", "s")
-        parts.append(f"<h2>{esc(message('runs', lang))}</h2><table><thead><tr>"
-                     + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead><tbody>"
-                     + "".join("<tr>" + "".join(f"<td>{esc(round(v, 1) if isinstance(v, float) else v)}</td>"
-                                                for v in tuple(r)) + "</tr>" for r in runs)
-                     + "</tbody></table>")
+        head = ("col_run", "col_source", "col_started", "col_status", *(f"col_{c}" for c in COUNTERS), "col_seconds")
+        rows = []
+        for run in hub.catalog.recent_runs(20):
+            status = f"run_{run['status']}"
+            cells = [esc(run["id"]), esc(run["source"]), datetime_text(run["started"], lang) if run["started"] else "",
+                     esc(message(status, lang) if status in MESSAGES else run["status"]),
+                     *(esc(number(run[c] or 0, lang, decimals=0)) for c in COUNTERS),
+                     esc(number(run["duration_s"] or 0, lang, decimals=1))]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        table = ("<table><thead><tr>" + "".join(f'<th scope="col">{esc(message(h, lang))}</th>' for h in head)
+                 + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        parts.append(f"<h2>{esc(message('runs', lang))}</h2>{scroll_box(table, message('runs', lang))}")
         return "".join(parts)
 
     body = await run_in_threadpool(build)

@@ -8,6 +8,7 @@ Last-Modified) answer 304; an IRI the catalog never had is 404, one whose every 
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
@@ -15,10 +16,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mcep_ld.classify.assign import graph_of
-from mcep_ld.messages import message
+from mcep_ld.messages import MESSAGES, message
 from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, number, page_language, render, text_in
+from mcep_ld.serve.web.layout import (
+    anchor,
+    datetime_text,
+    esc,
+    lang_attr,
+    literal_text,
+    local,
+    number,
+    page_language,
+    render,
+    text_in,
+)
 from mcep_ld.serve.web.negotiation import (
     languages,
     media_type,
@@ -109,11 +121,16 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                     and t.object.value.startswith(concepts)})
     record_titles = hub.search.titles(related)
 
+    aligned = _aligned(hub)
+
     def show(term: ox.Term) -> str:
         if isinstance(term, ox.NamedNode):
-            label = hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
-            text, code = label if label and label[0] else (term.value, "")
+            label = (hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
+                     or (hub.vocab.label(aligned[term.value], order) if term.value in aligned else None))
+            text, code = label if label and label[0] else (_readable(term.value), "")
             return anchor(local(request, term.value, lang), esc(text), lang_attr(code, lang))
+        if isinstance(term, ox.Literal) and term.datatype is not None and not term.language:
+            return literal_text(term.value, term.datatype.value, lang)
         code = term.language if isinstance(term, ox.Literal) else ""
         return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
@@ -122,14 +139,14 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
     formats = "".join(f'<li><a href="{esc(local(request, iri))}.{f.file_extension}" type="{f.media_type}">'
                       f"{f.file_extension}</a></li>" for f in RESOURCE_FORMATS)
     machine = {p["concept"] for p in placed}
-    facts = "".join(f"<dt>{esc(name)}</dt><dd>{show(t.object)}</dd>" for t in own
+    facts = "".join(f"<dt>{esc(message('fact_' + name, lang))}</dt><dd>{show(t.object)}</dd>" for t in own
                     if (name := FACTS.get(t.predicate.value))
                     and not (name == "subject" and t.object.value in machine))
     rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'
                    f"<td>{show(t.object)}</td></tr>" for t in own)
     sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
-                      f"<time datetime=\"{esc(r['datestamp'])}\">{esc(r['datestamp'])}</time>, "
-                      f"{esc(message('validation', lang))}: {esc(r['status'])}"
+                      f"{datetime_text(r['datestamp'], lang)}, "
+                      f"{esc(message('validation', lang))}: {esc(_status(r['status'], lang))}"
                       + (f' ({anchor(r["raw_url"], esc(r["raw_url"]))})'
                          if r["raw_url"].startswith("http") else "") + "</li>" for r in live)
     body = [f"<article><h1{lang_attr(title_lang, lang)}>{esc(title or iri)}</h1>",
@@ -161,6 +178,29 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
     body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
     return render(request, lang, title or iri, "".join(body),
                   head=_schema_org(iri, kind, doc, triples, hub.settings.data_license))
+
+
+def _status(status: str, lang: str) -> str:
+    key = f"status_{status}"
+    return message(key, lang) if key in MESSAGES else status
+
+
+def _aligned(hub) -> dict[str, str]:  # noqa: ANN001 - the Hub
+    """Outside concepts (LEO terms a source tags records with) → the hub's concept aligned with them, whose
+    label stands for them on pages."""
+    out: dict[str, str] = {}
+    for predicate in ("closeMatch", "exactMatch"):  # exact last: it wins
+        for concept, targets in hub.vocab.objects(f"http://www.w3.org/2004/02/skos/core#{predicate}").items():
+            for target in targets:
+                out[target.value] = concept
+    return out
+
+
+def _readable(iri: str) -> str:
+    """The last segment of an IRI no vocabulary labels, as words: ``…/terms/hazardous-waste`` → hazardous waste."""
+    tail = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    words = unquote(tail).replace("-", " ").replace("_", " ").strip()
+    return words or iri
 
 
 def _rights(hub, lang: str) -> str:  # noqa: ANN001 - the Hub
