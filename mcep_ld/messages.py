@@ -311,6 +311,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_failed": {"en": "Failed", "fr": "Échecs", "es": "Fallidos", "ru": "Ошибки", "ar": "الفاشلة", "zh": "失败"},
     "col_seconds": {"en": "Seconds", "fr": "Secondes", "es": "Segundos", "ru": "Секунды", "ar": "الثواني",
                     "zh": "秒"},
+    "sparql_query": {"en": "SPARQL query", "fr": "Requête SPARQL", "es": "Consulta SPARQL", "ru": "Запрос SPARQL",
+                     "ar": "استعلام SPARQL", "zh": "SPARQL 查询"},
+    "sparql_intro": {"en": "The default graph is the union of the published records and the vocabularies. Endpoint:",
+                     "fr": "Le graphe par défaut est l'union des fiches publiées et des vocabulaires. Point d'accès :",
+                     "es": "El grafo por defecto es la unión de los registros publicados y los vocabularios. "
+                           "Punto de acceso:",
+                     "ru": "Граф по умолчанию — объединение опубликованных записей и словарей. Точка доступа:",
+                     "ar": "الرسم البياني الافتراضي هو اتحاد السجلات المنشورة والمفردات. نقطة الوصول:",
+                     "zh": "默认图是已发布记录与词表的并集。端点："},
+    "query": {"en": "Query", "fr": "Requête", "es": "Consulta", "ru": "Запрос", "ar": "الاستعلام", "zh": "查询"},
+    "results_as": {"en": "Results as", "fr": "Résultats en", "es": "Resultados como", "ru": "Результаты как",
+                   "ar": "النتائج بصيغة", "zh": "结果格式"},
+    "a_table": {"en": "a table", "fr": "tableau", "es": "una tabla", "ru": "таблица", "ar": "جدول", "zh": "表格"},
+    "run": {"en": "Run", "fr": "Exécuter", "es": "Ejecutar", "ru": "Выполнить", "ar": "تنفيذ", "zh": "运行"},
+    "examples": {"en": "Examples", "fr": "Exemples", "es": "Ejemplos", "ru": "Примеры", "ar": "أمثلة", "zh": "示例"},
+    "edit": {"en": "edit", "fr": "modifier", "es": "editar", "ru": "изменить", "ar": "تعديل", "zh": "编辑"},
+    "rows_per_page": {"en": "Rows per page", "fr": "Lignes par page", "es": "Filas por página",
+                      "ru": "Строк на странице", "ar": "عدد الصفوف في الصفحة", "zh": "每页行数"},
 }
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 

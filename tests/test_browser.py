@@ -209,3 +209,22 @@ def test_screenshots_for_review(browser, site: str, tmp_path_factory: pytest.Tem
         browser.set_window_size(1280, 900)
     assert all(p.stat().st_size > 10_000 for p in saved)
     print(f"screenshots in {folder}")
+
+
+def test_the_sparql_editor_runs_a_query_from_the_hubs_own_files(browser, site: str) -> None:  # noqa: ANN001
+    """YASGUI, installed with the hub, in the site's frame and the reader's language: it starts with the first
+    example, runs it against this endpoint and draws the results, with no console error and axe clean."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/sparql?lang=ar")
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .CodeMirror"))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("dir") == "rtl"
+    assert not browser.find_element(By.ID, "plain-query").is_displayed()  # the editor stands in for the form
+    check_page(browser)
+    browser.find_element(By.CSS_SELECTOR, "#yasgui .yasqe_queryButton").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table tbody tr"))
+    assert "mcep:" in browser.find_element(By.CSS_SELECTOR, "#yasgui .yasr table").text  # the hub's prefixes
+    check_page(browser)
+    scripts = browser.execute_script("return [...document.scripts].map(s => s.src)")
+    assert scripts and all(s.startswith(site) for s in scripts)  # nothing from another host

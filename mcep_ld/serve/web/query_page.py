@@ -1,5 +1,6 @@
 """The query page of ``/sparql`` (for browsers), its stored example queries, SELECT results as an HTML table,
-and the SPARQL 1.1 service description (for machines), all made by the hub: no CDN, no script needed."""
+and the SPARQL 1.1 service description (for machines), all made by the hub: no CDN; the editor (YASGUI) is
+installed with the hub, and the page works without it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
+from fastapi import Request
 
-from mcep_ld.serve.web.layout import anchor
+from mcep_ld.messages import message
+from mcep_ld.serve.web import jsonld
+from mcep_ld.serve.web.layout import anchor, render
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "example-queries"
 
@@ -33,23 +37,34 @@ def examples() -> list[Example]:
     return out
 
 
-def page(endpoint: str, query: str = "") -> str:
-    """The query form, prefilled with *query*, and the examples, each with a link that runs it."""
+def page(request: Request, lang: str, endpoint: str, query: str = "") -> str:
+    """The query page in the site's frame and the reader's language: YASGUI (installed with the hub, started by
+    ``/static/sparql-editor.js``) over a plain form that works without JavaScript, prefilled with *query* or
+    the first example, and the examples, each with a link that runs it."""
+    m = lambda key: html.escape(message(key, lang))  # noqa: E731
+    stored = examples()
+    query = query or (stored[0].query if stored else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     items = "".join(
         f'<li><a href="?{html.escape(urlencode({"query": e.query, "format": "html"}))}">{html.escape(e.title)}</a> '
-        f'(<a href="?{html.escape(urlencode({"example": e.name}))}">edit</a>)</li>' for e in examples())
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL query</title>'
-            f'<link rel="stylesheet" href="/static/query.css"></head>'
-            f'<body><main><h1>SPARQL query</h1>'
-            f'<p>Endpoint: <code>{html.escape(endpoint)}</code>. The default graph is the union of the published '
-            f'record graphs and the vocabularies.</p>'
-            f'<form method="get" action=""><label for="query">Query</label>'
-            f'<textarea id="query" name="query" rows="14">{html.escape(query)}</textarea>'
-            f'<p><label for="format">Results as</label> <select id="format" name="format">'
-            f'<option value="html">a table</option><option value="json">SPARQL JSON</option>'
+        f'(<a href="?{html.escape(urlencode({"example": e.name, "lang": lang}))}">{m("edit")}</a>)</li>'
+        for e in stored)
+    prefixes = html.escape(json.dumps(jsonld.prefixes()))
+    body = (f"<h1>{m('sparql_query')}</h1>"
+            f"<p>{m('sparql_intro')} <code>{html.escape(endpoint)}</code></p>"
+            f'<div id="yasgui" hidden data-prefixes="{prefixes}" data-query-label="{m("query")}"'
+            f' data-endpoint-label="SPARQL endpoint" data-rows-label="{m("rows_per_page")}"></div>'
+            f'<form id="plain-query" method="get" action=""><p><label for="query">{m("query")}</label><br>'
+            f'<textarea id="query" name="query" rows="14" dir="ltr">{html.escape(query)}</textarea></p>'
+            f'<p><label for="format">{m("results_as")}</label> <select id="format" name="format">'
+            f'<option value="html">{m("a_table")}</option><option value="json">SPARQL JSON</option>'
             f'<option value="csv">CSV</option><option value="ttl">Turtle (CONSTRUCT, DESCRIBE)</option></select> '
-            f'<button type="submit">Run</button></p></form><h2>Examples</h2><ul>{items}</ul></main></body></html>')
+            f'<button type="submit">{m("run")}</button></p></form>'
+            f"<h2>{m('examples')}</h2><ul>{items}</ul>")
+    head = ('<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">'
+            '<link rel="stylesheet" href="/static/sparql-editor.css">'
+            '<script src="/static/yasgui/yasgui.min.js" defer></script>'
+            '<script src="/static/sparql-editor.js" defer></script>')
+    return render(request, lang, message("sparql_query", lang), body, head=head)
 
 
 def results_table(json_results: bytes, query: str) -> str:

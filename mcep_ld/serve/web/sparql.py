@@ -33,7 +33,7 @@ from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, 
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
 from mcep_ld.serve.formats import GRAPH_OFFER, RESULTS_OFFER, best_media, named_format, result_format
 from mcep_ld.serve.queries import Dataset, QueryError, run_update
-from mcep_ld.serve.web.layout import rooted
+from mcep_ld.serve.web.layout import page_language, rooted
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.query_page import examples, page, results_table, service_description
 from mcep_ld.serve.web.usage import note
@@ -204,7 +204,7 @@ def _describe(request: Request) -> Response:
     media = media_type(request)
     if media == "text/html":
         chosen = next((e.query for e in examples() if e.name == request.query_params.get("example")), "")
-        return HTMLResponse(rooted(request, page(endpoint, chosen)))
+        return HTMLResponse(page(request, page_language(request), endpoint, chosen))
     triples = service_description(endpoint, f"{settings.base_uri}void#dataset",
                                   updates=bool(settings.sparql_update_token))
     body = serialize(triples, media, public_url=settings.public_url)
