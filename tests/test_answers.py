@@ -4,6 +4,7 @@ report, Party, cycle, question and theme; counts by cycle read back with SPARQL 
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -46,3 +47,23 @@ def test_the_sample_export_is_harvested_as_observations(tmp_path: Path) -> None:
         # a free-text answer is searchable in its language
         hits = hub.search.search("orpaillage", filters={"kind": ["answer"]})
         assert hits.total >= 1
+
+
+def test_the_json_export_is_read_like_the_csv(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = [{"report": "KE-short-2023", "party": "Kenya", "cycle": "short-2023", "question": "17.1", "answer": "yes",
+             "submitted": "2023-12-20"},
+            {"report": "KE-short-2023", "party": "Kenya", "cycle": "short-2023", "question": "21.1",
+             "answer": "Inventaire national publié en 2023.", "answer_lang": "fr"},
+            {"report": "KE-short-2023", "party": "Kenya", "cycle": "short-2023", "question": "4.1", "answer": "maybe"}]
+    (folder / "answers.json").write_text(json.dumps(rows), encoding="utf-8")
+    settings = make_settings(tmp_path / "data", base_uri=BASE)
+    result = harvest_source(settings, "answers", str(folder))
+    assert result.ok and result.counters.added == 3 and result.counters.quarantined == 1  # two answers, one report
+    with Hub(settings) as hub:
+        (bad,) = hub.catalog.quarantine("answers")
+        assert "maybe" in bad["report"]
+        found = {q.predicate.value.rsplit("#", 1)[-1]: q.object for q in hub.store.public.quads(
+            None, subject=f"{BASE}id/answer/answers-ke-short-2023-21-1")}
+        assert found["answerText"].language == "fr" and found["country"].value == f"{BASE}vocab/country/KE"
