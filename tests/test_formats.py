@@ -6,8 +6,8 @@ import pyoxigraph as ox
 
 from mcep_ld.serve.formats import (
     FORMATS,
-    RESOURCE_FORMATS,
     GRAPH_OFFER,
+    RESOURCE_FORMATS,
     RESULTS_OFFER,
     best_media,
     named_format,
