@@ -22,6 +22,7 @@ The tree (``tests/test_layout.py`` checks it against the classes)::
     ├── ProtocolError           mcep_ld.serve.web.sparql: a request the SPARQL protocol refuses
     ├── PortInUse               mcep_ld.serve.listen: the service cannot listen on its address (exit 4)
     ├── BadSearch               mcep_ld.serve.web.search: a search request past a limit
+    ├── ODataError              mcep_ld.serve.web.odata: a request the OData provider does not answer
     └── OAIError                mcep_ld.serve.oai.errors: an OAI-PMH error condition, one class per code
         ├── BadVerb
         ├── BadArgument

@@ -148,6 +148,30 @@ class Reads(Part):
         return dict(self.db.execute(
             f"SELECT source_key, iri FROM records WHERE source=? AND {LIVE} AND iri IS NOT NULL", (source,)).fetchall())
 
+    def live_of_kind(self, kind: str, *, after: str | None = None, treaties: list[str] | None = None,
+                     newest_first: bool = False, offset: int = 0,
+                     limit: int = 100) -> tuple[list[tuple[str, str]], int]:
+        """A page of the resources of *kind* that live records describe: (iri, newest datestamp), oldest first
+        (or newest first); only those changed after *after* (a datestamp), and in the OAI set of one of
+        *treaties* (``treaty:minamata``), when given; and how many there are in all. What the OData provider
+        lists."""
+        args: list = [kind]
+        in_sets = ""
+        if treaties:
+            in_sets = " AND (" + " OR ".join("(' ' || sets || ' ') LIKE ?" for _ in treaties) + ")"
+            args += [f"% treaty:{t} %" for t in treaties]
+        having = ""
+        if after:
+            having = "HAVING MAX(datestamp) > ?"
+            args.append(after)
+        inner = (f"SELECT iri, MAX(datestamp) AS stamp FROM records WHERE {LIVE} AND kind=? AND iri IS NOT NULL"
+                 f"{in_sets} GROUP BY iri {having}")
+        order = "DESC" if newest_first else "ASC"
+        rows = [tuple(r) for r in self.db.execute(
+            f"{inner} ORDER BY stamp {order}, iri {order} LIMIT ? OFFSET ?", (*args, limit, offset))]
+        total = self.db.execute(f"SELECT COUNT(*) FROM ({inner})", tuple(args)).fetchone()[0]
+        return rows, total
+
     def live_documents(self) -> list[tuple[str, str, str, str]]:
         """What the search index holds, per resource: (iri, kind, its sources comma-separated, its graphs with
         their hashes as ``graph=hash`` space-separated)."""

@@ -37,6 +37,7 @@ from mcep_ld.serve.web import (
     insights,
     jsonld,
     oai,
+    odata,
     pages,
     records,
     search,
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.router.routes.extend(sparql.routes)
     app.include_router(vocab.router)
     app.include_router(oai.router)
+    app.include_router(odata.router)
     app.include_router(records.router)
     app.include_router(search.router)
     app.include_router(pages.router)
