@@ -174,6 +174,12 @@ KEYS: dict[str, Key] = {
             "Who publishes the data: a name, or an IRI of the organisation (DCAT, VoID dct:publisher)."),
         Key("data_contact", str, "",
             "Whom to ask about the data: an e-mail address or a web address (DCAT dcat:contactPoint)."),
+        Key("templates_dir", str, "",
+            "A folder of Jinja2 templates that win over the bundled ones of the same name (base.html, the frame "
+            "of every page; a page's own template); empty: the bundled templates only."),
+        Key("static_dir", str, "",
+            "A folder of static files that win over the bundled ones of the same path under /static/ "
+            "(hub.css, favicon.svg, a logo the templates name); empty: the bundled files only."),
         Key("admin_token", str, "",
             "Bearer token of the admin API (/admin/harvests); empty: one generated once in data_dir/admin-token."),
         Key("http_host", str, "127.0.0.1", "Address `mcep serve` listens on."),

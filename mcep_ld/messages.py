@@ -329,6 +329,41 @@ MESSAGES: dict[str, dict[str, str]] = {
     "edit": {"en": "edit", "fr": "modifier", "es": "editar", "ru": "изменить", "ar": "تعديل", "zh": "编辑"},
     "rows_per_page": {"en": "Rows per page", "fr": "Lignes par page", "es": "Filas por página",
                       "ru": "Строк на странице", "ar": "عدد الصفوف في الصفحة", "zh": "每页行数"},
+    "dumps_intro": {"en": "The public dataset as gzipped N-Quads, one named graph per record, remade after each "
+                          "harvest that changed something.",
+                    "fr": "Le jeu de données public en N-Quads compressés (gzip), un graphe nommé par fiche, refait "
+                          "après chaque moissonnage qui a changé quelque chose.",
+                    "es": "El conjunto de datos público en N-Quads comprimidos (gzip), un grafo con nombre por "
+                          "registro, rehecho tras cada recolección que cambió algo.",
+                    "ru": "Открытый набор данных в формате N-Quads (gzip), один именованный граф на запись; "
+                          "обновляется после каждого сбора, который что-то изменил.",
+                    "ar": "مجموعة البيانات العامة بصيغة N-Quads مضغوطة، رسم بياني مسمّى لكل سجل، يُعاد إنشاؤها بعد "
+                          "كل عملية حصاد غيّرت شيئًا.",
+                    "zh": "公开数据集，gzip 压缩的 N-Quads，每条记录一个命名图，每次有变化的采集后重新生成。"},
+    "col_file": {"en": "File", "fr": "Fichier", "es": "Archivo", "ru": "Файл", "ar": "الملف", "zh": "文件"},
+    "col_holds": {"en": "Holds", "fr": "Contenu", "es": "Contenido", "ru": "Содержимое", "ar": "المحتوى",
+                  "zh": "内容"},
+    "col_statements": {"en": "Statements", "fr": "Triplets", "es": "Tripletas", "ru": "Утверждения",
+                       "ar": "العبارات", "zh": "语句"},
+    "col_bytes": {"en": "Bytes", "fr": "Octets", "es": "Bytes", "ru": "Байты", "ar": "البايتات", "zh": "字节"},
+    "col_modified": {"en": "Modified", "fr": "Modifié", "es": "Modificado", "ru": "Изменён", "ar": "آخر تعديل",
+                     "zh": "修改时间"},
+    "dump_all": {"en": "everything public: all sources, vocabularies, VoID, harvest runs",
+                 "fr": "tout ce qui est public : toutes les sources, vocabulaires, VoID, moissonnages",
+                 "es": "todo lo público: todas las fuentes, vocabularios, VoID, recolecciones",
+                 "ru": "всё открытое: все источники, словари, VoID, сборы",
+                 "ar": "كل ما هو عام: جميع المصادر والمفردات و VoID وعمليات الحصاد",
+                 "zh": "全部公开内容：所有来源、词表、VoID、采集运行"},
+    "dump_hub": {"en": "vocabularies, VoID, harvest runs", "fr": "vocabulaires, VoID, moissonnages",
+                 "es": "vocabularios, VoID, recolecciones", "ru": "словари, VoID, сборы",
+                 "ar": "المفردات و VoID وعمليات الحصاد", "zh": "词表、VoID、采集运行"},
+    "dump_source": {"en": "records harvested from", "fr": "fiches moissonnées de", "es": "registros recolectados de",
+                    "ru": "записи, собранные из", "ar": "السجلات المحصودة من", "zh": "采集自"},
+    "dump_classified": {"en": "the classifier's placements of records on the Convention's themes",
+                        "fr": "le classement automatique des fiches selon les thèmes de la Convention",
+                        "es": "la clasificación automática de los registros según los temas del Convenio",
+                        "ru": "автоматическая классификация записей по темам Конвенции",
+                        "ar": "التصنيف الآلي للسجلات حسب مواضيع الاتفاقية", "zh": "按公约主题对记录的自动分类"},
 }
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 

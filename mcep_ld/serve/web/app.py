@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -13,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import PlainTextResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from mcep_ld import __version__
 from mcep_ld.config import Settings
@@ -48,6 +46,7 @@ from mcep_ld.serve.web import (
 from mcep_ld.serve.web.guards import BodyLimit, HeadAsGet, SecurityHeaders
 from mcep_ld.serve.web.metrics import Metrics, RequestMetrics, metrics_route
 from mcep_ld.serve.web.negotiation import media_type, serialize
+from mcep_ld.serve.web.templating import LayeredStaticFiles
 from mcep_ld.serve.web.usage import Tally, UsageCounter, UsageWriter
 from mcep_ld.store.embedded import EmbeddedStore
 
@@ -134,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(usage_page.router)
     app.include_router(docs.router)
     app.include_router(health.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount("/static", LayeredStaticFiles(override=settings.static_dir), name="static")
 
     def openapi() -> dict:
         """FastAPI's description of the routes, with /sparql (a plain Starlette route) described by hand."""

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from mcep_ld.messages import message
 from mcep_ld.publish import dcat, dumps
-from mcep_ld.serve.web.layout import esc, page_language, render, scroll_box
+from mcep_ld.serve.web.layout import page_language, render
 from mcep_ld.serve.web.negotiation import media_type, no_format, not_modified, serialize
 
 router = APIRouter()
@@ -55,27 +55,17 @@ def dump_file(request: Request, name: str) -> Response:
 def _downloads_page(request: Request) -> str:
     hub = request.app.state.hub
     lang = page_language(request)
-    rows = "".join(
-        f'<tr><th scope="row"><a href="/dumps/{esc(p.file)}">{esc(p.file)}</a></th>'
-        f"<td>{esc(_what(p.name))}</td><td>{p.quads:,}</td><td>{p.bytes:,}</td>"
-        f'<td><time datetime="{esc(p.modified)}">{esc(p.modified)}</time></td></tr>'
-        for p in sorted(dumps.parts(hub).values(), key=lambda p: (p.name != dumps.FULL, p.name)))
-    title = message("downloads", lang)
-    body = (f"<h1>{esc(title)}</h1>"
-            f"<p>Gzipped N-Quads, one named graph per record (<code>graph/{{source}}/…</code>); "
-            f"remade after each harvest that changed something.</p>"
-            + scroll_box(f"<table><thead><tr><th scope=\"col\">file</th><th scope=\"col\">holds</th>"
-                         f"<th scope=\"col\">statements</th><th scope=\"col\">bytes</th>"
-                         f"<th scope=\"col\">modified</th></tr></thead><tbody>{rows}</tbody></table>", title) +
-            '<p>DCAT: <a href="/catalog.ttl">Turtle</a> · '
-            'VoID: <a href="/void">Turtle</a> · SPARQL: <a href="/sparql">/sparql</a> · '
-            'OAI-PMH: <a href="/oai?verb=Identify">/oai</a></p>')
-    return render(request, lang, title, body)
+    parts = [{"file": p.file, "holds": _what(p.name, lang), "quads": p.quads, "bytes": p.bytes,
+              "modified": p.modified}
+             for p in sorted(dumps.parts(hub).values(), key=lambda p: (p.name != dumps.FULL, p.name))]
+    return render(request, lang, message("downloads", lang), "", template="downloads.html", parts=parts)
 
 
-def _what(name: str) -> str:
+def _what(name: str, lang: str) -> str:
     if name == dumps.FULL:
-        return "everything public: all sources, vocabularies, VoID, harvest runs"
+        return message("dump_all", lang)
     if name == dumps.HUB_PART:
-        return "vocabularies, VoID, harvest runs"
-    return f"records harvested from {name}"
+        return message("dump_hub", lang)
+    if name == dumps.CLASSIFIED_PART:
+        return message("dump_classified", lang)
+    return f"{message('dump_source', lang)} {name}"

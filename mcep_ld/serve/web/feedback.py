@@ -50,24 +50,6 @@ class _Limiter:
 _LIMITER = _Limiter()
 
 
-def form(page: str, lang: str) -> str:
-    """The form at the foot of a page: was it useful, a comment, an e-mail for a reply, a honeypot."""
-    m = lambda key: esc(message(key, lang))  # noqa: E731
-    return (f'<form class="feedback" method="post" action="/feedback"><fieldset><legend>{m("useful_q")}</legend>'
-            f'<input type="hidden" name="page" value="{esc(page)}">'
-            f'<input type="hidden" name="lang" value="{esc(lang)}">'
-            f'<label><input type="radio" name="useful" value="yes"> {m("yes")}</label> '
-            f'<label><input type="radio" name="useful" value="no"> {m("no")}</label>'
-            f'<p><label for="feedback-comment">{m("comment_optional")}</label><br>'
-            f'<textarea id="feedback-comment" name="comment" rows="2" maxlength="2000"></textarea></p>'
-            f'<p><label for="feedback-email">{m("email_optional")}</label><br>'
-            f'<input id="feedback-email" type="email" name="email" maxlength="{EMAIL_MAX_CHARS}"'
-            f' autocomplete="email"></p>'
-            f'<p class="hp" aria-hidden="true"><label for="feedback-website">Website</label>'
-            f'<input id="feedback-website" name="website" tabindex="-1" autocomplete="off"></p>'
-            f'<button type="submit">{m("send")}</button></fieldset></form>')
-
-
 @router.post("/feedback")
 async def receive(request: Request) -> HTMLResponse:
     """Keep one reader's feedback (an HTML form, URL-encoded: read here, within ``FORM_MAX_BYTES``)."""

@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
+from markupsafe import Markup
 
 from mcep_ld.config import UN_LANGUAGES
 from mcep_ld.messages import LANGUAGE_NAMES, message
 from mcep_ld.serve.web.negotiation import languages
 
 RTL = {"ar"}
-CURRENT = ' aria-current="true"'
 
 
 def esc(text: object) -> str:
@@ -32,23 +32,23 @@ def number(value: float, lang: str, *, decimals: int = 2) -> str:
     return format_decimal(value, format=pattern, locale=lang or "en")
 
 
-def date_text(iso: str, lang: str) -> str:
+def date_text(iso: str, lang: str) -> Markup:
     """An ``xsd:date`` as the reader's language writes dates (CLDR, by Babel), in a ``<time>`` element."""
     try:
         shown = format_date(date.fromisoformat(iso[:10]), format="long", locale=lang or "en")
     except ValueError:
         shown = iso
-    return f'<time datetime="{esc(iso)}">{esc(shown)}</time>'
+    return Markup(f'<time datetime="{esc(iso)}">{esc(shown)}</time>')  # HTML in templates too
 
 
-def datetime_text(iso: str, lang: str) -> str:
+def datetime_text(iso: str, lang: str) -> Markup:
     """An ``xsd:dateTime`` (UTC, ``…Z``) as the reader's language writes a date and time, in a ``<time>``."""
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
         shown = format_datetime(moment, format="medium", tzinfo=UTC, locale=lang or "en") + " UTC"
     except ValueError:
         shown = iso
-    return f'<time datetime="{esc(iso)}"><bdi>{esc(shown)}</bdi></time>'
+    return Markup(f'<time datetime="{esc(iso)}"><bdi>{esc(shown)}</bdi></time>')  # HTML in templates too
 
 
 def literal_text(value: str, datatype: str, lang: str) -> str:
@@ -140,39 +140,29 @@ def route_path(request: Request) -> str:
     return (path[len(root):] or "/") if root and path.startswith(root) else path
 
 
-def render(request: Request, lang: str, title: str, body: str, *, head: str = "", feedback: bool = True) -> str:
-    """A whole page around *body* (trusted HTML) in *lang*, with the feedback form at its foot unless told."""
-    from mcep_ld.serve.web.feedback import form
+def render(request: Request, lang: str, title: str, body: str, *, head: str = "", feedback: bool = True,
+           template: str = "base.html", **context: object) -> str:
+    """A whole page in *lang*: *template* (``base.html``, the frame, around *body*, trusted HTML; or a page's
+    own template that extends it, with *context*), the feedback form at its foot unless told."""
+    from mcep_ld.serve.web.feedback import EMAIL_MAX_CHARS
+    from mcep_ld.serve.web.templating import render_template
 
+    settings = request.app.state.hub.settings
     query = request.url.query
-    asked = form(route_path(request) + (f"?{query}" if query else ""), lang) if feedback else ""
     here = route_path(request)
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    switcher = "".join(
-        f'<li><a href="{esc(here)}?{esc(urlencode([*params, ("lang", code)]))}" hreflang="{code}" lang="{code}"'
-        f'{CURRENT if code == lang else ""}>{esc(LANGUAGE_NAMES[code])}</a></li>'
-        for code in UN_LANGUAGES)
-    nav = "".join(f'<li><a href="{esc(link(path, lang))}">{esc(message(key, lang))}</a></li>'
-                  for path, key in (("/search", "search"), ("/vocab", "vocabularies"),
-                                    ("/insights", "insights_nav"), ("/dashboard", "dashboard")))
-    direction = "rtl" if lang in RTL else "ltr"
     site = message("hub", lang)
-    full_title = site if title == site else f"{title} · {site}"  # the landing page is the site itself
-    page = (f'<!DOCTYPE html><html lang="{esc(lang)}" dir="{direction}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(full_title)}</title>"
-            f'<link rel="stylesheet" href="/static/hub.css"><link rel="icon" href="/static/favicon.svg">'
-            f'{head}</head><body>'
-            f'<a class="skip" href="#main">{esc(message("skip", lang))}</a>'
-            f'<header><p class="brand"><a href="{esc(link("/", lang))}">{esc(message("hub", lang))}</a></p>'
-            f'<nav aria-label="{esc(message("hub", lang))}"><ul>{nav}</ul></nav>'
-            f'<nav aria-label="{esc(message("language_choice", lang))}" class="languages"><ul>{switcher}</ul></nav>'
-            f'</header><main id="main">{body}</main>'
-            f'<footer>{asked}<ul><li><a href="/sparql">SPARQL</a></li><li><a href="/oai?verb=Identify">OAI-PMH</a></li>'
-            f'<li><a href="/void">VoID</a></li><li><a href="/catalog.ttl">DCAT</a></li>'
-            f'<li><a href="{esc(link("/dumps/", lang))}">{esc(message("downloads", lang))}</a></li>'
-            f'<li><a href="/sitemap.xml">Sitemap</a></li>'
-            f"</ul></footer></body></html>")
+    page = render_template(
+        settings.templates_dir, template, lang,
+        direction="rtl" if lang in RTL else "ltr",
+        full_title=site if title == site else f"{title} · {site}",  # the landing page is the site itself
+        title=title, head=Markup(head), content=Markup(body),
+        nav=[("/search", "search"), ("/vocab", "vocabularies"), ("/insights", "insights_nav"),
+             ("/dashboard", "dashboard")],
+        languages=[(code, LANGUAGE_NAMES[code], f"{here}?{urlencode([*params, ('lang', code)])}")
+                   for code in UN_LANGUAGES],
+        feedback_page=(here + (f"?{query}" if query else "")) if feedback else None,
+        email_max_chars=EMAIL_MAX_CHARS, **context)
     return rooted(request, page)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from mcep_ld.catalog import COUNTERS
 from mcep_ld.messages import MESSAGES, message
@@ -27,32 +28,25 @@ router = APIRouter()
 BAR_CHART_ROWS = 15  # values shown per chart; the search page lists them all
 
 
-def _entries(hub, facet: str, lang: str, limit: int) -> str:  # noqa: ANN001 - the Hub
-    values = list(hub.search.facet_values(facet).items())[:limit]
-    items = "".join(f'<li><a href="{esc(link("/search", lang, **{facet: value}))}">'
-                    f"{esc(facet_label(hub, facet, value, lang))}</a> <span>{n}</span></li>" for value, n in values)
-    return f"<ul class=\"entries\">{items}</ul>" if items else ""
-
-
 @router.get("/")
 async def landing(request: Request) -> HTMLResponse:
     """What the hub holds, the search box, and ways in by theme, region, country and kind."""
     hub = request.app.state.hub
     lang = page_language(request)
 
-    def build() -> str:
-        total = hub.search.count()
-        parts = [f"<h1>{esc(message('hub', lang))}</h1>", search_form(lang),
-                 f'<p class="count">{esc(message("holds", lang))} {total} {esc(message("records", lang))}.</p>',
-                 world_map(request, lang)]
+    def build() -> dict:
+        facets = []
         for facet, limit in (("kind", 20), ("theme", 30), ("region", 20), ("country", 40), ("source", 20)):
-            entries = _entries(hub, facet, lang, limit)
-            if entries:
-                parts.append(f"<section><h2>{esc(message(FACET_MESSAGES[facet], lang))}</h2>{entries}</section>")
-        return "".join(parts)
+            values = list(hub.search.facet_values(facet).items())[:limit]
+            facets.append({"message": FACET_MESSAGES[facet], "entries": [
+                {"href": link("/search", lang, **{facet: value}), "label": facet_label(hub, facet, value, lang), "n": n}
+                for value, n in values]})
+        return {"total": hub.search.count(), "facets": facets, "search_form": Markup(search_form(lang)),
+                "world_map": Markup(world_map(request, lang))}
 
-    body = await run_in_threadpool(build)
-    return HTMLResponse(render(request, lang, message("hub", lang), body), headers={"Vary": "Accept-Language"})
+    context = await run_in_threadpool(build)
+    return HTMLResponse(render(request, lang, message("hub", lang), "", template="landing.html", **context),
+                        headers={"Vary": "Accept-Language"})
 
 
 @router.get("/dashboard")
