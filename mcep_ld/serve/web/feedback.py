@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from mcep_ld.config import UN_LANGUAGES
 from mcep_ld.messages import message
-from mcep_ld.serve.web.layout import esc, link, page_language, render
+from mcep_ld.serve.web.layout import link, page_language, render
 
 router = APIRouter()
 #: Longest page path and e-mail address kept; largest form read (bytes).
@@ -98,6 +98,5 @@ async def thanks(request: Request, page: str = "/") -> HTMLResponse:
 
 
 def _answer(request: Request, lang: str, back: str, key: str, status: int) -> HTMLResponse:
-    body = (f"<h1>{esc(message(key, lang))}</h1>"
-            f'<p><a href="{esc(back)}">{esc(message("back", lang))}</a></p>')
-    return HTMLResponse(render(request, lang, message(key, lang), body, feedback=False), status_code=status)
+    return HTMLResponse(render(request, lang, message(key, lang), "", feedback=False, template="message.html",
+                               back=back), status_code=status)

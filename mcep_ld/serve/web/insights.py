@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from mcep_ld.messages import message
 from mcep_ld.serve.web import worldmap
 from mcep_ld.serve.web.charts import Bar, bar_chart
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, number, page_language, render
+from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, number, page_language, render
 
 router = APIRouter()
 PREFIXES = ("PREFIX mcep: <https://w3id.org/mcep/ontology#> PREFIX qb: <http://purl.org/linked-data/cube#> "
@@ -135,12 +135,12 @@ async def insights(request: Request) -> HTMLResponse:
     by_article: dict[str, list[dict]] = defaultdict(list)
     for q in questions(hub):
         by_article[q.get("article", "")].append(q)
-    parts = [f"<h1>{esc(message('insights', lang))}</h1><p>{esc(message('insights_note', lang))}</p>"]
-    for article, qs in by_article.items():
-        items = "".join(f'<li><a href="{esc(link("/insights/" + q["notation"].replace(".", "-"), lang))}">'
-                        f"<bdi>{esc(q['notation'])}</bdi> {esc(_label(hub, q['iri'], lang))}</a></li>" for q in qs)
-        parts.append(f"<section><h2>{esc(_label(hub, article, lang))}</h2><ul>{items}</ul></section>")
-    return HTMLResponse(render(request, lang, message("insights", lang), "".join(parts)))
+    articles = [{"label": _label(hub, article, lang),
+                 "questions": [{"key": q["notation"].replace(".", "-"), "notation": q["notation"],
+                                "label": _label(hub, q["iri"], lang)} for q in qs]}
+                for article, qs in by_article.items()]
+    return HTMLResponse(render(request, lang, message("insights", lang), "", template="insights.html",
+                               articles=articles))
 
 
 @router.get("/insights/{key}")

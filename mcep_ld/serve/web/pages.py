@@ -13,13 +13,9 @@ from mcep_ld.messages import MESSAGES, message
 from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.countries import world_map
 from mcep_ld.serve.web.layout import (
-    datetime_text,
-    esc,
     link,
-    number,
     page_language,
     render,
-    scroll_box,
     search_form,
 )
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
@@ -55,30 +51,24 @@ async def dashboard(request: Request) -> HTMLResponse:
     hub = request.app.state.hub
     lang = page_language(request)
 
-    def build() -> str:
-        parts = [f"<h1>{esc(message('dashboard', lang))}</h1>", world_map(request, lang, table_open=True)]
+    def build() -> dict:
+        charts = []
         for facet in ("source", "kind", "theme", "region", "year"):
             values = hub.search.facet_values(facet)
             if facet == "year":
                 values = dict(sorted(values.items(), reverse=True))
             bars = [Bar(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
                     for v, n in list(values.items())[:BAR_CHART_ROWS]]
-            parts.append(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang))
-        quarantined = hub.catalog.quarantined_count()
-        parts.append(f"<h2>{esc(message('quarantine', lang))}</h2><p class=\"count\">{quarantined}</p>")
-        head = ("col_run", "col_source", "col_started", "col_status", *(f"col_{c}" for c in COUNTERS), "col_seconds")
-        rows = []
-        for run in hub.catalog.recent_runs(20):
-            status = f"run_{run['status']}"
-            cells = [esc(run["id"]), esc(run["source"]), datetime_text(run["started"], lang) if run["started"] else "",
-                     esc(message(status, lang) if status in MESSAGES else run["status"]),
-                     *(esc(number(run[c] or 0, lang, decimals=0)) for c in COUNTERS),
-                     esc(number(run["duration_s"] or 0, lang, decimals=1))]
-            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        table = ("<table><thead><tr>" + "".join(f'<th scope="col">{esc(message(h, lang))}</th>' for h in head)
-                 + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-        parts.append(f"<h2>{esc(message('runs', lang))}</h2>{scroll_box(table, message('runs', lang))}")
-        return "".join(parts)
+            charts.append(Markup(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang)))
+        runs = [{"id": run["id"], "source": run["source"], "started": run["started"],
+                 "status": message(f"run_{run['status']}", lang) if f"run_{run['status']}" in MESSAGES
+                 else run["status"], "counters": [run[c] or 0 for c in COUNTERS], "seconds": run["duration_s"] or 0}
+                for run in hub.catalog.recent_runs(20)]
+        return {"world_map": Markup(world_map(request, lang, table_open=True)), "charts": charts, "runs": runs,
+                "quarantined": hub.catalog.quarantined_count(),
+                "run_columns": ["col_run", "col_source", "col_started", "col_status",
+                                *(f"col_{c}" for c in COUNTERS), "col_seconds"]}
 
-    body = await run_in_threadpool(build)
-    return HTMLResponse(render(request, lang, message("dashboard", lang), body), headers={"Vary": "Accept-Language"})
+    context = await run_in_threadpool(build)
+    return HTMLResponse(render(request, lang, message("dashboard", lang), "", template="dashboard.html", **context),
+                        headers={"Vary": "Accept-Language"})

@@ -41,30 +41,12 @@ def page(request: Request, lang: str, endpoint: str, query: str = "") -> str:
     """The query page in the site's frame and the reader's language: YASGUI (installed with the hub, started by
     ``/static/sparql-editor.js``) over a plain form that works without JavaScript, prefilled with *query* or
     the first example, and the examples, each with a link that runs it."""
-    m = lambda key: html.escape(message(key, lang))  # noqa: E731
     stored = examples()
     query = query or (stored[0].query if stored else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
-    items = "".join(
-        f'<li><a href="?{html.escape(urlencode({"query": e.query, "format": "html"}))}">{html.escape(e.title)}</a> '
-        f'(<a href="?{html.escape(urlencode({"example": e.name, "lang": lang}))}">{m("edit")}</a>)</li>'
-        for e in stored)
-    prefixes = html.escape(json.dumps(jsonld.prefixes()))
-    body = (f"<h1>{m('sparql_query')}</h1>"
-            f"<p>{m('sparql_intro')} <code>{html.escape(endpoint)}</code></p>"
-            f'<div id="yasgui" hidden data-prefixes="{prefixes}" data-query-label="{m("query")}"'
-            f' data-endpoint-label="SPARQL endpoint" data-rows-label="{m("rows_per_page")}"></div>'
-            f'<form id="plain-query" method="get" action=""><p><label for="query">{m("query")}</label><br>'
-            f'<textarea id="query" name="query" rows="14" dir="ltr">{html.escape(query)}</textarea></p>'
-            f'<p><label for="format">{m("results_as")}</label> <select id="format" name="format">'
-            f'<option value="html">{m("a_table")}</option><option value="json">SPARQL JSON</option>'
-            f'<option value="csv">CSV</option><option value="ttl">Turtle (CONSTRUCT, DESCRIBE)</option></select> '
-            f'<button type="submit">{m("run")}</button></p></form>'
-            f"<h2>{m('examples')}</h2><ul>{items}</ul>")
-    head = ('<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">'
-            '<link rel="stylesheet" href="/static/sparql-editor.css">'
-            '<script src="/static/yasgui/yasgui.min.js" defer></script>'
-            '<script src="/static/sparql-editor.js" defer></script>')
-    return render(request, lang, message("sparql_query", lang), body, head=head)
+    listed = [{"title": e.title, "run": urlencode({"query": e.query, "format": "html"}),
+               "edit": urlencode({"example": e.name, "lang": lang})} for e in stored]
+    return render(request, lang, message("sparql_query", lang), "", template="sparql.html", endpoint=endpoint,
+                  query=query, examples=listed, prefixes=json.dumps(jsonld.prefixes()))
 
 
 def results_table(json_results: bytes, query: str) -> str:
