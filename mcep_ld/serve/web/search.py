@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from markupsafe import Markup
 
 from mcep_ld.errors import MCEPError
 from mcep_ld.messages import LANGUAGE_NAMES, message
@@ -114,64 +115,47 @@ async def search_page(request: Request) -> HTMLResponse:
     try:
         query, filters, page, size, result = await _search(request, request.query_params.get("lang") or None)
     except ValueError as exc:  # BadSearch, or an unknown facet
-        body = f"<h1>{esc(message('search', lang))}</h1>{search_form(lang)}<p role=\"alert\">{esc(exc)}</p>"
-        return HTMLResponse(render(request, lang, message("search", lang), body), status_code=400)
+        return HTMLResponse(render(request, lang, message("search", lang), "", template="search.html",
+                                   search_form=Markup(search_form(lang)), error=str(exc)), status_code=400)
     hub = request.app.state.hub
-    body = [f"<h1>{esc(message('search', lang))}</h1>", search_form(lang, query)]
-    body.append(f'<p class="count" role="status">{result.total} {esc(message("records", lang))}</p>')
-    if filters:
-        chosen = ", ".join(esc(facet_label(hub, f, v, lang)) for f, vs in filters.items() for v in vs)
-        body.append(f'<p>{chosen} · <a href="{esc(link("/search", lang, q=query))}">'
-                    f'{esc(message("clear", lang))}</a></p>')
-    body.append('<div class="results-layout"><section aria-labelledby="results-heading">'
-                f'<h2 id="results-heading">{esc(message("results", lang))}</h2>')
-    if result.hits:
-        body.append(f'<ol class="results" start="{(page - 1) * size + 1}">')
-        for hit in result.hits:
-            title, title_lang = text_in(hit.titles, [lang])
-            description, description_lang = text_in(hit.descriptions, [lang])
-            meta = " · ".join(esc(x) for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
-                                                *hit.identifiers[:2]] if x)
-            named = anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(title_lang, lang))
-            body.append(f"<li>{named}"
-                        f'<p class="meta">{meta}</p>'
-                        + (f'<p{lang_attr(description_lang, lang)}>{esc(description)}</p>' if description else "")
-                        + "</li>")
-        body.append("</ol>")
-    else:
-        body.append(f"<p>{esc(message('no_results', lang))}</p>")
-    pages = []
+    hits = []
+    for hit in result.hits:
+        title, title_lang = text_in(hit.titles, [lang])
+        description, description_lang = text_in(hit.descriptions, [lang])
+        hits.append({"link": Markup(anchor(local(request, hit.iri, lang), esc(title or hit.iri),
+                                           lang_attr(title_lang, lang))),
+                     "meta": [x for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
+                                          *hit.identifiers[:2]] if x],
+                     "description": description, "description_lang": description_lang})
     params = {"q": query, **filters, "page_size": size if size != hub.settings.search_page_size else None}
-    if page > 1:
-        pages.append(f'<a rel="prev" href="{esc(link("/search", lang, **params, page=page - 1))}">'
-                     f'{esc(message("previous", lang))}</a>')
-    if page * size < result.total:
-        pages.append(f'<a rel="next" href="{esc(link("/search", lang, **params, page=page + 1))}">'
-                     f'{esc(message("next", lang))}</a>')
-    if pages:
-        body.append(f'<nav class="pages" aria-label="{esc(message("results", lang))}">{" ".join(pages)}</nav>')
-    body.append("</section>")
-    body.append(_facets_html(hub, query, filters, result, lang))
-    body.append("</div>")
-    return HTMLResponse(render(request, lang, f"{query} · {message('search', lang)}" if query
-                               else message("search", lang), "".join(body)), headers={"Vary": "Accept-Language"})
+    context = {
+        "search_form": Markup(search_form(lang, query)), "error": "", "total": result.total, "hits": hits,
+        "first": (page - 1) * size + 1,
+        "chosen": [facet_label(hub, f, v, lang) for f, vs in filters.items() for v in vs],
+        "clear_href": link("/search", lang, q=query),
+        "prev_href": link("/search", lang, **params, page=page - 1) if page > 1 else "",
+        "next_href": link("/search", lang, **params, page=page + 1) if page * size < result.total else "",
+        "facets": _facets(hub, query, filters, result, lang),
+    }
+    title = f"{query} · {message('search', lang)}" if query else message("search", lang)
+    return HTMLResponse(render(request, lang, title, "", template="search.html", **context),
+                        headers={"Vary": "Accept-Language"})
 
 
-def _facets_html(hub, query: str, filters: dict[str, list[str]], result: SearchResult,  # noqa: ANN001
-                 lang: str) -> str:
-    parts = [f'<aside aria-labelledby="facets-heading"><h2 id="facets-heading">{esc(message("filter", lang))}</h2>']
+def _facets(hub, query: str, filters: dict[str, list[str]], result: SearchResult,  # noqa: ANN001
+            lang: str) -> list[dict]:
+    """The facets to refine by: each value's label, count, whether chosen, and the link that toggles it."""
+    out = []
     for facet in FACETS:
         values = result.facets.get(facet) or {}
         if not values:
             continue
-        items = []
+        listed = []
         for value, n in list(values.items())[:15]:
             chosen = value in filters.get(facet, [])
             params = {**filters, facet: [v for v in filters.get(facet, []) if v != value] if chosen
                       else [*filters.get(facet, []), value]}
-            current = ' aria-current="true"' if chosen else ""
-            items.append(f'<li><a href="{esc(link("/search", lang, q=query, **params))}"{current}>'
-                         f"{esc(facet_label(hub, facet, value, lang))}</a> <span>{n}</span></li>")
-        parts.append(f"<h3>{esc(message(FACET_MESSAGES[facet], lang))}</h3><ul>{''.join(items)}</ul>")
-    parts.append("</aside>")
-    return "".join(parts)
+            listed.append({"href": link("/search", lang, q=query, **params), "chosen": chosen, "n": n,
+                           "label": facet_label(hub, facet, value, lang)})
+        out.append({"message": FACET_MESSAGES[facet], "options": listed})
+    return out
