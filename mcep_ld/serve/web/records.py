@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from markupsafe import Markup
 
 from mcep_ld.classify.assign import graph_of
 from mcep_ld.messages import MESSAGES, message
@@ -21,12 +22,10 @@ from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
 from mcep_ld.serve.web.layout import (
     anchor,
-    datetime_text,
     esc,
     lang_attr,
     literal_text,
     local,
-    number,
     page_language,
     render,
     text_in,
@@ -134,50 +133,30 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         code = term.language if isinstance(term, ox.Literal) else ""
         return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
 
-    other = " ".join(f'<a href="?lang={code}" hreflang="{code}" lang="{code}">{esc(code)}</a>'
-                     for code in sorted(c for c in doc.titles if c))
-    formats = "".join(f'<li><a href="{esc(local(request, iri))}.{f.file_extension}" type="{f.media_type}">'
-                      f"{f.file_extension}</a></li>" for f in RESOURCE_FORMATS)
     machine = {p["concept"] for p in placed}
-    facts = "".join(f"<dt>{esc(message('fact_' + name, lang))}</dt><dd>{show(t.object)}</dd>" for t in own
-                    if (name := FACTS.get(t.predicate.value))
-                    and not (name == "subject" and t.object.value in machine))
-    rows = "".join(f'<tr><th scope="row">{anchor(t.predicate.value, esc(curie(t.predicate.value)))}</th>'
-                   f"<td>{show(t.object)}</td></tr>" for t in own)
-    sources = "".join(f"<li><strong>{esc(r['source'])}</strong>: {esc(message('harvested', lang))} "
-                      f"{datetime_text(r['datestamp'], lang)}, "
-                      f"{esc(message('validation', lang))}: {esc(_status(r['status'], lang))}"
-                      + (f' ({anchor(r["raw_url"], esc(r["raw_url"]))})'
-                         if r["raw_url"].startswith("http") else "") + "</li>" for r in live)
-    body = [f"<article><h1{lang_attr(title_lang, lang)}>{esc(title or iri)}</h1>",
-            f'<p class="meta">{esc(facet_label(hub, "kind", kind, lang))} · <code>{esc(iri)}</code></p>']
-    if description:
-        body.append(f"<p{lang_attr(description_lang, lang)}>{esc(description)}</p>")
-    if other:
-        body.append(f'<p class="meta">{esc(message("languages", lang))}: {other}</p>')
-    if facts:
-        body.append(f'<dl class="facts">{facts}</dl>')
-    if placed:
-        items = "".join(
-            f"<li>{show(ox.NamedNode(p['concept']))} <span class=\"meta\">{esc(message('score', lang))} "
-            f"{esc(number(float(p.get('score', 0)), lang))} · "
-            f"{esc(message('accepted' if p.get('reviewStatus', '').endswith('Accepted') else 'unreviewed', lang))}"
-            f"</span><ul class=\"meta\">{''.join(f'<li>{esc(e)}</li>' for e in sorted(p['evidence']))}</ul></li>"
-            for p in placed)
-        body.append(f"<section id=\"placed\"><h2>{esc(message('placed', lang))}</h2>"
-                    f"<p class=\"meta\">{esc(message('placed_note', lang))}</p><ul>{items}</ul></section>")
     named = [n for n in named if n not in machine]
-    if related or named:
-        links = [f"<li>{show(ox.NamedNode(r))}</li>" for r in [*related, *named]]
-        body.append(f"<section><h2>{esc(message('related', lang))}</h2><ul>{''.join(links)}</ul></section>")
-    if files := _files(triples, iri, hub, order, lang):
-        body.append(f"<section><h2>{esc(message('files', lang))}</h2><ul>{files}</ul></section>")
-    body.append(f"<section><h2>{esc(message('provenance', lang))}</h2><ul>{sources}</ul>{_rights(hub, lang)}"
-                "</section>")
-    body.append(f"<section><h2>{esc(message('details', lang))}</h2><table>{rows}</table></section>")
-    body.append(f"<section><h2>{esc(message('other_formats', lang))}</h2><ul>{formats}</ul></section></article>")
-    return render(request, lang, title or iri, "".join(body),
-                  head=_schema_org(iri, kind, doc, triples, hub.settings.data_license))
+    context = {
+        "iri": iri, "title_attrs": Markup(lang_attr(title_lang, lang)),
+        "kind_label": facet_label(hub, "kind", kind, lang),
+        "description": description, "description_attrs": Markup(lang_attr(description_lang, lang)),
+        "other_languages": sorted(c for c in doc.titles if c),
+        "facts": [(name, Markup(show(t.object))) for t in own if (name := FACTS.get(t.predicate.value))
+                  and not (name == "subject" and t.object.value in machine)],
+        "placed": [{"concept": Markup(show(ox.NamedNode(p["concept"]))), "score": float(p.get("score", 0)),
+                    "accepted": p.get("reviewStatus", "").endswith("Accepted"), "evidence": sorted(p["evidence"])}
+                   for p in placed],
+        "related": [Markup(show(ox.NamedNode(r))) for r in [*related, *named]],
+        "files": Markup(_files(triples, iri, hub, order, lang)),
+        "sources": [{"source": r["source"], "datestamp": r["datestamp"], "status": _status(r["status"], lang),
+                     "raw_url": r["raw_url"] if r["raw_url"].startswith(("http://", "https://")) else ""}
+                    for r in live],
+        "rights": Markup(_rights(hub, lang)),
+        "statements": [(t.predicate.value, curie(t.predicate.value), Markup(show(t.object))) for t in own],
+        "formats": [{"href": f"{local(request, iri)}.{f.file_extension}", "media": f.media_type,
+                     "ext": f.file_extension} for f in RESOURCE_FORMATS],
+    }
+    return render(request, lang, title or iri, "", template="record.html",
+                  head=_schema_org(iri, kind, doc, triples, hub.settings.data_license), **context)
 
 
 def _status(status: str, lang: str) -> str:
