@@ -85,7 +85,7 @@ def test_query_options_paging_and_errors(service: str) -> None:
     assert one["number"] == "MC-1/1" and one["title"]["results"]
     assert requests.get(f"{url}/Decisions('no-such')", timeout=30).status_code == 404
     for bad in ({"$filter": "substringof('x', title)"}, {"$top": "-1"}, {"$orderby": "title"}, {"$format": "xml"},
-                {"$filter": "updated ge datetime'2026-13-45T99:99'"}):
+                {"$filter": "updated ge datetime'2026-13-45T99:99'"}, {"$filter": "treaty eq '%'"}):
         resp = requests.get(f"{url}/Decisions", params=bad, timeout=30)
         assert resp.status_code == 400 and resp.json()["error"]["message"]["value"], bad
     assert requests.get(f"{url}/Nothing", timeout=30).status_code == 404

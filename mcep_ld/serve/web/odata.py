@@ -27,7 +27,7 @@ router = APIRouter()
 ODATA_MAX_TOP = 1000  # entities per page at most; a larger $top is answered with this many and __next
 ODATA_DEFAULT_TOP = 100
 _SINGLE = re.compile(r"^(\w+)\('((?:[^']|'')*)'\)$")
-_TREATY = re.compile(r"^(treaty|id) eq '([^']{1,100})'$")
+_TREATY = re.compile(r"^(treaty|id) eq '([A-Za-z0-9_.-]{1,100})'$")  # an id: never a LIKE wildcard
 _UPDATED = re.compile(r"^updated (gt|ge) datetime'(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)Z?'$")
 
 

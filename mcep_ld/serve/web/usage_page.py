@@ -31,7 +31,8 @@ async def usage_page(request: Request, month: str = "") -> HTMLResponse:
     lang = page_language(request)
     report = await run_in_threadpool(request.app.state.hub.catalog.usage_report, month)
     title = f"{message('usage_report', lang)}: {month}"
-    return HTMLResponse(render(request, lang, title, _body(report, title, lang), feedback=False),
+    heading = f"{esc(message('usage_report', lang))}: <bdi>{esc(month)}</bdi>"  # 2026-12, not 12-2026, in Arabic
+    return HTMLResponse(render(request, lang, title, _body(report, heading, lang), feedback=False),
                         headers={"Cache-Control": "no-store"})
 
 
@@ -47,10 +48,10 @@ def _section(title: str, chart_id: str, rows: list[tuple[str, int]], lang: str) 
             f"<tbody>{body}</tbody></table></section>")
 
 
-def _body(report: dict, title: str, lang: str) -> str:
+def _body(report: dict, heading: str, lang: str) -> str:
     views, searches, sparql = report["page_views"], report["searches"], report["sparql"]
     n = lambda v: esc(number(v, lang, decimals=0))  # noqa: E731
-    parts = [f"<h1>{esc(title)}</h1><p>{esc(message('usage_note', lang))}</p>",
+    parts = [f"<h1>{heading}</h1><p>{esc(message('usage_note', lang))}</p>",
              f'<dl class="facts"><dt>{esc(message("page_views", lang))}</dt><dd>{n(views["total"])}</dd>'
              f'<dt>{esc(message("visitors", lang))}</dt><dd>{n(report["visitors_daily_sum"])}</dd>'
              f'<dt>{esc(message("search_terms", lang))}</dt><dd>{n(searches["total"])}</dd>'
