@@ -368,6 +368,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 
 
+def message_or(key: str, lang: str, default: str) -> str:
+    """The message *key* in *lang*, or *default* when there is no such message (a status from data)."""
+    return message(key, lang) if key in MESSAGES else default
+
+
 def message(key: str, lang: str) -> str:
     texts = MESSAGES[key]
     return texts.get(lang) or texts["en"]

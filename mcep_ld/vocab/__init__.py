@@ -92,6 +92,10 @@ class Vocabulary:
         prefix = f"{self.base_uri}vocab/{scheme}/"
         return sorted(c for c in self._aligned.get(outside, ()) if c.startswith(prefix))
 
+    def aligned_anywhere(self, outside: str) -> list[str]:
+        """Our concepts of any scheme that an outside concept is, or is narrower than (a LEO term's stand-ins)."""
+        return sorted(self._aligned.get(outside, ()))
+
     def objects(self, predicate: str) -> dict[str, list[ox.Term]]:
         """Subject → the objects it has for *predicate*, indexed at the first call (pages and mappings ask per
         record or request; a pass over every quad each time is what this saves)."""

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from mcep_ld.catalog import COUNTERS
-from mcep_ld.messages import MESSAGES, message
+from mcep_ld.messages import message, message_or
 from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.countries import world_map
 from mcep_ld.serve.web.layout import (
@@ -61,8 +61,8 @@ async def dashboard(request: Request) -> HTMLResponse:
                     for v, n in list(values.items())[:BAR_CHART_ROWS]]
             charts.append(Markup(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang)))
         runs = [{"id": run["id"], "source": run["source"], "started": run["started"],
-                 "status": message(f"run_{run['status']}", lang) if f"run_{run['status']}" in MESSAGES
-                 else run["status"], "counters": [run[c] or 0 for c in COUNTERS], "seconds": run["duration_s"] or 0}
+                 "status": message_or(f"run_{run['status']}", lang, run["status"]),
+                 "counters": [run[c] or 0 for c in COUNTERS], "seconds": run["duration_s"] or 0}
                 for run in hub.catalog.recent_runs(20)]
         return {"world_map": Markup(world_map(request, lang, table_open=True)), "charts": charts, "runs": runs,
                 "quarantined": hub.catalog.quarantined_count(),

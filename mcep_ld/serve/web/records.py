@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
 from mcep_ld.classify.assign import graph_of
-from mcep_ld.messages import MESSAGES, message
+from mcep_ld.messages import message, message_or
 from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
 from mcep_ld.serve.web.layout import (
@@ -120,12 +120,10 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                     and t.object.value.startswith(concepts)})
     record_titles = hub.search.titles(related)
 
-    aligned = _aligned(hub)
-
     def show(term: ox.Term) -> str:
         if isinstance(term, ox.NamedNode):
             label = (hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
-                     or (hub.vocab.label(aligned[term.value], order) if term.value in aligned else None))
+                     or next((hub.vocab.label(c, order) for c in hub.vocab.aligned_anywhere(term.value)), None))
             text, code = label if label and label[0] else (_readable(term.value), "")
             return anchor(local(request, term.value, lang), esc(text), lang_attr(code, lang))
         if isinstance(term, ox.Literal) and term.datatype is not None and not term.language:
@@ -147,7 +145,8 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                    for p in placed],
         "related": [Markup(show(ox.NamedNode(r))) for r in [*related, *named]],
         "files": Markup(_files(triples, iri, hub, order, lang)),
-        "sources": [{"source": r["source"], "datestamp": r["datestamp"], "status": _status(r["status"], lang),
+        "sources": [{"source": r["source"], "datestamp": r["datestamp"],
+                     "status": message_or(f"status_{r['status']}", lang, r["status"]),
                      "raw_url": r["raw_url"] if r["raw_url"].startswith(("http://", "https://")) else ""}
                     for r in live],
         "rights": Markup(_rights(hub, lang)),
@@ -157,22 +156,6 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
     }
     return render(request, lang, title or iri, "", template="record.html",
                   head=_schema_org(iri, kind, doc, triples, hub.settings.data_license), **context)
-
-
-def _status(status: str, lang: str) -> str:
-    key = f"status_{status}"
-    return message(key, lang) if key in MESSAGES else status
-
-
-def _aligned(hub) -> dict[str, str]:  # noqa: ANN001 - the Hub
-    """Outside concepts (LEO terms a source tags records with) → the hub's concept aligned with them, whose
-    label stands for them on pages."""
-    out: dict[str, str] = {}
-    for predicate in ("closeMatch", "exactMatch"):  # exact last: it wins
-        for concept, targets in hub.vocab.objects(f"http://www.w3.org/2004/02/skos/core#{predicate}").items():
-            for target in targets:
-                out[target.value] = concept
-    return out
 
 
 def _readable(iri: str) -> str:
