@@ -364,6 +364,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "es": "la clasificación automática de los registros según los temas del Convenio",
                         "ru": "автоматическая классификация записей по темам Конвенции",
                         "ar": "التصنيف الآلي للسجلات حسب مواضيع الاتفاقية", "zh": "按公约主题对记录的自动分类"},
+    "query_errors": {"en": "errors", "fr": "erreurs", "es": "errores", "ru": "ошибки", "ar": "أخطاء", "zh": "错误"},
+    "query_timeouts": {"en": "timed out", "fr": "délai dépassé", "es": "tiempo agotado", "ru": "превышено время",
+                       "ar": "انتهت المهلة", "zh": "超时"},
+    "mean_time": {"en": "mean", "fr": "moyenne", "es": "media", "ru": "в среднем", "ar": "المتوسط", "zh": "平均"},
+    "result_rows": {"en": "rows", "fr": "lignes", "es": "filas", "ru": "строк", "ar": "صفوف", "zh": "行"},
+    "edit_query": {"en": "Edit the query", "fr": "Modifier la requête", "es": "Editar la consulta",
+                   "ru": "Изменить запрос", "ar": "تعديل الاستعلام", "zh": "编辑查询"},
 }
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 

@@ -84,6 +84,18 @@ def test_every_setting_is_documented() -> None:
     assert not documented - keys, f"docs/settings.md documents keys that do not exist: {sorted(documented - keys)}"
 
 
+def test_every_template_an_operator_can_override_is_documented() -> None:
+    """An operator learns from docs/settings.md which templates there are to override: every bundled one is named."""
+    from mcep_ld.serve.web.templating import BUNDLED_TEMPLATES
+
+    row = next(line for line in (DOCS / "settings.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `templates_dir` |"))
+    named = set(re.findall(r"`([a-z_]+\.html)`", row))
+    bundled = {path.name for path in BUNDLED_TEMPLATES.glob("*.html")}
+    assert bundled - named == set(), "templates missing from docs/settings.md"
+    assert named - bundled == set(), "docs/settings.md names templates that do not exist"
+
+
 def test_readme_documents_every_command() -> None:
     from mcep_ld.cli import build_parser
 

@@ -58,7 +58,7 @@ def _downloads_page(request: Request) -> str:
     parts = [{"file": p.file, "holds": _what(p.name, lang), "quads": p.quads, "bytes": p.bytes,
               "modified": p.modified}
              for p in sorted(dumps.parts(hub).values(), key=lambda p: (p.name != dumps.FULL, p.name))]
-    return render(request, lang, message("downloads", lang), "", template="downloads.html", parts=parts)
+    return render(request, "downloads.html", lang, message("downloads", lang), parts=parts)
 
 
 def _what(name: str, lang: str) -> str:

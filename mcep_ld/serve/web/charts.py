@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mcep_ld.serve.web.layout import RTL, esc, number
+from mcep_ld.serve.web.layout import RTL, number
 
 WIDTH = 640  # viewBox units; the chart is as wide as its column, at most this many CSS pixels
 ROW = 22
@@ -28,29 +28,46 @@ class Bar:
     shown: str = ""
 
 
-def bar_chart(title: str, bars: list[Bar], chart_id: str, lang: str) -> str:
-    """A horizontal bar chart with its caption, or nothing when there is no bar."""
+@dataclass(frozen=True)
+class Drawn:
+    """A bar placed on the chart: where its label, rectangle and figure go, in viewBox units."""
+
+    label: str
+    shown: str
+    href: str
+    y: int
+    label_x: int
+    rect_x: int
+    width: int
+    figure_x: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready to draw (macro ``bar_chart`` in ``macros.html``)."""
+
+    chart_id: str
+    title: str
+    direction: str
+    width: int
+    height: int
+    bars: list[Drawn]
+
+
+def bar_chart(title: str, bars: list[Bar], chart_id: str, lang: str) -> Chart | None:
+    """A horizontal bar chart with its caption, or None when there is no bar."""
     if not bars:
-        return ""
+        return None
     top = max(b.value for b in bars) or 1
-    height = ROW * len(bars) + 4
     rtl = lang in RTL
-    out = []
+    drawn = []
     for i, bar in enumerate(bars):
-        y = ROW * i + 2
         width = max(1, round(300 * bar.value / top))
         shown = bar.shown or number(bar.value, lang, decimals=0 if float(bar.value).is_integer() else 2)
         label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[:LABEL_CHARS - 1] + "…"
         if rtl:  # text anchored at its start, which is its right end under direction="rtl"
-            body = (f'<text x="{WIDTH - 4}" y="{y + 15}" class="label">{esc(label)}</text>'
-                    f'<rect x="{WIDTH - 260 - width}" y="{y + 3}" width="{width}" height="16"></rect>'
-                    f'<text x="{WIDTH - 264 - width}" y="{y + 15}">{esc(shown)}</text>')
+            place = {"label_x": WIDTH - 4, "rect_x": WIDTH - 260 - width, "figure_x": WIDTH - 264 - width}
         else:
-            body = (f'<text x="0" y="{y + 15}" class="label">{esc(label)}</text>'
-                    f'<rect x="260" y="{y + 3}" width="{width}" height="16"></rect>'
-                    f'<text x="{264 + width}" y="{y + 15}">{esc(shown)}</text>')
-        out.append(f'<a href="{esc(bar.href)}">{body}</a>' if bar.href else f"<g>{body}</g>")
-    direction = "rtl" if rtl else "ltr"
-    return (f'<figure><figcaption id="{chart_id}">{esc(title)}</figcaption>'
-            f'<svg role="group" aria-labelledby="{chart_id}" viewBox="0 0 {WIDTH} {height}" class="bars"'
-            f' direction="{direction}">{"".join(out)}</svg></figure>')
+            place = {"label_x": 0, "rect_x": 260, "figure_x": 264 + width}
+        drawn.append(Drawn(label, shown, bar.href, ROW * i + 2, width=width, **place))
+    return Chart(chart_id, title, "rtl" if rtl else "ltr", WIDTH, ROW * len(bars) + 4, drawn)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from fastapi import Request
+from markupsafe import Markup
 
-from mcep_ld.messages import message
 from mcep_ld.search.index import Hit
 from mcep_ld.serve.web import worldmap
-from mcep_ld.serve.web.layout import date_text, esc, link, local, number, record_list
+from mcep_ld.serve.web.layout import date_text, link, local, number, record_links
 
 MCEP = "https://w3id.org/mcep/ontology#"
 #: The records a profile reads at most (the search page lists them all).
@@ -34,32 +34,25 @@ SECTIONS = (("focal_points", ("focal-point",)), ("reports_plans", ("national-rep
             ("naming_it", ("decision", "document", "meeting", "resource", "case-study", "alternative")))
 
 
-def profile(request: Request, iri: str, lang: str) -> str:
-    """The sections of the country's profile, below its names."""
+def profile(request: Request, iri: str, lang: str) -> dict:
+    """The country's profile, below its names (``country.html``)."""
     hub = request.app.state.hub
     found = hub.search.search("", filters={"country": [iri]}, limit=PROFILE_MAX_RECORDS)
     by_kind: dict[str, list[Hit]] = defaultdict(list)
     for hit in found.hits:
         by_kind[hit.kind].append(hit)
-    parts = [_party(hub, by_kind.get("party", []), lang)]
+    sections = []
     for name, kinds in SECTIONS:
-        hits = [h for kind in kinds for h in by_kind.get(kind, [])]
-        if name == "naming_it":
-            parts.append(_projects(request, hub, by_kind.get("project", []), lang))
-        if hits:
-            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{record_list(request, hits, lang)}</section>")
-    themes = found.facets.get("theme", {})
-    if themes:
-        rows = sorted(themes.items(), key=lambda kv: (-kv[1], kv[0]))
-        items = "".join(f'<li><a href="{esc(link("/search", lang, country=iri, theme=theme))}">'
-                        f"{esc((hub.vocab.label(theme, [lang]) or (theme, ''))[0])}</a> "
-                        f'<span class="count">{esc(number(n, lang, decimals=0))}</span></li>' for theme, n in rows)
-        parts.append(f"<section><h2>{esc(message('by_theme', lang))}</h2><ul class=\"entries\">{items}</ul></section>")
-    if found.total:
-        href = link("/search", lang, country=iri)
-        parts.append(f'<p><a href="{esc(href)}">{esc(number(found.total, lang, decimals=0))} '
-                     f"{esc(message('records', lang))}</a></p>")
-    return "".join(parts)
+        if name == "naming_it" and (projects := by_kind.get("project")):
+            sections.append({"name": "projects", "links": record_links(request, projects, lang),
+                             "funding": _funding(hub, projects)})
+        if hits := [h for kind in kinds for h in by_kind.get(kind, [])]:
+            sections.append({"name": name, "links": record_links(request, hits, lang), "funding": None})
+    themes = sorted(found.facets.get("theme", {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return {"party": _party(hub, by_kind.get("party", []), lang), "sections": sections,
+            "themes": [(link("/search", lang, country=iri, theme=theme),
+                        (hub.vocab.label(theme, [lang]) or (theme, ""))[0], n) for theme, n in themes],
+            "total": found.total, "total_href": link("/search", lang, country=iri)}
 
 
 def _values(hub, iri: str) -> dict[str, str]:  # noqa: ANN001 - the Hub
@@ -71,41 +64,34 @@ def _values(hub, iri: str) -> dict[str, str]:  # noqa: ANN001 - the Hub
     return out
 
 
-def _party(hub, hits: list[Hit], lang: str) -> str:  # noqa: ANN001 - the Hub
-    title = f"<h2>{esc(message('party_status', lang))}</h2>"
+def _party(hub, hits: list[Hit], lang: str) -> list[tuple[str, str]] | None:  # noqa: ANN001 - the Hub
+    """The party's status as (message, value) rows, or None when the country is not a Party."""
     if not hits:
-        return f"<section>{title}<p>{esc(message('not_party', lang))}</p></section>"
+        return None
     v = _values(hub, hits[0].iri)
-    rows = []
+    rows: list[tuple[str, str]] = []
     if action := v.get("partyAction"):
-        rows.append(("action", esc(PARTY_ACTIONS.get(action, {}).get(lang) or action)))
+        rows.append(("action", PARTY_ACTIONS.get(action, {}).get(lang) or action))
     for key, field in (("deposit", "depositDate"), ("in_force", "entryIntoForce")):
         if field in v:
             rows.append((key, date_text(v[field], lang)))
     if "annexDeclaration" in v:
-        rows.append(("declaration", esc(v["annexDeclaration"])))
-    facts = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows)
-    return f'<section>{title}<dl class="facts">{facts}</dl></section>'
+        rows.append(("declaration", v["annexDeclaration"]))
+    return rows
 
 
-def _projects(request: Request, hub, hits: list[Hit], lang: str) -> str:  # noqa: ANN001 - the Hub
-    if not hits:
-        return ""
+def _funding(hub, hits: list[Hit]) -> dict[str, float]:  # noqa: ANN001 - the Hub
+    """The GEF grant and co-financing of the country's projects, in US dollars."""
     grant = cofinancing = 0.0
     for hit in hits:
         v = _values(hub, hit.iri)
         grant += float(v.get("gefGrantUSD") or 0)
         cofinancing += float(v.get("cofinancingUSD") or 0)
-    table = (f"<table><caption>{esc(message('funding', lang))}</caption><tbody>"
-             f"<tr><th scope=\"row\">{esc(message('grant', lang))}</th>"
-             f"<td class=\"n\">{esc(number(grant, lang, decimals=0))}</td></tr>"
-             f"<tr><th scope=\"row\">{esc(message('cofinancing', lang))}</th>"
-             f"<td class=\"n\">{esc(number(cofinancing, lang, decimals=0))}</td></tr></tbody></table>")
-    return f"<section><h2>{esc(message('projects', lang))}</h2>{table}{record_list(request, hits, lang)}</section>"
+    return {"grant": grant, "cofinancing": cofinancing}
 
 
-def world_map(request: Request, lang: str, *, table_open: bool = False) -> str:
-    """The map of records per country, its legend, and the same figures as a table."""
+def world_map(request: Request, lang: str, *, table_open: bool = False) -> dict:
+    """The map of records per country (``world_map.html``): the drawing, its legend, the same figures as a table."""
     hub = request.app.state.hub
     counts = hub.search.facet_values("country")
     numeric = worldmap.numeric_codes(hub.vocab, hub.settings.base_uri)
@@ -114,19 +100,9 @@ def world_map(request: Request, lang: str, *, table_open: bool = False) -> str:
         name = (hub.vocab.label(concept, [lang]) or (concept, ""))[0]
         named.append((code, name, local(request, concept, lang), counts.get(concept, 0)))
     countries = [(code, f"{name}: {number(n, lang, decimals=0)}", href, n) for code, name, href, n in named]
-    legend = "".join(f'<li><span class="c{i + 1}"></span><bdi dir="ltr">{esc(_range(i, lang))}</bdi></li>'
-                     for i in range(len(worldmap.CLASSES)))
-    rows = sorted(((name, href, n) for _, name, href, n in named if n), key=lambda r: (-r[2], r[0]))
-    table = "".join(f'<tr><th scope="row"><a href="{esc(href)}">{esc(name)}</a></th>'
-                    f'<td class="n">{esc(number(n, lang, decimals=0))}</td></tr>' for name, href, n in rows)
-    caption = esc(message("map", lang))
-    return (f'<figure class="map"><figcaption id="map-caption">{caption}</figcaption>'
-            f"{worldmap.svg(countries, caption_id='map-caption')}"
-            f'<ul class="legend" aria-hidden="true"><li><span class="c0"></span>0</li>{legend}</ul>'
-            f"<details{' open' if table_open else ''}><summary>{esc(message('map_table', lang))}</summary>"
-            f'<table><thead><tr><th scope="col">{esc(message("country", lang))}</th>'
-            f'<th scope="col" class="n">{esc(message("records", lang))}</th></tr></thead>'
-            f"<tbody>{table}</tbody></table></details></figure>")
+    return {"svg": Markup(worldmap.svg(countries, caption_id="map-caption")), "open": table_open,
+            "legend": [_range(i, lang) for i in range(len(worldmap.CLASSES))],
+            "rows": sorted(((name, href, n) for _, name, href, n in named if n), key=lambda r: (-r[2], r[0]))}
 
 
 def _range(i: int, lang: str) -> str:

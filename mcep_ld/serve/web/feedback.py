@@ -98,5 +98,5 @@ async def thanks(request: Request, page: str = "/") -> HTMLResponse:
 
 
 def _answer(request: Request, lang: str, back: str, key: str, status: int) -> HTMLResponse:
-    return HTMLResponse(render(request, lang, message(key, lang), "", feedback=False, template="message.html",
-                               back=back), status_code=status)
+    return HTMLResponse(render(request, "message.html", lang, message(key, lang), feedback=False, back=back),
+                        status_code=status)

@@ -17,11 +17,12 @@ from collections import defaultdict
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
 from mcep_ld.messages import message
 from mcep_ld.serve.web import worldmap
-from mcep_ld.serve.web.charts import Bar, bar_chart
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, local, number, page_language, render
+from mcep_ld.serve.web.charts import Bar, Chart, bar_chart
+from mcep_ld.serve.web.layout import lang_attr, local, number, page_language, render, to
 
 router = APIRouter()
 PREFIXES = ("PREFIX mcep: <https://w3id.org/mcep/ontology#> PREFIX qb: <http://purl.org/linked-data/cube#> "
@@ -139,8 +140,7 @@ async def insights(request: Request) -> HTMLResponse:
                  "questions": [{"key": q["notation"].replace(".", "-"), "notation": q["notation"],
                                 "label": _label(hub, q["iri"], lang)} for q in qs]}
                 for article, qs in by_article.items()]
-    return HTMLResponse(render(request, lang, message("insights", lang), "", template="insights.html",
-                               articles=articles))
+    return HTMLResponse(render(request, "insights.html", lang, message("insights", lang), articles=articles))
 
 
 @router.get("/insights/{key}")
@@ -159,8 +159,8 @@ async def question_page(request: Request, key: str) -> Response:
     if suffix:
         return JSONResponse({"error": f"no format {suffix!r}: json or csv"}, status_code=404)
     lang = page_language(request)
-    return HTMLResponse(render(request, lang, f"{question['notation']} · {message('insights', lang)}",
-                               _page(request, hub, question, data, lang)))
+    return HTMLResponse(render(request, "question.html", lang, f"{question['notation']} · {message('insights', lang)}",
+                               **_page(request, hub, question, data, lang)))
 
 
 def _csv(data: dict) -> str:
@@ -177,66 +177,58 @@ def _csv(data: dict) -> str:
     return out.getvalue()
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
-    cols = "".join(f'<th scope="col">{esc(h)}</th>' for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><caption>{esc(caption)}</caption><thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _page(request: Request, hub, question: dict, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
-    label = lambda iri: esc(_label(hub, iri, lang))  # noqa: E731
-    key = question["notation"].replace(".", "-")
-    parts = [f"<h1><bdi>{esc(question['notation'])}</bdi> {label(question['iri'])}</h1>",
-             f'<p class="meta">{label(question.get("article", ""))} · '
-             f'<a href="{esc(local(request, question["iri"], lang))}">{esc(message("question", lang))}</a> · '
-             f'<a href="/insights/{key}.csv" type="text/csv">CSV</a> · '
-             f'<a href="/insights/{key}.json" type="application/json">JSON</a></p>']
-    n = lambda v: esc(number(v, lang, decimals=0 if float(v).is_integer() else 2))  # noqa: E731
+def _page(request: Request, hub, question: dict, data: dict, lang: str) -> dict:  # noqa: ANN001 - the Hub
+    """What ``question.html`` shows: the figures' charts and tables (figures in the reader's language), the map
+    of who answered what, the text answers, and the queries that give the same numbers."""
+    label = lambda iri: _label(hub, iri, lang)  # noqa: E731
+    n = lambda v: number(v, lang, decimals=0 if float(v).is_integer() else 2)  # noqa: E731
     percent = lambda share: f"{number(100 * share, lang, decimals=0)} %"  # noqa: E731
+    key = question["notation"].replace(".", "-")
+    context: dict = {"question": {"notation": question["notation"], "label": label(question["iri"]),
+                                  "article": label(question.get("article", "")), "key": key,
+                                  "href": local(request, question["iri"], lang)},
+                     "charts": [], "tables": [], "who": [], "answer_map": None, "texts": [],
+                     "queries": [(name, sparql, f"/sparql?query={_quote(sparql)}")
+                                 for name, sparql in data["queries"].items()]}
+    heads = lambda *keys: [message(k, lang) for k in keys]  # noqa: E731
     if data["type"] == "choice":
-        parts.append(_choice_charts(hub, data, lang))
-        parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("answer", lang),
-                                                        message("parties", lang)],
-                            [[label(r["cycle"]), esc(_choice(r["answer"], lang)), n(r["n"])]
-                             for r in data["by_cycle"]]))
-        parts.append(_table(message("by_region", lang), [message("cycle", lang), message("region", lang),
-                                                         message("answer", lang), message("parties", lang)],
-                            [[label(r["cycle"]), label(r["region"]), esc(_choice(r["answer"], lang)), n(r["n"])]
-                             for r in data["by_region"]]))
+        context["charts"] = _choice_charts(hub, data, lang)
+        context["tables"] = [
+            {"caption": message("by_cycle", lang), "head": heads("cycle", "answer", "parties"), "numeric": (2,),
+             "rows": [[label(r["cycle"]), _choice(r["answer"], lang), n(r["n"])] for r in data["by_cycle"]]},
+            {"caption": message("by_region", lang), "head": heads("cycle", "region", "answer", "parties"),
+             "numeric": (3,), "rows": [[label(r["cycle"]), label(r["region"]), _choice(r["answer"], lang), n(r["n"])]
+                                       for r in data["by_region"]]}]
         if data.get("change"):
-            parts.append(_table(message("change", lang), [message("answer", lang), label(data["change"][0]["from"]),
-                                                          label(data["change"][0]["to"])],
-                                [[esc(_choice(c["answer"], lang)), esc(percent(c["share_from"])),
-                                  esc(percent(c["share_to"]))] for c in data["change"]]))
-        parts.append(_answer_map(request, hub, data, lang))
+            first = data["change"][0]
+            context["tables"].append({
+                "caption": message("change", lang), "numeric": (1, 2),
+                "head": [message("answer", lang), label(first["from"]), label(first["to"])],
+                "rows": [[_choice(c["answer"], lang), percent(c["share_from"]), percent(c["share_to"])]
+                         for c in data["change"]]})
+        context["answer_map"] = _answer_map(request, hub, data, lang)
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in data["parties"]:
             grouped[(r["cycle"], r["answer"])].append(r["country"])
-        rows = [[label(cycle), esc(_choice(answer, lang)), ", ".join(anchor(local(request, c, lang), label(c))
-                                                     for c in sorted(countries, key=lambda c: _label(hub, c, lang)))]
-                for (cycle, answer), countries in sorted(grouped.items())]
-        parts.append('<div id="who">' + _table(message("who_answered", lang), [
-            message("cycle", lang), message("answer", lang), message("parties", lang)], rows) + "</div>")
+        context["who"] = [(label(cycle), _choice(answer, lang),
+                           [to(request, c, label(c), lang) for c in sorted(countries, key=label)])
+                          for (cycle, answer), countries in sorted(grouped.items())]
     elif data["type"] == "number":
-        parts.append(bar_chart(f"{message('by_cycle', lang)} (Σ)", [
-            Bar(_label(hub, r["cycle"], lang), r["total"]) for r in data["by_cycle"]], "chart-totals", lang))
-        parts.append(_table(message("by_cycle", lang), [message("cycle", lang), message("parties", lang), "Σ", "x̄",
-                                                        "min", "max"],
-                            [[label(r["cycle"]), n(r["n"]), n(r["total"]), n(r["mean"]), n(r["least"]), n(r["most"])]
-                             for r in data["by_cycle"]]))
+        context["charts"] = [bar_chart(f"{message('by_cycle', lang)} (Σ)", [
+            Bar(label(r["cycle"]), r["total"]) for r in data["by_cycle"]], "chart-totals", lang)]
+        context["tables"] = [{
+            "caption": message("by_cycle", lang), "numeric": (1, 2, 3, 4, 5),
+            "head": [message("cycle", lang), message("parties", lang), "Σ", "x̄", "min", "max"],
+            "rows": [[label(r["cycle"]), n(r["n"]), n(r["total"]), n(r["mean"]), n(r["least"]), n(r["most"])]
+                     for r in data["by_cycle"]]}]
     else:
-        items = "".join(f"<li>{label(r['country'])} ({label(r['cycle'])}): "
-                        f"<q{lang_attr(r['lang'], lang)}>{esc(r['text'])}</q> "
-                        f"<a href=\"{esc(local(request, r['o'], lang))}\">↗</a></li>" for r in data["texts"])
-        parts.append(f"<section><h2>{esc(message('answers', lang))}</h2><ul>{items}</ul></section>")
-    queries_html = "".join(f"<details><summary>{esc(name)}</summary><pre><code>{esc(sparql)}</code></pre>"
-                           f'<p><a href="/sparql?query={esc(_quote(sparql))}">/sparql</a></p></details>'
-                           for name, sparql in data["queries"].items())
-    parts.append(f"<section><h2>SPARQL</h2><p>{esc(message('same_numbers', lang))}</p>{queries_html}</section>")
-    return "".join(parts)
+        context["texts"] = [{"country": label(r["country"]), "cycle": label(r["cycle"]), "text": r["text"],
+                             "attrs": Markup(lang_attr(r["lang"], lang)), "href": local(request, r["o"], lang)}
+                            for r in data["texts"]]
+    return context
 
 
-def _choice_charts(hub, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
+def _choice_charts(hub, data: dict, lang: str) -> list[Chart | None]:  # noqa: ANN001 - the Hub
     """Answers by cycle (count and share of the cycle), and by region in the last cycle: the tables below
     hold the same figures."""
     label = lambda iri: _label(hub, iri, lang)  # noqa: E731
@@ -260,7 +252,7 @@ def _choice_charts(hub, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
             Bar(f"{label(r['region'])} · {_choice(r['answer'], lang)}", r["n"], "",
                 shown(r["n"], in_region[r["region"]]))
             for r in rows], "chart-by-region", lang))
-    return "".join(out)
+    return out
 
 
 def _quote(text: str) -> str:
@@ -269,24 +261,19 @@ def _quote(text: str) -> str:
     return quote(text, safe="")
 
 
-def _answer_map(request: Request, hub, data: dict, lang: str) -> str:  # noqa: ANN001 - the Hub
+def _answer_map(request: Request, hub, data: dict, lang: str) -> dict | None:  # noqa: ANN001 - the Hub
     """Each Party coloured by its answer in the last cycle; the table of who answered what is its equivalent."""
     if not data["parties"]:
-        return ""
+        return None
     last = max(r["cycle"] for r in data["parties"])
     answers = {r["country"]: r["answer"] for r in data["parties"] if r["cycle"] == last}
-    choices = sorted(set(answers.values()))
+    shade = lambda answer: f"answer-{answer}" if answer in ("yes", "no") else "answer-none"  # noqa: E731
     countries = []
     for code, concept in sorted(worldmap.numeric_codes(hub.vocab, hub.settings.base_uri).items()):
         answer = answers.get(concept)
         said = _choice(answer, lang) if answer else "—"
         countries.append((code, f"{_label(hub, concept, lang)}: {said}", local(request, concept, lang),
-                          f"answer-{answer}" if answer in ("yes", "no") else "answer-none"))
-    legend = "".join(f'<li><span class="answer-{c if c in ("yes", "no") else "none"}"></span>'
-                     f"{esc(_choice(c, lang))}</li>"
-                     for c in choices) + '<li><span class="answer-none"></span>—</li>'
-    caption = f"{message('who_answered', lang)}: {_label(hub, last, lang)}"
-    return (f'<figure class="map"><figcaption id="answer-map">{esc(caption)}</figcaption>'
-            f"{worldmap.svg(countries, caption_id='answer-map')}"
-            f'<ul class="legend" aria-hidden="true">{legend}</ul>'
-            f'<p class="meta"><a href="#who">{esc(message("map_table", lang))}</a></p></figure>')
+                          shade(answer)))
+    return {"caption": f"{message('who_answered', lang)}: {_label(hub, last, lang)}",
+            "svg": Markup(worldmap.svg(countries, caption_id="answer-map")),
+            "legend": [(shade(c), _choice(c, lang)) for c in sorted(set(answers.values()))] + [("answer-none", "—")]}

@@ -1,12 +1,16 @@
-"""The frame of every HTML page: language, direction, navigation, the language switcher, the footer.
+"""What every HTML page shares: its language and direction, links that keep the page's language, numbers and
+dates as the reader's language writes them, and ``render``, which fills a page's template in the frame
+(``templates/base.html``).
 
-Pages are plain HTML with one small stylesheet served by the hub (``/static/hub.css``): no script, no
-framework, nothing from another host, so they work offline and on a slow line.
+Pages are plain HTML with one small stylesheet served by the hub (``/static/hub.css``): nothing from another
+host, so they work offline and on a slow line; the SPARQL page's editor is the one script, and the page works
+without it.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
@@ -51,27 +55,38 @@ def datetime_text(iso: str, lang: str) -> Markup:
     return Markup(f'<time datetime="{esc(iso)}"><bdi>{esc(shown)}</bdi></time>')  # HTML in templates too
 
 
-def literal_text(value: str, datatype: str, lang: str) -> str:
+def literal_text(value: str, datatype: str, lang: str) -> Markup:
     """A literal as a reader reads it: dates and times in the reader's language, the rest as written."""
     if datatype.endswith("#dateTime") and "T" in value:  # midnight is how sources write a day: shown as one
         return date_text(value, lang) if value[10:19] == "T00:00:00" else datetime_text(value, lang)
     if datatype.endswith("#date"):
         return date_text(value, lang)
-    return f"<bdi>{esc(value)}</bdi>"
+    return Markup(f"<bdi>{esc(value)}</bdi>")
 
 
-def scroll_box(inner: str, label: str) -> str:
-    """A wide table in a box of its own that scrolls sideways (the page never does), reachable by keyboard
-    and named, as WCAG asks of a scrollable region."""
-    return f'<div class="scroll" role="region" tabindex="0" aria-label="{esc(label)}">{inner}</div>'
+@dataclass(frozen=True)
+class Link:
+    """A link as templates draw it (macro ``a`` in ``macros.html``): *href* is empty when the address is no web
+    address (it is drawn as a span); *attrs* mark the text's language when it is not the page's; *note*
+    follows the link (a record's year)."""
+
+    href: str
+    text: str
+    attrs: Markup = Markup("")
+    note: str = ""
 
 
-def record_list(request: Request, hits: list, lang: str) -> str:
-    """Records (search hits) as a list of links titled in the reader's language, with their year."""
-    items = "".join(f"<li>{anchor(local(request, h.iri, lang), esc(title or h.iri), lang_attr(code, lang))}"
-                    + (f' <span class="meta">{h.year}</span>' if h.year else "") + "</li>"
-                    for h in hits for title, code in [text_in(h.titles, [lang])])
-    return f"<ul>{items}</ul>"
+def to(request: Request, iri: str, text: str, lang: str, *, text_lang: str = "", note: object = "") -> Link:
+    """A link to *iri* (a hub IRI on the reader's site, keeping the page's language), its text in *text_lang*."""
+    href = local(request, iri, lang)
+    return Link(href if web_address(href) else "", text or iri, Markup(lang_attr(text_lang, lang)),
+                str(note or ""))
+
+
+def record_links(request: Request, hits: list, lang: str) -> list[Link]:
+    """Records (search hits) as links titled in the reader's language, with their year."""
+    return [to(request, h.iri, title, lang, text_lang=code, note=h.year)
+            for h in hits for title, code in [text_in(h.titles, [lang])]]
 
 
 def page_language(request: Request, available: list[str] | None = None) -> str:
@@ -100,9 +115,14 @@ def local(request: Request, iri: str, lang: str = "") -> str:
 def anchor(href: str, inner: str, attrs: str = "") -> str:
     """A link to *href* around *inner* (HTML already escaped), or *inner* in a span when *href* is no web
     address: IRIs come from sources and queries, and ``javascript:`` or ``data:`` must never be clickable."""
-    if href.startswith(("http://", "https://", "/", "?")) and not href.startswith("//"):
+    if web_address(href):
         return f'<a href="{esc(href)}"{attrs}>{inner}</a>'
     return f"<span{attrs}>{inner}</span>"
+
+
+def web_address(href: str) -> bool:
+    """Whether *href* may be a link: a web address or a path on this site, never ``javascript:`` or ``data:``."""
+    return href.startswith(("http://", "https://", "/", "?")) and not href.startswith("//")
 
 
 def text_in(texts: dict[str, str], order: list[str]) -> tuple[str, str]:
@@ -140,10 +160,10 @@ def route_path(request: Request) -> str:
     return (path[len(root):] or "/") if root and path.startswith(root) else path
 
 
-def render(request: Request, lang: str, title: str, body: str, *, head: str = "", feedback: bool = True,
-           template: str = "base.html", **context: object) -> str:
-    """A whole page in *lang*: *template* (``base.html``, the frame, around *body*, trusted HTML; or a page's
-    own template that extends it, with *context*), the feedback form at its foot unless told."""
+def render(request: Request, template: str, lang: str, title: str, *, head: str = "", feedback: bool = True,
+           **context: object) -> str:
+    """A whole page in *lang*: the page's *template* (it extends ``base.html``, the frame) with *context*; *head*
+    is the hub's own HTML for the page's head; the feedback form at its foot unless told."""
     from mcep_ld.serve.web.feedback import EMAIL_MAX_CHARS
     from mcep_ld.serve.web.templating import render_template
 
@@ -156,7 +176,7 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
         settings.templates_dir, template, lang,
         direction="rtl" if lang in RTL else "ltr",
         full_title=site if title == site else f"{title} · {site}",  # the landing page is the site itself
-        title=title, head=Markup(head), content=Markup(body),
+        title=title, head=Markup(head),
         nav=[("/search", "search"), ("/vocab", "vocabularies"), ("/insights", "insights_nav"),
              ("/dashboard", "dashboard")],
         languages=[(code, LANGUAGE_NAMES[code], f"{here}?{urlencode([*params, ('lang', code)])}")
@@ -164,12 +184,3 @@ def render(request: Request, lang: str, title: str, body: str, *, head: str = ""
         feedback_page=(here + (f"?{query}" if query else "")) if feedback else None,
         email_max_chars=EMAIL_MAX_CHARS, **context)
     return rooted(request, page)
-
-
-def search_form(lang: str, query: str = "", *, hidden: dict[str, str] | None = None) -> str:
-    fields = "".join(f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">' for k, v in (hidden or {}).items())
-    return (f'<form class="search" action="/search" method="get" role="search">'
-            f'<label for="q">{esc(message("search_label", lang))}</label>'
-            f'<input type="search" id="q" name="q" value="{esc(query)}">'
-            f'<input type="hidden" name="lang" value="{esc(lang)}">{fields}'
-            f'<button type="submit">{esc(message("search", lang))}</button></form>')

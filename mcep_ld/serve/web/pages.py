@@ -6,18 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup
 
 from mcep_ld.catalog import COUNTERS
 from mcep_ld.messages import message, message_or
 from mcep_ld.serve.web.charts import Bar, bar_chart
 from mcep_ld.serve.web.countries import world_map
-from mcep_ld.serve.web.layout import (
-    link,
-    page_language,
-    render,
-    search_form,
-)
+from mcep_ld.serve.web.layout import link, page_language, render
 from mcep_ld.serve.web.search import FACET_MESSAGES, facet_label
 
 router = APIRouter()
@@ -37,11 +31,10 @@ async def landing(request: Request) -> HTMLResponse:
             facets.append({"message": FACET_MESSAGES[facet], "entries": [
                 {"href": link("/search", lang, **{facet: value}), "label": facet_label(hub, facet, value, lang), "n": n}
                 for value, n in values]})
-        return {"total": hub.search.count(), "facets": facets, "search_form": Markup(search_form(lang)),
-                "world_map": Markup(world_map(request, lang))}
+        return {"total": hub.search.count(), "facets": facets, "world_map": world_map(request, lang)}
 
     context = await run_in_threadpool(build)
-    return HTMLResponse(render(request, lang, message("hub", lang), "", template="landing.html", **context),
+    return HTMLResponse(render(request, "landing.html", lang, message("hub", lang), **context),
                         headers={"Vary": "Accept-Language"})
 
 
@@ -59,16 +52,16 @@ async def dashboard(request: Request) -> HTMLResponse:
                 values = dict(sorted(values.items(), reverse=True))
             bars = [Bar(facet_label(hub, facet, v, lang), n, link("/search", lang, **{facet: v}))
                     for v, n in list(values.items())[:BAR_CHART_ROWS]]
-            charts.append(Markup(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang)))
+            charts.append(bar_chart(message(FACET_MESSAGES[facet], lang), bars, f"chart-{facet}", lang))
         runs = [{"id": run["id"], "source": run["source"], "started": run["started"],
                  "status": message_or(f"run_{run['status']}", lang, run["status"]),
                  "counters": [run[c] or 0 for c in COUNTERS], "seconds": run["duration_s"] or 0}
                 for run in hub.catalog.recent_runs(20)]
-        return {"world_map": Markup(world_map(request, lang, table_open=True)), "charts": charts, "runs": runs,
+        return {"world_map": world_map(request, lang, table_open=True), "charts": charts, "runs": runs,
                 "quarantined": hub.catalog.quarantined_count(),
                 "run_columns": ["col_run", "col_source", "col_started", "col_status",
                                 *(f"col_{c}" for c in COUNTERS), "col_seconds"]}
 
     context = await run_in_threadpool(build)
-    return HTMLResponse(render(request, lang, message("dashboard", lang), "", template="dashboard.html", **context),
+    return HTMLResponse(render(request, "dashboard.html", lang, message("dashboard", lang), **context),
                         headers={"Vary": "Accept-Language"})

@@ -9,10 +9,10 @@ decisions, guidance, case studies, projects and meetings placed on it by their s
 from __future__ import annotations
 
 from fastapi import Request
+from markupsafe import Markup
 
-from mcep_ld.messages import message
 from mcep_ld.search.index import Hit
-from mcep_ld.serve.web.layout import anchor, date_text, esc, lang_attr, local, record_list, text_in
+from mcep_ld.serve.web.layout import Link, lang_attr, record_links, text_in, to
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 MCEP = "https://w3id.org/mcep/ontology#"
@@ -22,8 +22,8 @@ SECTIONS = (("guidance", ("decision", "document", "resource")), ("case_studies",
             ("projects", ("project",)), ("meetings", ("meeting",)))
 
 
-def entry(request: Request, iri: str, lang: str) -> str:
-    """The sections of a product's or process's page, below its names."""
+def entry(request: Request, iri: str, lang: str) -> dict:
+    """A product's or process's entry, below its names (``product.html``)."""
     hub = request.app.state.hub
     vocab = hub.vocab
     about: dict[str, list] = {}
@@ -31,11 +31,6 @@ def entry(request: Request, iri: str, lang: str) -> str:
         if q.subject.value == iri:
             about.setdefault(q.predicate.value, []).append(q.object)
     narrower = sorted(c for c, ups in vocab.broader.items() if iri in ups)
-    parts = [_facts(request, hub, about, lang)]
-    if narrower:
-        items = "".join(f"<li>{anchor(local(request, c, lang), esc((vocab.label(c, [lang]) or (c, ''))[0]))}</li>"
-                        for c in narrower)
-        parts.append(f"<section><h2>{esc(message('entries', lang))}</h2><ul>{items}</ul></section>")
     concepts = [iri, *_below(vocab, iri)]
     values = " ".join(f"<{c}>" for c in concepts)
     rows = hub.store.public.query(
@@ -47,16 +42,16 @@ def entry(request: Request, iri: str, lang: str) -> str:
     for r, kind in rows:
         how.setdefault(r.value, set()).add(kind.value)
     hits = hub.search.hits(sorted(how))
-    exemptions = [h for h in hits if h.kind == "exemption" and "exemption" in how[h.iri]]
-    parts.append(_exemptions(request, hub, exemptions, lang))
-    alternatives = [h for h in hits if h.kind == "alternative" and "alternative" in how[h.iri]]
-    if alternatives:
-        parts.append(_alternatives(request, hub, alternatives, lang))
-    for name, kinds in SECTIONS:
-        chosen = [h for h in hits if h.kind in kinds]
-        if chosen:
-            parts.append(f"<section><h2>{esc(message(name, lang))}</h2>{record_list(request, chosen, lang)}</section>")
-    return "".join(parts)
+    return {
+        "facts": _facts(request, hub, about, lang),
+        "narrower": [to(request, c, (vocab.label(c, [lang]) or (c, ""))[0], lang) for c in narrower],
+        "exemptions": [_exemption(request, hub, h, lang) for h in hits
+                       if h.kind == "exemption" and "exemption" in how[h.iri]],
+        "alternatives": [_alternative(request, hub, h, lang) for h in hits
+                         if h.kind == "alternative" and "alternative" in how[h.iri]],
+        "sections": [(name, record_links(request, chosen, lang)) for name, kinds in SECTIONS
+                     if (chosen := [h for h in hits if h.kind in kinds])],
+    }
 
 
 def _below(vocab, iri: str) -> list[str]:  # noqa: ANN001 - the Vocabulary
@@ -72,32 +67,32 @@ def _below(vocab, iri: str) -> list[str]:  # noqa: ANN001 - the Vocabulary
     return found
 
 
-def _facts(request: Request, hub, about: dict[str, list], lang: str) -> str:  # noqa: ANN001 - the Hub
-    def text(predicate: str) -> str:
-        found = {o.language or "": o.value for o in about.get(predicate, [])}
-        shown, code = text_in(found, [lang, "en"])
-        return f"<span{lang_attr(code, lang)}>{esc(shown)}</span>" if shown else ""
+def _said(found: dict[str, str], lang: str) -> Link | None:
+    """The text in the reader's language (or English, or any), marked with its language; None when none."""
+    shown, code = text_in(found, [lang, "en"])
+    return Link("", shown, Markup(lang_attr(code, lang))) if shown else None
 
-    def decisions(predicate: str) -> str:
-        """Links to the decisions, named by number and title (several share a title: "Review of Annexes A and B")."""
-        found = {h.iri: h for h in hub.search.hits(sorted(o.value for o in about.get(predicate, [])))}
-        links = []
-        for d in sorted(o.value for o in about.get(predicate, [])):
+
+def _facts(request: Request, hub, about: dict[str, list], lang: str) -> dict:  # noqa: ANN001 - the Hub
+    """The entry as the Convention has it: legal text, annex part, phase-out year, the decisions that introduced
+    or amended it, named by number and title (several share a title: "Review of Annexes A and B")."""
+    def decisions(predicate: str) -> list[dict]:
+        chosen = sorted(o.value for o in about.get(predicate, []))
+        found = {h.iri: h for h in hub.search.hits(chosen)}
+        out = []
+        for d in chosen:
             hit = found.get(d)
             title, code = text_in(hit.titles, [lang]) if hit else ("", "")
             number = hit.identifiers[0] if hit and hit.identifiers else d.rsplit("/", 1)[-1]
-            links.append(anchor(local(request, d, lang), f"<bdi>{esc(number)}</bdi> "
-                                f"<span{lang_attr(code, lang)}>{esc(title)}</span>"))
-        return "; ".join(links)
+            out.append({"link": to(request, d, number, lang), "title": Link("", title, Markup(lang_attr(code, lang)))})
+        return out
 
-    rows = [("legal_text", text(f"{SKOS}definition")),
-            ("annex_part", esc(" ".join(o.value for o in about.get(f"{MCEP}annexPart", [])))),
-            ("phase_out", esc(" ".join(o.value for o in about.get(f"{MCEP}phaseOutYear", [])))),
-            ("introduced_by", decisions(f"{MCEP}introducedBy")), ("amended_by", decisions(f"{MCEP}amendedBy")),
-            ("changes", "<br>".join(f"<span{lang_attr(o.language or '', lang)}>{esc(o.value)}</span>"
-                                    for o in about.get(f"{SKOS}changeNote", [])))]
-    facts = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in rows if value)
-    return f'<dl class="facts">{facts}</dl>' if facts else ""
+    return {"legal_text": _said({o.language or "": o.value for o in about.get(f"{SKOS}definition", [])}, lang),
+            "annex_part": " ".join(o.value for o in about.get(f"{MCEP}annexPart", [])),
+            "phase_out": " ".join(o.value for o in about.get(f"{MCEP}phaseOutYear", [])),
+            "introduced_by": decisions(f"{MCEP}introducedBy"), "amended_by": decisions(f"{MCEP}amendedBy"),
+            "changes": [Link("", o.value, Markup(lang_attr(o.language or "", lang)))
+                        for o in about.get(f"{SKOS}changeNote", [])]}
 
 
 def _values(hub, iri: str) -> dict[str, list]:  # noqa: ANN001 - the Hub
@@ -107,35 +102,19 @@ def _values(hub, iri: str) -> dict[str, list]:  # noqa: ANN001 - the Hub
     return out
 
 
-def _exemptions(request: Request, hub, hits: list[Hit], lang: str) -> str:  # noqa: ANN001 - the Hub
-    title = f"<h2>{esc(message('exemptions', lang))}</h2>"
-    if not hits:
-        return f"<section>{title}<p>{esc(message('no_exemptions', lang))}</p></section>"
-    items = []
-    for h in hits:
-        v = _values(hub, h.iri)
-        expiry = next((o.value for o in v.get(f"{MCEP}expiryDate", [])), "")
-        shown, code = text_in(h.titles, [lang])
-        items.append(f"<li>{anchor(local(request, h.iri, lang), esc(shown or h.iri), lang_attr(code, lang))}"
-                     + (f" · {esc(message('expires', lang))} {date_text(expiry, lang)}" if expiry else "") + "</li>")
-    return f"<section>{title}<ul>{''.join(items)}</ul></section>"
+def _exemption(request: Request, hub, hit: Hit, lang: str) -> dict:  # noqa: ANN001 - the Hub
+    """A registered exemption: its link and the date it expires."""
+    expiry = next((o.value for o in _values(hub, hit.iri).get(f"{MCEP}expiryDate", [])), "")
+    shown, code = text_in(hit.titles, [lang])
+    return {"link": to(request, hit.iri, shown, lang, text_lang=code), "expiry": expiry}
 
 
-def _alternatives(request: Request, hub, hits: list[Hit], lang: str) -> str:  # noqa: ANN001 - the Hub
-    items = []
-    for h in hits:
-        v = _values(hub, h.iri)
-
-        def said(predicate: str, values: dict = v) -> str:
-            found = {o.language or "": o.value for o in values.get(predicate, [])}
-            shown, code = text_in(found, [lang, "en"])
-            return f"<span{lang_attr(code, lang)}>{esc(shown)}</span>" if shown else ""
-
-        shown, code = text_in(h.titles, [lang])
-        facts = "".join(f"<dt>{esc(message(key, lang))}</dt><dd>{value}</dd>" for key, value in (
-            ("technical", said(f"{MCEP}technicalFeasibility")), ("economic", said(f"{MCEP}economicFeasibility")),
-            ("cited", said(f"{DCT}bibliographicCitation"))) if value)
-        items.append(f"<li><h3{lang_attr(code, lang)}>{anchor(local(request, h.iri, lang), esc(shown or h.iri))}</h3>"
-                     f'<dl class="facts">{facts}</dl></li>')
-    return (f"<section><h2>{esc(message('alternatives', lang))}</h2>"
-            f'<ul class="alternatives">{"".join(items)}</ul></section>')
+def _alternative(request: Request, hub, hit: Hit, lang: str) -> dict:  # noqa: ANN001 - the Hub
+    """An alternative: its link and what is said of its technical and economic feasibility, and where."""
+    v = _values(hub, hit.iri)
+    facts = [(key, said) for key, predicate in (("technical", f"{MCEP}technicalFeasibility"),
+                                                 ("economic", f"{MCEP}economicFeasibility"),
+                                                 ("cited", f"{DCT}bibliographicCitation"))
+             if (said := _said({o.language or "": o.value for o in v.get(predicate, [])}, lang))]
+    shown, code = text_in(hit.titles, [lang])
+    return {"link": to(request, hit.iri, shown, lang), "attrs": Markup(lang_attr(code, lang)), "facts": facts}

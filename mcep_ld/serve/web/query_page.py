@@ -1,10 +1,9 @@
-"""The query page of ``/sparql`` (for browsers), its stored example queries, SELECT results as an HTML table,
+"""The query page of ``/sparql`` (for browsers), its stored example queries, SELECT results as a page,
 and the SPARQL 1.1 service description (for machines), all made by the hub: no CDN; the editor (YASGUI) is
 installed with the hub, and the page works without it."""
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +11,11 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import Request
+from markupsafe import Markup
 
 from mcep_ld.messages import message
 from mcep_ld.serve.web import jsonld
-from mcep_ld.serve.web.layout import anchor, render
+from mcep_ld.serve.web.layout import Link, lang_attr, page_language, render, web_address
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "example-queries"
 
@@ -45,39 +45,31 @@ def page(request: Request, lang: str, endpoint: str, query: str = "") -> str:
     query = query or (stored[0].query if stored else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     listed = [{"title": e.title, "run": urlencode({"query": e.query, "format": "html"}),
                "edit": urlencode({"example": e.name, "lang": lang})} for e in stored]
-    return render(request, lang, message("sparql_query", lang), "", template="sparql.html", endpoint=endpoint,
+    return render(request, "sparql.html", lang, message("sparql_query", lang), endpoint=endpoint,
                   query=query, examples=listed, prefixes=json.dumps(jsonld.prefixes()))
 
 
-def results_table(json_results: bytes, query: str) -> str:
-    """SELECT or ASK results (SPARQL JSON) as an HTML table, IRIs as links."""
+def results_page(request: Request, json_results: bytes, query: str) -> str:
+    """SELECT or ASK results (SPARQL JSON) as a table in the site's frame and the reader's language, IRIs as
+    links (web addresses only), literals marked with their language."""
+    lang = page_language(request)
     data = json.loads(json_results)
+    context: dict = {"answer": None, "names": [], "rows": [],
+                     "edit": "/sparql?" + urlencode({"query": query, "lang": lang})}
     if "boolean" in data:
-        body = f"<p>{'yes' if data['boolean'] else 'no'}</p>"
+        context["answer"] = message("yes" if data["boolean"] else "no", lang)
     else:
-        names = data["head"]["vars"]
-        rows = []
+        context["names"] = data["head"]["vars"]
         for binding in data["results"]["bindings"]:
-            cells = []
-            for name in names:
-                term = binding.get(name)
-                if term is None:
-                    cells.append("<td></td>")
-                elif term["type"] == "uri":
-                    cells.append(f'<td>{anchor(term["value"], html.escape(term["value"]))}</td>')
+            row = []
+            for name in context["names"]:
+                term = binding.get(name) or {"type": "none", "value": ""}
+                if term["type"] == "uri":
+                    row.append(Link(term["value"] if web_address(term["value"]) else "", term["value"]))
                 else:
-                    lang = term.get("xml:lang")
-                    attr = f' lang="{html.escape(lang)}"' if lang else ""
-                    cells.append(f"<td{attr}>{html.escape(term['value'])}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        head = "".join(f"<th scope=\"col\">{html.escape(n)}</th>" for n in names)
-        body = (f"<p>{len(rows)} row(s)</p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>")
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<link rel="icon" href="/static/favicon.svg"><title>SPARQL results</title>'
-            f'<link rel="stylesheet" href="/static/query.css"></head>'
-            f'<body><main><h1>Results</h1>{body}'
-            f'<p><a href="?{html.escape(urlencode({"query": query}))}">Edit the query</a></p></main></body></html>')
+                    row.append(Link("", term["value"], Markup(lang_attr(term.get("xml:lang", ""), lang))))
+            context["rows"].append(row)
+    return render(request, "results.html", lang, message("results", lang), **context)
 
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

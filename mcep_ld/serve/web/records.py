@@ -17,11 +17,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
 from mcep_ld.classify.assign import graph_of
-from mcep_ld.messages import message, message_or
+from mcep_ld.messages import message_or
 from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
 from mcep_ld.serve.web.layout import (
-    anchor,
+    Link,
     esc,
     lang_attr,
     literal_text,
@@ -29,6 +29,8 @@ from mcep_ld.serve.web.layout import (
     page_language,
     render,
     text_in,
+    to,
+    web_address,
 )
 from mcep_ld.serve.web.negotiation import (
     languages,
@@ -120,16 +122,17 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
                     and t.object.value.startswith(concepts)})
     record_titles = hub.search.titles(related)
 
-    def show(term: ox.Term) -> str:
+    def show(term: ox.Term) -> Link | Markup:
+        """A value as a reader reads it: a labelled link, a date in the reader's language, or marked text."""
         if isinstance(term, ox.NamedNode):
             label = (hub.vocab.label(term.value, order) or text_in(record_titles.get(term.value, {}), order)
                      or next((hub.vocab.label(c, order) for c in hub.vocab.aligned_anywhere(term.value)), None))
             text, code = label if label and label[0] else (_readable(term.value), "")
-            return anchor(local(request, term.value, lang), esc(text), lang_attr(code, lang))
+            return to(request, term.value, text, lang, text_lang=code)
         if isinstance(term, ox.Literal) and term.datatype is not None and not term.language:
             return literal_text(term.value, term.datatype.value, lang)
         code = term.language if isinstance(term, ox.Literal) else ""
-        return f"<span{lang_attr(code, lang)}>{esc(term.value)}</span>"
+        return Link("", term.value, Markup(lang_attr(code, lang)))
 
     machine = {p["concept"] for p in placed}
     named = [n for n in named if n not in machine]
@@ -138,23 +141,23 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         "kind_label": facet_label(hub, "kind", kind, lang),
         "description": description, "description_attrs": Markup(lang_attr(description_lang, lang)),
         "other_languages": sorted(c for c in doc.titles if c),
-        "facts": [(name, Markup(show(t.object))) for t in own if (name := FACTS.get(t.predicate.value))
+        "facts": [(name, show(t.object)) for t in own if (name := FACTS.get(t.predicate.value))
                   and not (name == "subject" and t.object.value in machine)],
-        "placed": [{"concept": Markup(show(ox.NamedNode(p["concept"]))), "score": float(p.get("score", 0)),
+        "placed": [{"concept": show(ox.NamedNode(p["concept"])), "score": float(p.get("score", 0)),
                     "accepted": p.get("reviewStatus", "").endswith("Accepted"), "evidence": sorted(p["evidence"])}
                    for p in placed],
-        "related": [Markup(show(ox.NamedNode(r))) for r in [*related, *named]],
-        "files": Markup(_files(triples, iri, hub, order, lang)),
+        "related": [show(ox.NamedNode(r)) for r in [*related, *named]],
+        "files": _files(triples, iri, hub, order),
         "sources": [{"source": r["source"], "datestamp": r["datestamp"],
                      "status": message_or(f"status_{r['status']}", lang, r["status"]),
                      "raw_url": r["raw_url"] if r["raw_url"].startswith(("http://", "https://")) else ""}
                     for r in live],
-        "rights": Markup(_rights(hub, lang)),
-        "statements": [(t.predicate.value, curie(t.predicate.value), Markup(show(t.object))) for t in own],
+        "rights": {"licence": hub.settings.data_license, "publisher": hub.settings.data_publisher},
+        "statements": [(t.predicate.value, curie(t.predicate.value), show(t.object)) for t in own],
         "formats": [{"href": f"{local(request, iri)}.{f.file_extension}", "media": f.media_type,
                      "ext": f.file_extension} for f in RESOURCE_FORMATS],
     }
-    return render(request, lang, title or iri, "", template="record.html",
+    return render(request, "record.html", lang, title or iri,
                   head=_schema_org(iri, kind, doc, triples, hub.settings.data_license), **context)
 
 
@@ -165,43 +168,27 @@ def _readable(iri: str) -> str:
     return words or iri
 
 
-def _rights(hub, lang: str) -> str:  # noqa: ANN001 - the Hub
-    """The data's licence and publisher, as the operator states them (data_license, data_publisher); nothing
-    when unset: the hub asserts no licence of its own accord."""
-    settings, parts = hub.settings, []
-    if settings.data_license:
-        parts.append(f'{esc(message("licence", lang))}: <a rel="license" href="{esc(settings.data_license)}">'
-                     f"{esc(settings.data_license)}</a>")
-    if settings.data_publisher:
-        publisher = settings.data_publisher
-        shown = (f'<a href="{esc(publisher)}">{esc(publisher)}</a>' if publisher.startswith(("http://", "https://"))
-                 else f"<bdi>{esc(publisher)}</bdi>")
-        parts.append(f"{esc(message('publisher', lang))}: {shown}")
-    return f'<p class="meta rights">{" · ".join(parts)}</p>' if parts else ""
-
-
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 
 
-def _files(triples: list[ox.Triple], iri: str, hub, order: list[str], lang: str) -> str:  # noqa: ANN001
-    """The record's files (its ``dcat:distribution``s): a download link each, with its language."""
+def _files(triples: list[ox.Triple], iri: str, hub, order: list[str]) -> list[tuple[Link, str]]:  # noqa: ANN001
+    """The record's files (its ``dcat:distribution``s): a download link each, with its language's name."""
     about: dict[str, dict[str, str]] = {}
     for t in triples:
         if t.subject.value.startswith(f"{iri}#") and t.predicate.value in (f"{DCAT}downloadURL", f"{DCT}title",
                                                                          f"{DCT}language"):
             about.setdefault(t.subject.value, {})[t.predicate.value] = t.object.value
-    items = []
+    files = []
     for node in sorted(about.values(), key=lambda n: (n.get(f"{DCT}title", ""), n.get(f"{DCAT}downloadURL", ""))):
         if not (url := node.get(f"{DCAT}downloadURL")):
             continue
         language = node.get(f"{DCT}language", "")
         code = language.rsplit("/", 1)[-1] if language else ""
         label = (hub.vocab.label(language, order) or ("", ""))[0] if language else ""
-        hreflang = f' hreflang="{esc(code)}"' if code else ""
-        named = f" ({esc(label)})" if label else ""
-        items.append(f'<li>{anchor(url, esc(node.get(f"{DCT}title") or url), hreflang)}{named}</li>')
-    return "".join(items)
+        hreflang = Markup(f' hreflang="{esc(code)}"') if code else Markup("")
+        files.append((Link(url if web_address(url) else "", node.get(f"{DCT}title") or url, hreflang), label))
+    return files
 
 
 def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple],  # noqa: ANN001 - doc: a SearchDocument

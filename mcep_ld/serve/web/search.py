@@ -12,14 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from markupsafe import Markup
 
 from mcep_ld.errors import MCEPError
 from mcep_ld.messages import LANGUAGE_NAMES, message
 from mcep_ld.search.documents import FACETS
 from mcep_ld.search.index import Hit, SearchResult
 from mcep_ld.search.text import words
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, search_form, text_in
+from mcep_ld.serve.web.layout import link, page_language, render, text_in, to
 from mcep_ld.serve.web.usage import note, search_words
 
 router = APIRouter()
@@ -115,21 +114,20 @@ async def search_page(request: Request) -> HTMLResponse:
     try:
         query, filters, page, size, result = await _search(request, request.query_params.get("lang") or None)
     except ValueError as exc:  # BadSearch, or an unknown facet
-        return HTMLResponse(render(request, lang, message("search", lang), "", template="search.html",
-                                   search_form=Markup(search_form(lang)), error=str(exc)), status_code=400)
+        return HTMLResponse(render(request, "search.html", lang, message("search", lang), query="", error=str(exc)),
+                            status_code=400)
     hub = request.app.state.hub
     hits = []
     for hit in result.hits:
         title, title_lang = text_in(hit.titles, [lang])
         description, description_lang = text_in(hit.descriptions, [lang])
-        hits.append({"link": Markup(anchor(local(request, hit.iri, lang), esc(title or hit.iri),
-                                           lang_attr(title_lang, lang))),
+        hits.append({"link": to(request, hit.iri, title, lang, text_lang=title_lang),
                      "meta": [x for x in [facet_label(hub, "kind", hit.kind, lang), hit.year or "",
                                           *hit.identifiers[:2]] if x],
                      "description": description, "description_lang": description_lang})
     params = {"q": query, **filters, "page_size": size if size != hub.settings.search_page_size else None}
     context = {
-        "search_form": Markup(search_form(lang, query)), "error": "", "total": result.total, "hits": hits,
+        "query": query, "error": "", "total": result.total, "hits": hits,
         "first": (page - 1) * size + 1,
         "chosen": [facet_label(hub, f, v, lang) for f, vs in filters.items() for v in vs],
         "clear_href": link("/search", lang, q=query),
@@ -138,7 +136,7 @@ async def search_page(request: Request) -> HTMLResponse:
         "facets": _facets(hub, query, filters, result, lang),
     }
     title = f"{query} · {message('search', lang)}" if query else message("search", lang)
-    return HTMLResponse(render(request, lang, title, "", template="search.html", **context),
+    return HTMLResponse(render(request, "search.html", lang, title, **context),
                         headers={"Vary": "Accept-Language"})
 
 

@@ -33,9 +33,9 @@ from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, 
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
 from mcep_ld.serve.formats import GRAPH_OFFER, RESULTS_OFFER, best_media, named_format, result_format
 from mcep_ld.serve.queries import Dataset, QueryError, run_update
-from mcep_ld.serve.web.layout import page_language, rooted
+from mcep_ld.serve.web.layout import page_language
 from mcep_ld.serve.web.negotiation import media_type, serialize
-from mcep_ld.serve.web.query_page import examples, page, results_table, service_description
+from mcep_ld.serve.web.query_page import examples, page, results_page, service_description
 from mcep_ld.serve.web.usage import note
 
 
@@ -257,11 +257,11 @@ async def sparql(request: Request) -> Response:
         return PlainTextResponse(str(exc), status_code=400)
     if answer.body is not None:
         if as_table and answer.format == "json":
-            return HTMLResponse(rooted(request, results_table(answer.body, op.text)))
+            return HTMLResponse(results_page(request, answer.body, op.text))
         return Response(answer.body, media_type=answer.media_type)
     if as_table and answer.format == "json":  # a large table: read from its file
         body = b"".join(_spool_chunks(answer.path))
-        return HTMLResponse(rooted(request, results_table(body, op.text)))
+        return HTMLResponse(results_page(request, body, op.text))
     return StreamingResponse(_spool_chunks(answer.path), media_type=answer.media_type,
                              headers={"Content-Length": str(answer.size)})
 

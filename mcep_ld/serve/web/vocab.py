@@ -7,7 +7,7 @@ published at start-up; the pages of records come with their own issue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from mcep_ld.messages import message
 from mcep_ld.serve.web.countries import profile
-from mcep_ld.serve.web.layout import anchor, esc, lang_attr, link, local, page_language, render, text_in
+from mcep_ld.serve.web.layout import link, page_language, record_links, render, to
 from mcep_ld.serve.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
 from mcep_ld.serve.web.products import entry
 from mcep_ld.vocab import SKOS, Vocabulary
@@ -50,44 +50,46 @@ def _triples(vocab: Vocabulary, subjects: set[str]) -> list[ox.Triple]:
             if isinstance(q.subject, ox.NamedNode) and q.subject.value in subjects]
 
 
-def _respond(request: Request, iri: str, triples: list[ox.Triple], title: str, rows: Iterable[tuple[str, str]],
-             media: str, *, records: Callable[[], str] | None = None) -> Response:
+#: What a scheme or concept page shows: its template, its title and the template's data, in the page's language.
+Page = Callable[[str], tuple[str, str, dict]]
+
+
+def _respond(request: Request, iri: str, triples: list[ox.Triple], media: str, page: Page, *,
+             with_records: bool = False) -> Response:
     """A scheme or concept in the negotiated *media*, with validators: 304 when the client's copy is current.
 
-    The answer is made from the vocabulary files as loaded and, on theme, country and region pages, the
-    records the search index lists: its tag follows both, its date is the files' or the newest record's."""
+    The answer is made from the vocabulary files as loaded and, on theme, country, region and product pages
+    (*with_records*), the records the search index lists: its tag follows both, its date is the files' or the
+    newest record's."""
     hub = request.app.state.hub
     lang = page_language(request)
     modified = hub.vocab.modified
-    if records:
+    if with_records:
         modified = max(modified, hub.catalog.newest_datestamp() or "")
-    headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if records else ''}", modified,
+    headers = validators(iri, f"{hub.rules_digest}|{hub.search.generation() if with_records else ''}", modified,
                          media, lang)
     if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
     if media == "text/html":
-        items = "".join(f"<li>{anchor(local(request, href, lang), esc(text))}</li>" for href, text in rows)
-        body = f"<h1>{esc(title)}</h1><ul>{items}</ul>{records() if records else ''}"
-        return HTMLResponse(render(request, lang, title, body), headers=headers)
+        template, title, context = page(lang)
+        return HTMLResponse(render(request, template, lang, title, **context), headers=headers)
     body = serialize(triples, media, public_url=hub.settings.public_url)
     return Response(body, media_type=media, headers=headers)
 
 
 #: Schemes whose concept pages list the records naming them: facet → scheme.
 BROWSED = {"theme": "theme", "country": "country", "region": "region"}
+#: Records a theme, region or country page lists (search lists them all).
+CONCEPT_RECORDS = 20
 
 
-def _records_naming(request: Request, facet: str, iri: str) -> str:
-    """The first records of this theme, country or region, and a link to all of them in search."""
-    lang = page_language(request)
-    result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=20)
+def _records_naming(request: Request, facet: str, iri: str, lang: str) -> dict | None:
+    """The first records of this theme or region, and a link to all of them in search."""
+    result = request.app.state.hub.search.search("", filters={facet: [iri]}, limit=CONCEPT_RECORDS)
     if not result.total:
-        return ""
-    items = "".join(f"<li>{anchor(local(request, hit.iri, lang), esc(title or hit.iri), lang_attr(code, lang))}</li>"
-                    for hit in result.hits for title, code in [text_in(hit.titles, [lang])])
-    href = link("/search", lang, **{facet: iri})
-    more = f'<p><a href="{esc(href)}">{result.total} {esc(message("records", lang))}</a></p>'
-    return f"<h2>{esc(message('records', lang))}</h2><ul>{items}</ul>{more}"
+        return None
+    return {"links": record_links(request, result.hits, lang), "total": result.total,
+            "href": link("/search", lang, **{facet: iri})}
 
 
 @router.get("/vocab")
@@ -100,8 +102,13 @@ def schemes_page(request: Request, suffix: str = "", lang: str | None = None) ->
     langs = languages(request, lang)
     schemes = sorted({q.subject.value for q in vocab.quads if q.predicate.value == RDF_TYPE
                       and q.object.value == f"{SKOS}ConceptScheme"})
-    rows = sorted(((iri, (vocab.label(iri, langs) or (iri, ""))[0]) for iri in schemes), key=lambda r: r[1])
-    return _respond(request, f"{vocab.base_uri}vocab", _triples(vocab, set(schemes)), "Vocabularies", rows, media)
+
+    def page(lang: str) -> tuple[str, str, dict]:
+        links = sorted((to(request, iri, (vocab.label(iri, langs) or (iri, ""))[0], lang) for iri in schemes),
+                       key=lambda link: link.text)
+        return "schemes.html", message("vocabularies", lang), {"links": links}
+
+    return _respond(request, f"{vocab.base_uri}vocab", _triples(vocab, set(schemes)), media, page)
 
 
 @router.get("/vocab/{scheme}")
@@ -117,11 +124,15 @@ def scheme_page(request: Request, scheme: str, lang: str | None = None) -> Respo
     if not members and iri not in vocab.pref_labels:
         return JSONResponse({"error": f"no concept scheme {name!r}"}, status_code=404)
     langs = languages(request, lang)
-    title = (vocab.label(iri, langs) or (name, ""))[0]
     order = _order(vocab, members)
-    rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members),
-                  key=lambda r: (order.get(r[0], (2, 0, "")), r[1]))
-    return _respond(request, iri, _triples(vocab, {iri, *members}), title, rows, media)
+
+    def page(lang: str) -> tuple[str, str, dict]:
+        rows = sorted(((m, (vocab.label(m, langs) or (m, ""))[0]) for m in members),
+                      key=lambda r: (order.get(r[0], (2, 0, "")), r[1]))
+        return ("schemes.html", (vocab.label(iri, langs) or (name, ""))[0],
+                {"links": [to(request, m, text, lang) for m, text in rows]})
+
+    return _respond(request, iri, _triples(vocab, {iri, *members}), media, page)
 
 
 def _order(vocab: Vocabulary, members: set[str]) -> dict[str, tuple]:
@@ -150,14 +161,18 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
     if not triples:
         return JSONResponse({"error": f"no concept {scheme}/{name}"}, status_code=404)
     langs = languages(request, lang)
-    title = (vocab.label(iri, langs) or (iri, ""))[0]
-    rows = sorted((lang_, label) for lang_, label in vocab.pref_labels.get(iri, {}).items())
-    records = None
-    if scheme == "country" and media == "text/html":  # the country's profile
-        records = lambda: profile(request, iri, page_language(request))  # noqa: E731
-    elif scheme in ("product", "process") and media == "text/html":  # the mercury-added products repository
-        records = lambda: entry(request, iri, page_language(request))  # noqa: E731
-    elif scheme in BROWSED and media == "text/html":
-        records = lambda: _records_naming(request, scheme, iri)  # noqa: E731
-    return _respond(request, iri, triples, title, [(f"?lang={lang_}", f"{lang_}: {label}") for lang_, label in rows],
-                    media, records=records)
+
+    def page(lang: str) -> tuple[str, str, dict]:
+        """The concept's names; a country's profile, a product's entry, or the records of a theme or region."""
+        context: dict = {"names": sorted(vocab.pref_labels.get(iri, {}).items()), "records": None}
+        template = "concept.html"
+        if scheme == "country":
+            template, context["profile"] = "country.html", profile(request, iri, lang)
+        elif scheme in ("product", "process"):
+            template, context["entry"] = "product.html", entry(request, iri, lang)
+        elif scheme in BROWSED:
+            context["records"] = _records_naming(request, scheme, iri, lang)
+        return template, (vocab.label(iri, langs) or (iri, ""))[0], context
+
+    return _respond(request, iri, triples, media, page,
+                    with_records=media == "text/html" and (scheme in BROWSED or scheme in ("product", "process")))
