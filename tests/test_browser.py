@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -161,9 +162,11 @@ def test_the_api_docs_draw_from_the_hubs_own_files(browser, site: str) -> None: 
     assert console_errors(browser) == []
 
 
+RESULTS_PAGE = ("/sparql?format=html&query=" + quote("SELECT ?record ?title { ?record <http://purl.org/dc/terms/title>"
+                                                     " ?title } LIMIT 30"))
 NARROW_PAGES = ["/", "/search?q=mercury", "/id/decision/mc-2-4", "/dashboard", "/vocab", "/vocab/theme",
                 "/vocab/theme/art-17", "/vocab/country/BR", "/insights", "/insights/17-1", "/insights/21-1", "/dumps/",
-                "/vocab/product"]
+                "/vocab/product", "/vocab/product/thermometers", "/vocab/country/GH", RESULTS_PAGE]
 
 
 def overflowing(driver) -> list[str]:  # noqa: ANN001
@@ -189,8 +192,14 @@ def test_no_page_scrolls_sideways_in_arabic_or_on_a_narrow_screen(browser, site:
         browser.set_window_size(1280, 900)
 
 
+SCREENSHOT_PAGES = (("landing", "/"), ("record", "/id/decision/mc-2-4"), ("dashboard", "/dashboard"),
+                    ("sparql", "/sparql"), ("insights", "/insights/17-1"), ("country", "/vocab/country/GH"),
+                    ("product", "/vocab/product/thermometers"), ("results", RESULTS_PAGE))
+
+
 def test_screenshots_for_review(browser, site: str, tmp_path_factory: pytest.TempPathFactory) -> None:  # noqa: ANN001
-    """The landing page, a record, the dashboard and the SPARQL page in English and Arabic, wide and narrow,
+    """The landing page, a record, the dashboard, the SPARQL page and its results, an insights question, a country
+    and a product, in English and Arabic, wide and narrow,
     saved for a person to look at (``MCEP_SCREENSHOTS``, else the test run's temporary folder)."""
     folder = Path(os.environ.get("MCEP_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,9 +208,8 @@ def test_screenshots_for_review(browser, site: str, tmp_path_factory: pytest.Tem
         for width in (1280, 400):
             browser.set_window_size(width, 900)
             for lang in ("en", "ar"):
-                for name, path in (("landing", "/"), ("record", "/id/decision/mc-2-4"), ("dashboard", "/dashboard"),
-                                   ("sparql", "/sparql"), ("insights", "/insights/17-1")):
-                    browser.get(f"{site}{path}?lang={lang}")
+                for name, path in SCREENSHOT_PAGES:
+                    browser.get(f"{site}{path}{'&' if '?' in path else '?'}lang={lang}")
                     target = folder / f"{name}-{lang}-{width}.png"
                     assert browser.save_screenshot(str(target))
                     saved.append(target)

@@ -56,6 +56,16 @@ def test_word_forms_meet_through_their_stems(service: str) -> None:
         assert STORAGE in [h["iri"] for h in search(service, q=query, page_size=50)["hits"]], (query, lang)
 
 
+def test_the_pages_language_does_not_hide_words_in_another_script(service: str) -> None:
+    """Regression: on the Arabic page (lang=ar), "stockages" (French, Latin letters) was left unstemmed and found
+    nothing; the reader's language narrows stemming only among the languages written in the word's script."""
+    everywhere = {h["iri"] for h in search(service, q="stockages", page_size=50)["hits"]}
+    assert STORAGE in everywhere
+    assert {h["iri"] for h in search(service, q="stockages", lang="ar", page_size=50)["hits"]} == everywhere
+    page = requests.get(f"{service}/search", params={"q": "stockages", "lang": "ar"}, timeout=10)
+    assert STORAGE.rsplit("/", 1)[-1] in page.text
+
+
 def test_mercurio_finds_spanish_titles(service: str) -> None:
     hits = search(service, q="mercurio", lang="es", page_size=10)["hits"]
     assert hits and all("mercurio" in h["titles"].get("es", "").lower() for h in hits[:3])

@@ -94,9 +94,11 @@ def fts_query(query: str, languages: tuple[str, ...] = ()) -> str:
 
 
 def _script_languages(ws: list[str], languages: tuple[str, ...]) -> tuple[str, ...]:
-    """The stemming languages for a query part: those of its first non-CJK word's script (only *languages*
-    among them when the reader said which)."""
+    """The stemming languages for a query part: those of its first non-CJK word's script; only *languages*
+    among them when the reader said which and one of them is written in that script (a word in Latin letters
+    on an Arabic page is stemmed as every Latin-script language, not left unstemmed)."""
     latin = next((w for w in ws if not _CJK.fullmatch(w)), None)
     if latin is None:
         return ()
-    return tuple(lang for lang in _SCRIPT_LANGUAGES.get(script(latin), ()) if not languages or lang in languages)
+    in_script = _SCRIPT_LANGUAGES.get(script(latin), ())
+    return tuple(lang for lang in in_script if lang in languages) or in_script

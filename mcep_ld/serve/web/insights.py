@@ -22,7 +22,7 @@ from markupsafe import Markup
 from mcep_ld.messages import message
 from mcep_ld.serve.web import worldmap
 from mcep_ld.serve.web.charts import Bar, Chart, bar_chart
-from mcep_ld.serve.web.layout import lang_attr, local, number, page_language, render, to
+from mcep_ld.serve.web.layout import lang_attr, local, number, page_language, percent, render, to
 
 router = APIRouter()
 PREFIXES = ("PREFIX mcep: <https://w3id.org/mcep/ontology#> PREFIX qb: <http://purl.org/linked-data/cube#> "
@@ -182,7 +182,6 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> dict:
     of who answered what, the text answers, and the queries that give the same numbers."""
     label = lambda iri: _label(hub, iri, lang)  # noqa: E731
     n = lambda v: number(v, lang, decimals=0 if float(v).is_integer() else 2)  # noqa: E731
-    percent = lambda share: f"{number(100 * share, lang, decimals=0)} %"  # noqa: E731
     key = question["notation"].replace(".", "-")
     context: dict = {"question": {"notation": question["notation"], "label": label(question["iri"]),
                                   "article": label(question.get("article", "")), "key": key,
@@ -204,7 +203,7 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> dict:
             context["tables"].append({
                 "caption": message("change", lang), "numeric": (1, 2),
                 "head": [message("answer", lang), label(first["from"]), label(first["to"])],
-                "rows": [[_choice(c["answer"], lang), percent(c["share_from"]), percent(c["share_to"])]
+                "rows": [[_choice(c["answer"], lang), percent(c["share_from"], lang), percent(c["share_to"], lang)]
                          for c in data["change"]]})
         context["answer_map"] = _answer_map(request, hub, data, lang)
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -237,7 +236,7 @@ def _choice_charts(hub, data: dict, lang: str) -> list[Chart | None]:  # noqa: A
         totals[r["cycle"]] += r["n"]
 
     def shown(n: int, total: int) -> str:
-        return f"{number(n, lang, decimals=0)} ({number(100 * n / total if total else 0, lang, decimals=0)} %)"
+        return f"{number(n, lang, decimals=0)} ({percent(n / total if total else 0, lang)})"
     out = [bar_chart(message("by_cycle", lang), [
         Bar(f"{label(r['cycle'])} · {_choice(r['answer'], lang)}", r["n"], "#who",
             shown(r["n"], totals[r["cycle"]]))

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from fastapi import Request
 from markupsafe import Markup
 
@@ -34,6 +34,11 @@ def number(value: float, lang: str, *, decimals: int = 2) -> str:
     """*value* as the reader's language writes numbers (CLDR, by Babel): ``0,88`` in French."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=lang or "en")
+
+
+def percent(share: float, lang: str) -> str:
+    """*share* (0.25) as the reader's language writes a percentage (CLDR, by Babel): ``25%``, ``25 %`` in French."""
+    return format_percent(share, locale=lang or "en")
 
 
 def date_text(iso: str, lang: str) -> Markup:

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from mcep_ld.messages import message
+from mcep_ld.messages import LANGUAGE_NAMES, message
 from mcep_ld.serve.web.countries import profile
 from mcep_ld.serve.web.layout import link, page_language, record_links, render, to
 from mcep_ld.serve.web.negotiation import languages, media_type, no_format, not_modified, serialize, validators
@@ -164,7 +164,8 @@ def concept_page(request: Request, scheme: str, concept: str, lang: str | None =
 
     def page(lang: str) -> tuple[str, str, dict]:
         """The concept's names; a country's profile, a product's entry, or the records of a theme or region."""
-        context: dict = {"names": sorted(vocab.pref_labels.get(iri, {}).items()), "records": None}
+        context: dict = {"records": None, "names": [(code, LANGUAGE_NAMES.get(code, code), name)
+                                                     for code, name in sorted(vocab.pref_labels.get(iri, {}).items())]}
         template = "concept.html"
         if scheme == "country":
             template, context["profile"] = "country.html", profile(request, iri, lang)
