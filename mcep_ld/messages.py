@@ -371,6 +371,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "result_rows": {"en": "rows", "fr": "lignes", "es": "filas", "ru": "строк", "ar": "صفوف", "zh": "行"},
     "edit_query": {"en": "Edit the query", "fr": "Modifier la requête", "es": "Editar la consulta",
                    "ru": "Изменить запрос", "ar": "تعديل الاستعلام", "zh": "编辑查询"},
+    "total": {"en": "Total", "fr": "Total", "es": "Total", "ru": "Всего", "ar": "المجموع", "zh": "总计"},
+    "mean": {"en": "Mean", "fr": "Moyenne", "es": "Media", "ru": "Среднее", "ar": "المتوسط", "zh": "平均值"},
+    "least": {"en": "Least", "fr": "Minimum", "es": "Mínimo", "ru": "Минимум", "ar": "الأدنى", "zh": "最小值"},
+    "most": {"en": "Most", "fr": "Maximum", "es": "Máximo", "ru": "Максимум", "ar": "الأعلى", "zh": "最大值"},
+    "sitemap": {"en": "Sitemap", "fr": "Plan du site", "es": "Mapa del sitio", "ru": "Карта сайта",
+                "ar": "خريطة الموقع", "zh": "网站地图"},
 }
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "es": "Español", "fr": "Français", "ru": "Русский", "zh": "中文"}
 

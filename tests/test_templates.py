@@ -4,6 +4,7 @@ the bundled one of the same path while the others are still served. Without the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,3 +101,20 @@ def test_sparql_results_in_the_frame_and_the_readers_language(bundled: str) -> N
     ask = requests.get(f"{bundled}/sparql", params={"query": "ASK { ?s ?p ?o }", "format": "html", "lang": "fr"},
                        timeout=30)
     assert lxml.html.fromstring(ask.content).xpath("string(//main/p[1])") == "Oui"
+
+
+#: Words a template may hold as written: names of standards and formats, the same in every language, and the
+#: label of the feedback form's hidden trap field (never shown).
+NAMES = {"CONSTRUCT", "CSV", "DCAT", "DESCRIBE", "JSON", "OAI-PMH", "OData", "SPARQL", "Turtle", "VoID", "ms",
+         "Website", "informea", "oai", "sparql", "svc"}
+
+
+def test_templates_hold_no_words_of_their_own() -> None:
+    """Every interface word comes from the messages in the reader's language (``{{ _("key") }}``): text written
+    into a bundled template would be English on the Arabic page."""
+    from mcep_ld.serve.web.templating import BUNDLED_TEMPLATES
+
+    for path in sorted(BUNDLED_TEMPLATES.glob("*.html")):
+        text = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", " ", path.read_text(encoding="utf-8"), flags=re.S)
+        words = set(re.findall(r"[^\W\d_][\w-]+", re.sub(r"<[^>]*>", " ", text)))
+        assert words <= NAMES, (path.name, sorted(words - NAMES))

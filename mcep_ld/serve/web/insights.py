@@ -213,11 +213,11 @@ def _page(request: Request, hub, question: dict, data: dict, lang: str) -> dict:
                            [to(request, c, label(c), lang) for c in sorted(countries, key=label)])
                           for (cycle, answer), countries in sorted(grouped.items())]
     elif data["type"] == "number":
-        context["charts"] = [bar_chart(f"{message('by_cycle', lang)} (Σ)", [
+        context["charts"] = [bar_chart(f"{message('by_cycle', lang)}: {message('total', lang)}", [
             Bar(label(r["cycle"]), r["total"]) for r in data["by_cycle"]], "chart-totals", lang)]
         context["tables"] = [{
             "caption": message("by_cycle", lang), "numeric": (1, 2, 3, 4, 5),
-            "head": [message("cycle", lang), message("parties", lang), "Σ", "x̄", "min", "max"],
+            "head": heads("cycle", "parties", "total", "mean", "least", "most"),
             "rows": [[label(r["cycle"]), n(r["n"]), n(r["total"]), n(r["mean"]), n(r["least"]), n(r["most"])]
                      for r in data["by_cycle"]]}]
     else:
