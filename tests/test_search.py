@@ -198,16 +198,14 @@ def test_index_follows_harvests_and_rebuilds(tmp_path_factory: pytest.TempPathFa
 def test_identifier_match_outranks_a_stronger_text_match(tmp_path) -> None:  # noqa: ANN001
     """BM25 alone would put the record whose title repeats the number first; the typed identifier wins."""
     from mcep_ld.search.documents import SearchDocument
-    from mcep_ld.search.index import SearchIndex
+    from mcep_ld.search.index import Entry, SearchIndex
 
     index = SearchIndex(tmp_path / "search.sqlite")
     wordy = SearchDocument(iri=f"{BASE}id/document/wordy", kind="document",
                            titles={"en": "10011 10011 10011 report"}, facets={"kind": {"document"}})
     project = SearchDocument(iri=f"{BASE}id/project/gef-10011", kind="project", identifiers=["GEF-10011"],
                              titles={"en": "A project on mercury in gold mining"}, facets={"kind": {"project"}})
-    with index._transaction():
-        index._put(wordy, "test")
-        index._put(project, "test")
+    index.put_many([(Entry.of(wordy), "test"), (Entry.of(project), "test")])
     assert [h.iri for h in index.search("10011").hits] == [project.iri, wordy.iri]
     assert [h.iri for h in index.search("report").hits] == [wordy.iri]
     # a filter narrows identifier matches as it narrows word matches
@@ -231,9 +229,7 @@ def test_past_rank_max_hits_identifiers_then_titles_then_newest(tmp_path, monkey
                            facets={"year": {"2020"}}),
             SearchDocument(iri=f"{BASE}id/document/mercury", kind="document", titles={"en": "Annex"},
                            descriptions={"en": "mercury"}, facets={"year": {"1999"}})]
-    with index._transaction():
-        for doc in docs:
-            index._put(doc, "test")
+    index.put_many([(index_module.Entry.of(doc), "test") for doc in docs])
     found = index.search("mercury")
     assert [h.iri.rsplit("/", 1)[1] for h in found.hits] == ["mercury", "new-title", "old-title", "new-description"]
     assert found.facets["year"] == {"1999": 1, "2001": 1, "2020": 1, "2024": 1}

@@ -172,6 +172,18 @@ class Reads(Part):
         total = self.db.execute(f"SELECT COUNT(*) FROM ({inner})", tuple(args)).fetchone()[0]
         return rows, total
 
+    def described_elsewhere(self, graphs: dict[str, str]) -> set[str]:
+        """Of *graphs* (record IRI → the graph about to be written for it), the IRIs that some other live graph
+        describes too (another source, or another key of the same source)."""
+        found: set[str] = set()
+        iris = list(graphs)
+        for i in range(0, len(iris), 500):
+            chunk = iris[i:i + 500]
+            rows = self.db.execute(f"SELECT iri, graph FROM records WHERE {LIVE} AND iri IN "
+                                   f"({','.join('?' * len(chunk))})", chunk)
+            found.update(iri for iri, graph in rows if graph != graphs[iri])
+        return found
+
     def live_documents(self) -> list[tuple[str, str, str, str]]:
         """What the search index holds, per resource: (iri, kind, its sources comma-separated, its graphs with
         their hashes as ``graph=hash`` space-separated)."""

@@ -29,6 +29,7 @@ from mcep_ld.classify.cues import Cues
 from mcep_ld.classify.rules import Assignment, Evidence, classify, in_scope
 from mcep_ld.hub import Hub
 from mcep_ld.search.documents import DESCRIPTIONS, TITLES
+from mcep_ld.vocab import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -69,52 +70,63 @@ def graph_of(base_uri: str, iri: str) -> str:
     return f"{base_uri}graph/classified/{key}"
 
 
-class Classifier:
-    """The classifier of one hub: its cues read once from the hub's vocabularies."""
+def evidence_from(iri: str, kind: str, triples: list[ox.Triple]) -> Evidence:
+    """What the rules read of *iri* in *triples* (the record's statements in the sources' graphs), in one order
+    whatever order they come in: from the store after a run, or from a batch in the preparing workers."""
+    ev = Evidence(iri=iri, kind=kind)
+    rank = {p: i for i, p in enumerate(_READ)}
+    said = sorted((t for t in triples if t.subject.value == iri and t.predicate.value in rank),
+                  key=lambda t: (rank[t.predicate.value], str(t.object)))
+    for t in said:
+        p, o = t.predicate.value, t.object
+        if isinstance(o, ox.Literal):
+            if p in TITLES:
+                ev.texts.append(("title", o.value, o.language or ""))
+            elif p in DESCRIPTIONS:
+                ev.texts.append(("description", o.value, o.language or ""))
+            elif p == _RELEVANT:
+                ev.relevant = o.value == "true"
+            else:  # a keyword as text
+                ev.texts.append(("keyword", o.value, o.language or ""))
+        elif p == _SUBJECT:
+            ev.subjects.add(o.value)
+        elif p == _TREATY:
+            ev.treaties.add(o.value)
+    return ev
 
-    def __init__(self, hub: Hub) -> None:
-        self.hub = hub
-        self.base_uri = hub.settings.base_uri
-        self.treaty = f"{self.base_uri}vocab/treaty/minamata"
-        self.agent = ox.NamedNode(f"{self.base_uri}id/agent/classifier")
-        self._classified_prefix = f"{self.base_uri}graph/classified/"
+
+def classifier_version(rules_digest: str) -> str:
+    """The classifier's version with the digest of the vocabularies and shapes it reads."""
+    return f"{CLASSIFIER_VERSION}|{rules_digest}"
+
+
+def signature(graphs: str, version: str, reviews: list[Review]) -> str:
+    """What a record's placements were made from: its graphs with their hashes (``graph=hash`` space-separated,
+    as ``Catalog.live_documents`` gives them), the classifier's version and the vocabularies and shapes
+    (*version*), and its curators' reviews. A record is classified again when it changes."""
+    said = ";".join(f"{r.concept}={r.decision}" for r in reviews)
+    return hashlib.sha256(f"{graphs}|{version}|{said}".encode()).hexdigest()[:24]
+
+
+def digest(found: dict[str, Assignment]) -> str:
+    """The hash of a record's placements (what the search index and dumps follow)."""
+    return hashlib.sha256("\n".join(sorted(f"{c}={a.score}|{sorted(a.rules)}" for c, a in found.items()))
+                          .encode()).hexdigest()[:24]
+
+
+class Placer:
+    """Placing one record, from its evidence, with no store: the classifier's rules and cues, read once from the
+    vocabularies. Used after a run (``Classifier``) and in the preparing workers (``ingest/derive.py``)."""
+
+    def __init__(self, vocab: Vocabulary, base_uri: str) -> None:
+        self.vocab = vocab
+        self.base_uri = base_uri
+        self.treaty = f"{base_uri}vocab/treaty/minamata"
+        self.agent = ox.NamedNode(f"{base_uri}id/agent/classifier")
 
     @cached_property
     def cues(self) -> Cues:
-        return Cues.from_vocab(self.hub.vocab)
-
-    # -- one record ------------------------------------------------------------------------------
-
-    def evidence(self, iri: str, kind: str) -> Evidence:
-        """What the sources say of *iri* (every graph but the classifier's own)."""
-        return self.evidences([(iri, kind)])[iri]
-
-    def evidences(self, records: list[tuple[str, str]]) -> dict[str, Evidence]:
-        """The evidence of each (record, kind): the statements the rules read, predicate by predicate, from every
-        graph but the classifier's own. (One SPARQL query for a batch is slower: Oxigraph scans for ``GRAPH ?g``;
-        reading all of a record's statements is slower too.)"""
-        found = {}
-        for iri, kind in records:
-            ev = found[iri] = Evidence(iri=iri, kind=kind)
-            for q in (q for p in _READ for q in self.hub.store.public.quads(None, subject=iri, predicate=p)):
-                p = q.predicate.value
-                if q.graph_name.value.startswith(self._classified_prefix):
-                    continue
-                o = q.object
-                if isinstance(o, ox.Literal):
-                    if p in TITLES:
-                        ev.texts.append(("title", o.value, o.language or ""))
-                    elif p in DESCRIPTIONS:
-                        ev.texts.append(("description", o.value, o.language or ""))
-                    elif p == _RELEVANT:
-                        ev.relevant = o.value == "true"
-                    else:  # a keyword as text
-                        ev.texts.append(("keyword", o.value, o.language or ""))
-                elif p == _SUBJECT:
-                    ev.subjects.add(o.value)
-                elif p == _TREATY:
-                    ev.treaties.add(o.value)
-        return found
+        return Cues.from_vocab(self.vocab)
 
     def place(self, ev: Evidence, reviews: list[Review]) -> dict[str, Assignment]:
         """The machine's assignments for *ev*, with its curators' reviews applied."""
@@ -158,6 +170,42 @@ class Classifier:
                 triples.append((node, ox.NamedNode(f"{MCEP}reviewedBy"), ox.Literal(review.curator)))
         return [f"{s} {p} {o}" for s, p, o in triples]
 
+
+
+class Classifier:
+    """The classifier of one hub: placements kept level with its catalog, read from and written to its store."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.base_uri = hub.settings.base_uri
+        self.placer = Placer(hub.vocab, self.base_uri)
+        self._classified_prefix = f"{self.base_uri}graph/classified/"
+
+    @property
+    def cues(self) -> Cues:
+        return self.placer.cues
+
+    def place(self, ev: Evidence, reviews: list[Review]) -> dict[str, Assignment]:
+        return self.placer.place(ev, reviews)
+
+    # -- one record ------------------------------------------------------------------------------
+
+    def evidence(self, iri: str, kind: str) -> Evidence:
+        """What the sources say of *iri* (every graph but the classifier's own)."""
+        return self.evidences([(iri, kind)])[iri]
+
+    def evidences(self, records: list[tuple[str, str]]) -> dict[str, Evidence]:
+        """The evidence of each (record, kind): the statements the rules read, predicate by predicate, from every
+        graph but the classifier's own. (One SPARQL query for a batch is slower: Oxigraph scans for ``GRAPH ?g``;
+        reading all of a record's statements is slower too.)"""
+        found = {}
+        for iri, kind in records:
+            said = [ox.Triple(q.subject, q.predicate, q.object) for p in _READ
+                    for q in self.hub.store.public.quads(None, subject=iri, predicate=p)
+                    if not q.graph_name.value.startswith(self._classified_prefix)]
+            found[iri] = evidence_from(iri, kind, said)
+        return found
+
     def forget(self) -> None:
         """Drop every placement (graphs and rows), so that the next sync classifies every record again."""
         graphs = [graph for graph, _ in self.hub.catalog.classified_graphs()]
@@ -172,12 +220,11 @@ class Classifier:
         by_record: dict[str, list[Review]] = {}
         for review in hub.catalog.reviews():
             by_record.setdefault(review.iri, []).append(review)
-        version = f"{CLASSIFIER_VERSION}|{hub.rules_digest}"
+        version = classifier_version(hub.rules_digest)
         wanted = {}
         for iri, kind, _, graphs in hub.catalog.live_documents():
             if kind in CLASSIFIED_KINDS:
-                said = ";".join(f"{r.concept}={r.decision}" for r in by_record.get(iri, ()))
-                wanted[iri] = (kind, hashlib.sha256(f"{graphs}|{version}|{said}".encode()).hexdigest()[:24])
+                wanted[iri] = (kind, signature(graphs, version, by_record.get(iri, [])))
         have = hub.catalog.classified()
         gone = [iri for iri in have if iri not in wanted]
         todo = [iri for iri, (_, sig) in wanted.items() if have.get(iri) != sig]
@@ -196,14 +243,12 @@ class Classifier:
             batch = todo[i:i + BATCH]
             evidence = self.evidences([(iri, wanted[iri][0]) for iri in batch])
             for iri in batch:
-                signature = wanted[iri][1]
+                made_from = wanted[iri][1]
                 reviews = by_record.get(iri, [])
                 found = self.place(evidence[iri], reviews)
                 graph = graph_of(self.base_uri, iri)
-                graphs[graph] = self.statements(iri, graph, found, reviews)
-                digest = hashlib.sha256("\n".join(sorted(f"{c}={a.score}|{sorted(a.rules)}" for c, a in found.items()))
-                                        .encode()).hexdigest()[:24]
-                rows.append((iri, signature, graph, digest, {c: a.score for c, a in found.items()}))
+                graphs[graph] = self.placer.statements(iri, graph, found, reviews)
+                rows.append((iri, made_from, graph, digest(found), {c: a.score for c, a in found.items()}))
                 counts.placed += bool(found)
             # derived data, remade whole: dropped, then loaded as new graphs (a bulk load; replacing graph by
             # graph through SPARQL Update is ten times slower)

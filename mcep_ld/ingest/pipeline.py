@@ -24,6 +24,7 @@ from mcep_ld.config import restricted_predicates
 from mcep_ld.fetch.contract import Harvester, Listing
 from mcep_ld.fetch.http import SourceError
 from mcep_ld.hub import Hub
+from mcep_ld.ingest.derive import Deriver
 from mcep_ld.ingest.run import Progress, Run
 from mcep_ld.ingest.runs import RunCancelled
 from mcep_ld.mapping.iris import run_graph_iri, run_iri
@@ -51,6 +52,7 @@ class RunResult:
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     resumed: bool = False  # the run went on from the checkpoint of an earlier, stopped attempt
+    derived: int = 0  # records placed and indexed as they were committed (ingest/derive.py)
 
     @property
     def ok(self) -> bool:
@@ -150,7 +152,8 @@ class Pipeline:
             restricted_predicates=restricted_predicates(self.settings),
             run_iri=str(run_iri(self.settings.base_uri, run_id)),
             harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            max_record_bytes=self.settings.harvest_max_record_bytes)
+            max_record_bytes=self.settings.harvest_max_record_bytes,
+            deriver=Deriver(self.hub.vocab, self.settings.base_uri, catalog.reviews()))
         workers = self.settings.ingest_workers
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                    initializer=install, initargs=(preparer,)) if workers else None
@@ -192,7 +195,7 @@ class Pipeline:
             duration = time.monotonic() - started + earlier
             catalog.time_run(run_id, duration_s=duration, timings=clock.spent)
         return RunResult(run_id, harvester.name, status, complete, counters, duration, error, dict(clock.spent),
-                         resumed=resume is not None)
+                         resumed=resume is not None, derived=run.derived)
 
     def _record_run(self, run_id: int, harvester: Harvester, started_at: datetime, status: str,
                     counters: RunCounters) -> None:

@@ -74,7 +74,8 @@ def build(iri: str, kind: str, sources: Iterable[str], triples: Iterable[ox.Trip
     _unindexed = tuple(f"{concept_prefix}{scheme}/" for scheme in UNINDEXED_SCHEMES)
     dates: dict[str, list[str]] = {}
     named: set[str] = set()
-    for t in triples:
+    # one order whatever order the triples come in (the store's, or a batch's in the preparing workers)
+    for t in sorted(triples, key=lambda t: (t.subject.value, t.predicate.value, str(t.object))):
         p, o = t.predicate.value, t.object
         own = t.subject.value == iri
         if isinstance(o, ox.Literal):

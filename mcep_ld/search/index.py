@@ -60,6 +60,32 @@ DESCRIPTION_SHOWN_CHARS = 300
 SYNC_BATCH = 500
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A search document as the index stores it: its texts tokenised and stemmed (the costly part, made where
+    the document is: in the preparing workers during a run), ready to insert."""
+
+    iri: str
+    kind: str
+    year: int | None
+    shown: str  # JSON: titles, descriptions (shortened), identifiers
+    texts: tuple[str, str, str, str, str]  # title, identifier, label, description, filter
+    facets: tuple[tuple[str, str], ...]
+    keys: tuple[str, ...]  # identifier keys
+
+    @classmethod
+    def of(cls, doc: SearchDocument) -> Entry:
+        shown = {"titles": doc.titles, "identifiers": doc.identifiers,
+                 "descriptions": {lang: _shorten(text) for lang, text in doc.descriptions.items()}}
+        texts = (_texts((t, lang) for lang, t in doc.titles.items()), _texts((i, "") for i in doc.identifiers),
+                 _texts(doc.labels), _texts((t, lang) for lang, t in doc.descriptions.items()),
+                 " ".join(filter_token(facet, value) for facet, values in sorted(doc.facets.items())
+                          for value in sorted(values)))
+        return cls(doc.iri, doc.kind, doc.year, json.dumps(shown, ensure_ascii=False), texts,
+                   tuple((facet, value) for facet, values in doc.facets.items() for value in values),
+                   tuple(sorted(doc.identifier_keys)))
+
+
 @dataclass
 class Hit:
     iri: str
@@ -124,7 +150,7 @@ class SearchIndex:
         *progress* is told (records indexed, records to index) after each batch."""
         counts = SyncCounts()
         placed = hub.catalog.classified_hashes()  # the classifier's placements are part of what is indexed
-        wanted = {iri: (kind, sources.split(","), f"{graphs}|{placed.get(iri, '')}|{hub.rules_digest}")
+        wanted = {iri: (kind, sources.split(","), self.signature(graphs, placed.get(iri, ""), hub.rules_digest))
                   for iri, kind, sources, graphs in hub.catalog.live_documents()}
         have = dict(self.db.execute("SELECT iri, signature FROM docs"))
         gone = [iri for iri in have if iri not in wanted]
@@ -142,18 +168,37 @@ class SearchIndex:
                 kind, sources, signature = wanted[iri]
                 triples = hub.store.record_triples(iri)
                 if triples:
-                    docs.append((build(iri, kind, sources, triples, hub.vocab), signature))
-            with self._transaction():
-                for doc, signature in docs:
-                    self._put(doc, signature)
+                    docs.append((Entry.of(build(iri, kind, sources, triples, hub.vocab)), signature))
+            self.put_many(docs, next_generation=False)
             counts.indexed += len(docs)
             if progress:
                 progress(min(i + SYNC_BATCH, len(todo)), len(todo))
         if counts.indexed or counts.removed:
             with self._transaction():
-                self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
-                                (str(int(self.generation()) + 1),))
+                self._next_generation()
         return counts
+
+    def put_many(self, docs: list[tuple[Entry, str]], *, next_generation: bool = True) -> None:
+        """Index entries with the signatures they were made from (a record's graphs and placements, the
+        vocabularies: what ``sync`` compares), in one transaction; a new generation unless told (the pages'
+        ETags follow it)."""
+        if not docs:
+            return
+        with self._transaction():
+            for doc, signature in docs:
+                self._put(doc, signature)
+            if next_generation:
+                self._next_generation()
+
+    def _next_generation(self) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
+                        (str(int(self.generation()) + 1),))
+
+    @staticmethod
+    def signature(graphs: str, placed_hash: str, rules_digest: str) -> str:
+        """What a record's document is made from: its graphs with their hashes (``graph=hash`` space-separated,
+        as ``Catalog.live_documents`` gives them), the hash of its placements, the vocabularies and shapes."""
+        return f"{graphs}|{placed_hash}|{rules_digest}"
 
     def rebuild(self, hub, *, progress: Callable[[int, int], None] | None = None) -> SyncCounts:  # noqa: ANN001
         """Start the index again from an empty file and index every published record."""
@@ -186,26 +231,19 @@ class SearchIndex:
                     "DELETE FROM facets WHERE doc=?", "DELETE FROM identifiers WHERE doc=?"):
             self.db.execute(sql, (doc_id,))
 
-    def _put(self, doc: SearchDocument, signature: str) -> None:
+    def _put(self, entry: Entry, signature: str) -> None:
         db = self.db
-        row = db.execute("SELECT id FROM docs WHERE iri=?", (doc.iri,)).fetchone()
+        row = db.execute("SELECT id FROM docs WHERE iri=?", (entry.iri,)).fetchone()
         if row:
             self._remove_id(row[0])
-        shown = {"titles": doc.titles, "identifiers": doc.identifiers,
-                 "descriptions": {lang: _shorten(text) for lang, text in doc.descriptions.items()}}
         doc_id = db.execute("INSERT INTO docs (iri, kind, year, signature, shown) VALUES (?, ?, ?, ?, ?)",
-                            (doc.iri, doc.kind, doc.year, signature, json.dumps(shown, ensure_ascii=False))
-                            ).lastrowid
+                            (entry.iri, entry.kind, entry.year, signature, entry.shown)).lastrowid
         db.execute("INSERT INTO texts (rowid, title, identifier, label, description, filter) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
-                   (doc_id, _texts((t, lang) for lang, t in doc.titles.items()),
-                    _texts((i, "") for i in doc.identifiers), _texts(doc.labels),
-                    _texts((t, lang) for lang, t in doc.descriptions.items()),
-                    " ".join(filter_token(facet, value) for facet, values in doc.facets.items() for value in values)))
+                   "VALUES (?, ?, ?, ?, ?, ?)", (doc_id, *entry.texts))
         db.executemany("INSERT OR IGNORE INTO facets (facet, value, doc) VALUES (?, ?, ?)",
-                       [(facet, value, doc_id) for facet, values in doc.facets.items() for value in values])
+                       [(facet, value, doc_id) for facet, value in entry.facets])
         db.executemany("INSERT OR IGNORE INTO identifiers (key, doc) VALUES (?, ?)",
-                       [(key, doc_id) for key in doc.identifier_keys])
+                       [(key, doc_id) for key in entry.keys])
 
     # -- searching ---------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Preparing a batch of records for commit: map, validate, split off restricted fields, serialise.
+"""Preparing a batch of records for commit: map, validate, split off restricted fields, serialise, and derive
+what can be derived from the record's own graph (its placements and search document: ``ingest/derive.py``).
 
 This is the CPU-bound part of a run (pyshacl above all), so the pipeline runs it in worker processes
 while the main process fetches and commits. Everything a worker returns is plain text: each triple as an
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from mcep_ld.fetch.contract import Harvester, MappingContext
+from mcep_ld.ingest.derive import Derived, Deriver
 from mcep_ld.mapping.iris import graph_iri
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord
@@ -35,6 +37,7 @@ class Prepared:
     restricted: list[str] = field(default_factory=list)
     graph_hash: str | None = None  # of the record's own public triples, provenance left out
     restricted_hash: str | None = None  # of its restricted triples: they change without the public ones
+    derived: Derived | None = None  # its placements and search document, when made here (ingest/derive.py)
 
     @property
     def publishable(self) -> bool:
@@ -77,6 +80,7 @@ class Preparer:
     run_iri: str
     harvested_at: str  # xsd:dateTime lexical form
     max_record_bytes: int = 1 << 20
+    deriver: Deriver | None = None
 
     def __call__(self, records: list[SourceRecord]) -> list[Prepared]:
         out = [Prepared(key=r.key, status="valid") for r in records]
@@ -109,6 +113,9 @@ class Preparer:
             except ValueError as exc:  # an IRI or language tag Oxigraph will not store
                 p.status, p.public, p.restricted = "quarantined", [], []
                 p.reports.append(("Violation", "map", f"Violation: not valid RDF: {exc}"))
+                continue
+            if self.deriver is not None:
+                p.derived = self.deriver(p.iri, records[i].kind, records[i].source, p.public)
         return out
 
     def _serialise(self, p: Prepared, m: MappedRecord, record: SourceRecord) -> None:
