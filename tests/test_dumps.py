@@ -13,6 +13,8 @@ import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
+from mcep_ld.cli import harvest_source
+from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.publish import dumps
 from tests.conftest import demo_copy, make_settings, running_service
@@ -130,3 +132,60 @@ def test_a_part_is_rewritten_only_when_what_it_holds_changed(tmp_path_factory: p
         assert gef and gone["graph"] not in {q.graph_name.value for q in gef}
         full = quads_of((data / "dumps" / "all.nq.gz").read_bytes())
         assert set(full) == set(hub.store.public.quads())
+
+
+def store_quads(hub: Hub, graphs: list[str]) -> set[ox.Quad]:
+    return {q for graph in graphs for q in hub.store.public.quads(graph)}
+
+
+def test_a_run_that_only_adds_appends_what_it_committed(samples: Path, server: SampleServer, tmp_path: Path) -> None:
+    """The first harvest's parts are the batches it staged, in the order they were committed (a part made
+    from the store is in graph order), and hold what the store holds."""
+    settings = make_settings(tmp_path / "data", harvest_batch_records=20)
+    assert harvest_source(settings, "informea", server.informea_endpoint).ok
+    folder = tmp_path / "data" / "dumps"
+    assert not (folder / dumps.STAGED).exists()  # consumed
+    with Hub(settings) as hub:
+        part = quads_of((folder / "informea.nq.gz").read_bytes())
+        graphs = [graph for graph, _ in hub.catalog.live_graphs("informea")]
+        assert set(part) == store_quads(hub, graphs)
+        in_file = list(dict.fromkeys(q.graph_name.value for q in part))
+        assert in_file != sorted(in_file), "appended in the order committed, not rewritten from the store"
+        placed = [graph for graph, _ in hub.catalog.classified_graphs()]
+        assert set(quads_of((folder / "classified.nq.gz").read_bytes())) == store_quads(hub, placed)
+        assert set(quads_of((folder / "all.nq.gz").read_bytes())) == set(hub.store.public.quads())
+        assert dumps.refresh(hub) == []  # level
+
+
+def test_a_run_that_changes_records_makes_the_part_again(samples: Path, server: SampleServer,
+                                                         tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    assert harvest_source(settings, "informea", server.informea_endpoint).ok
+    path = samples / "informea" / "Meetings.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("Geneva", "Genève"), encoding="utf-8")
+    again = harvest_source(settings, "informea", server.informea_endpoint, full=True)
+    assert again.ok and again.counters.updated >= 1
+    with Hub(settings) as hub:
+        part = quads_of((tmp_path / "data" / "dumps" / "informea.nq.gz").read_bytes())
+        graphs = [graph for graph, _ in hub.catalog.live_graphs("informea")]
+        assert set(part) == store_quads(hub, graphs) and len(part) == len(set(part))  # no old version left
+        assert "Genève" in {q.object.value for q in part if isinstance(q.object, ox.Literal)}
+
+
+def test_what_was_staged_but_not_committed_is_not_published(samples: Path, server: SampleServer,
+                                                              tmp_path: Path) -> None:
+    """A run killed between staging and its catalog write (or staging that does not add up) leaves a ledger that
+    does not match the catalog: the part is made from the store, and the staging is dropped."""
+    settings = make_settings(tmp_path / "data")
+    assert harvest_source(settings, "informea", server.informea_endpoint).ok
+    with Hub(settings) as hub:
+        ghost = f"{BASE}graph/informea/ghost"
+        dumps.stage(hub, "informea", {ghost: ("0" * 64, [f"<{BASE}id/decision/ghost> <{RDF.type}> <{DCAT.Dataset}>"])})
+        hub.catalog.db.execute("UPDATE records SET graph_hash='changed' WHERE source='informea' AND rowid IN "
+                               "(SELECT rowid FROM records WHERE source='informea' LIMIT 1)")
+        assert "informea" in dumps.refresh(hub)
+        part = quads_of((tmp_path / "data" / "dumps" / "informea.nq.gz").read_bytes())
+        assert ghost not in {q.graph_name.value for q in part}
+        graphs = [graph for graph, _ in hub.catalog.live_graphs("informea")]
+        assert set(part) == store_quads(hub, graphs)
+        assert not (tmp_path / "data" / "dumps" / dumps.STAGED).exists()

@@ -28,6 +28,7 @@ from mcep_ld.catalog import Review, utc_now
 from mcep_ld.classify.cues import Cues
 from mcep_ld.classify.rules import Assignment, Evidence, classify, in_scope
 from mcep_ld.hub import Hub
+from mcep_ld.mapping.terms import canonical
 from mcep_ld.search.documents import DESCRIPTIONS, TITLES
 from mcep_ld.vocab import Vocabulary
 
@@ -142,7 +143,7 @@ class Placer:
 
     def statements(self, iri: str, graph: str, found: dict[str, Assignment], reviews: list[Review]) -> list[str]:
         """The N-Triples of a record's placements graph."""
-        record, at = ox.NamedNode(iri), ox.Literal(utc_now(), datatype=ox.NamedNode(f"{XSD}dateTime"))
+        record, at = ox.NamedNode(iri), canonical(ox.Literal(utc_now(), datatype=ox.NamedNode(f"{XSD}dateTime")))
         accepted = {r.concept: r for r in reviews if r.decision == "accepted"}
         triples: list[tuple] = []
         if found:  # the graph's provenance: who made its statements, and when
@@ -153,7 +154,7 @@ class Placer:
         for concept, a in found.items():
             node = ox.NamedNode(f"{graph}#{concept[len(self.base_uri):].replace('/', '-')}")
             review = accepted.get(concept)
-            score = ox.Literal(f"{a.score:.3f}", datatype=ox.NamedNode(f"{XSD}decimal"))
+            score = canonical(ox.Literal(f"{a.score:.3f}", datatype=ox.NamedNode(f"{XSD}decimal")))
             status = ox.NamedNode(f"{MCEP}{'Accepted' if review else 'Unreviewed'}")
             triples += [
                 (record, SUBJECT, ox.NamedNode(concept)),

@@ -13,16 +13,31 @@ reviews changed during the run, is left to them: they remain the one place that 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from mcep_ld.catalog import Review
-from mcep_ld.classify.assign import CLASSIFIED_KINDS, SUBJECT, Placer, digest, evidence_from, graph_of
+from mcep_ld.catalog import Catalog, Review
+from mcep_ld.classify.assign import (
+    CLASSIFIED_KINDS,
+    SUBJECT,
+    Placer,
+    classifier_version,
+    digest,
+    evidence_from,
+    graph_of,
+    signature,
+)
+from mcep_ld.publish import dumps
 from mcep_ld.search.documents import build
-from mcep_ld.search.index import Entry
+from mcep_ld.search.index import Entry, SearchIndex
 from mcep_ld.store import DCAT_DISTRIBUTION
 from mcep_ld.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from mcep_ld.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -90,3 +105,39 @@ def about(iri: str, triples: list[ox.Triple]) -> list[ox.Triple]:
                 seen.add(t.object.value)
                 todo.append(t.object.value)
     return out
+
+
+#: what a commit hands on of one record: (what its worker derived, the record's graph, that graph's hash)
+Made = tuple[Derived, str, str]
+
+
+def own_graph_only(catalog: Catalog, made: list[Made]) -> list[Made]:
+    """What the workers derived of records that their one graph describes whole: not of a record another live
+    graph describes too, nor of one that two records of the batch describe (left to the derived steps after the
+    run, which read every graph of it)."""
+    if not made:
+        return made
+    twice = {iri for iri, n in Counter(d.iri for d, _, _ in made).items() if n > 1}
+    elsewhere = catalog.described_elsewhere({d.iri: graph for d, graph, _ in made if d.iri not in twice})
+    return [(d, graph, h) for d, graph, h in made if d.iri not in twice and d.iri not in elsewhere]
+
+
+def publish(hub: Hub, made: list[Made], deriver: Deriver | None) -> int:
+    """Write the placements' rows and the search documents of records committed with their placements, signed as
+    the derived steps sign them (``classify.assign.sync``, ``SearchIndex.sync``) so that those steps find them
+    level after the run, and stage the placements for the dumps. Called with ``hub.derived_lock`` held; returns
+    how many records it published."""
+    if not made:
+        return 0
+    base = hub.settings.base_uri
+    reviews = deriver.reviews if deriver else {}
+    version = classifier_version(hub.rules_digest)
+    placed = [(d, graph, h) for d, graph, h in made if d.placements is not None]
+    hub.catalog.save_classified([
+        (d.iri, signature(f"{graph}={h}", version, reviews.get(d.iri, [])), graph_of(base, d.iri),
+         d.placed_hash, d.placed) for d, graph, h in placed])
+    hub.search.put_many([(d.entry, SearchIndex.signature(f"{graph}={h}", d.placed_hash, hub.rules_digest))
+                         for d, graph, h in made])
+    dumps.stage(hub, dumps.CLASSIFIED_PART,
+                {graph_of(base, d.iri): (d.placed_hash, d.placements) for d, _, _ in placed})
+    return len(made)

@@ -1,7 +1,7 @@
 """Harvest runs into one hub: fetch → fingerprint → prepare → commit, a batch at a time, tombstones after a
 complete listing, then what is derived from the data (VoID, search index, dumps).
 
-Preparing (map, validate, serialise: ``validate/prepare.py``) runs in worker processes; this process fetches,
+Preparing (map, validate, serialise: ``ingest/prepare.py``) runs in worker processes; this process fetches,
 skips what is unchanged and commits, in listing order (``ingest/run.py`` holds one run's steps and state).
 """
 
@@ -25,6 +25,7 @@ from mcep_ld.fetch.contract import Harvester, Listing
 from mcep_ld.fetch.http import SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.derive import Deriver
+from mcep_ld.ingest.prepare import Preparer, install
 from mcep_ld.ingest.run import Progress, Run
 from mcep_ld.ingest.runs import RunCancelled
 from mcep_ld.mapping.iris import run_graph_iri, run_iri
@@ -32,7 +33,6 @@ from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.mapping.terms import ntriples
 from mcep_ld.publish.derived import remake
-from mcep_ld.validate.prepare import Preparer, install
 
 log = logging.getLogger(__name__)
 

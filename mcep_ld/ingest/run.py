@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from mcep_ld.catalog import Checkpoint, KnownRecord, RecordRow, RunCounters
-from mcep_ld.classify.assign import classifier_version, graph_of, signature
+from mcep_ld.classify.assign import graph_of
 from mcep_ld.fetch.contract import Harvester
 from mcep_ld.fetch.http import SourceError
 from mcep_ld.hub import Hub
-from mcep_ld.ingest.derive import Derived
+from mcep_ld.ingest.derive import Derived, own_graph_only, publish
+from mcep_ld.ingest.prepare import Prepared, Preparer, prepare_in_worker
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri
 from mcep_ld.mapping.records import SourceRecord
-from mcep_ld.search.index import SearchIndex
-from mcep_ld.validate.prepare import Prepared, Preparer, prepare_in_worker
+from mcep_ld.publish import dumps
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +213,7 @@ class Run:
         restricted: dict[str, list[str]] = {}
         rows: list[RecordRow] = []
         derived: list[tuple[Derived, str, str]] = []  # (made in the worker, the record's graph, its hash)
+        written: dict[str, tuple[str, list[str]]] = {}  # the records' graphs written: graph → (hash, statements)
         base, source, counters = self.hub.settings.base_uri, self.source, self.counters
         for w, p in zip(todo, prepared, strict=True):
             r = w.record
@@ -230,6 +231,7 @@ class Run:
                 else:
                     moves = True
                     public[graph] = p.public
+                    written[graph] = (p.graph_hash, p.public)
                     if p.derived is not None:
                         derived.append((p.derived, graph, p.graph_hash))
                     restricted[restricted_graph_iri(base, source, r.key)] = p.restricted
@@ -249,7 +251,7 @@ class Run:
                 graph_hash=p.graph_hash if p.publishable else None, reports=p.reports,
                 restricted_hash=p.restricted_hash if p.publishable else None))
         self.clock.lap("prepare")
-        derived = self.own_graph_only(derived)
+        derived = own_graph_only(self.hub.catalog, derived)
         for d, _, _ in derived:  # placements go to the store with the records (one bulk load)
             if d.placements is not None:
                 public[graph_of(base, d.iri)] = d.placements
@@ -261,38 +263,12 @@ class Run:
         self.clock.lap("store")
         self.hub.catalog.save(rows, self.id, checkpoint=Checkpoint(resume_at, counters))
         self.clock.lap("catalog")
-        self.publish_derived(derived)
+        with self.hub.derived_lock:  # not while the derived steps run (a curator's review in the service)
+            self.derived += publish(self.hub, derived, self.preparer.deriver)
+            dumps.stage(self.hub, source, written)
         self.clock.lap("derive")
         if self.progress:
             self.progress(counters)
-
-    def own_graph_only(self, derived: list[tuple[Derived, str, str]]) -> list[tuple[Derived, str, str]]:
-        """What the workers derived of records that their one graph describes whole: not of a record another
-        live graph describes too, nor of one that two records of this batch describe (left to the derived steps
-        after the run, which read every graph of it)."""
-        if not derived:
-            return derived
-        twice = {iri for iri, n in Counter(d.iri for d, _, _ in derived).items() if n > 1}
-        elsewhere = self.hub.catalog.described_elsewhere({d.iri: graph for d, graph, _ in derived
-                                                          if d.iri not in twice})
-        return [(d, graph, h) for d, graph, h in derived if d.iri not in twice and d.iri not in elsewhere]
-
-    def publish_derived(self, derived: list[tuple[Derived, str, str]]) -> None:
-        """The placements' rows and the search documents of records written with their placements, signed as the
-        derived steps sign them (``classify.assign.sync``, ``SearchIndex.sync``), so that those steps find them
-        level after the run."""
-        if not derived:
-            return
-        hub, base = self.hub, self.hub.settings.base_uri
-        reviews = self.preparer.deriver.reviews if self.preparer.deriver else {}
-        version = classifier_version(hub.rules_digest)
-        with hub.derived_lock:  # not while a curator's review remakes placements in the service
-            hub.catalog.save_classified([
-                (d.iri, signature(f"{graph}={h}", version, reviews.get(d.iri, [])), graph_of(base, d.iri),
-                 d.placed_hash, d.placed) for d, graph, h in derived if d.placements is not None])
-            hub.search.put_many([(d.entry, SearchIndex.signature(f"{graph}={h}", d.placed_hash, hub.rules_digest))
-                                 for d, graph, h in derived])
-        self.derived += len(derived)
 
     def delete_unlisted(self, *, allow_deletions: bool) -> None:
         """After a complete listing: tombstone the records it did not hold and the source confirms gone."""

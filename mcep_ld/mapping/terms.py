@@ -3,10 +3,15 @@
 The trap (shared/reference/sparql-shacl-skos.md §4): Oxigraph gives every plain literal the datatype
 ``xsd:string``, while rdflib keeps ``Literal("x")`` and ``Literal("x", datatype=XSD.string)`` apart and
 unequal. Going to rdflib, ``xsd:string`` is dropped, so graphs read back compare equal to the ones we wrote.
+
+A second trap: the store keeps typed literals in their canonical form ("0.800"^^xsd:decimal is read back
+as "0.8", "+00:00" as "Z"). Every typed literal is made canonical here, so what we hash, stage in the
+dumps and derive is what the store gives back.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
@@ -15,11 +20,26 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 _XSD_STRING = str(XSD.string)
+_CANON_STORE = ox.Store()  # in memory; holds one quad at a time, under _CANON_LOCK
+_CANON_LOCK = threading.Lock()
+_CANON_S = ox.NamedNode("urn:mcep:canonical")
 
 
 @lru_cache(maxsize=65536)
 def named_node(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
+
+
+@lru_cache(maxsize=65536)
+def canonical(lit: ox.Literal) -> ox.Literal:
+    """A typed literal in the form the store reads it back (the store, not us, decides what is canonical)."""
+    with _CANON_LOCK:
+        quad = ox.Quad(_CANON_S, _CANON_S, lit)
+        _CANON_STORE.add(quad)
+        try:
+            return next(iter(_CANON_STORE.quads_for_pattern(_CANON_S, _CANON_S, None))).object
+        finally:
+            _CANON_STORE.remove(quad)
 
 
 def to_ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -30,7 +50,7 @@ def to_ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Li
         if term.language:
             return ox.Literal(str(term), language=term.language)
         if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return ox.Literal(str(term), datatype=named_node(str(term.datatype)))
+            return canonical(ox.Literal(str(term), datatype=named_node(str(term.datatype))))
         return ox.Literal(str(term))
     if isinstance(term, BNode):
         return ox.BlankNode(str(term))

@@ -50,7 +50,7 @@ _PYTHON_TYPES: dict[URIRef, type | tuple[type, ...]] = {
     XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
 
 
-class Unsupported(Exception):
+class _Unsupported(Exception):
     """The shapes use a part of SHACL not compiled here: the gate keeps pyshacl."""
 
 
@@ -171,7 +171,7 @@ def compile_shapes(shapes: Graph) -> CompiledShapes | None:
     """The shapes graph compiled, or None when it uses what is not compiled here (pyshacl then validates)."""
     try:
         return _Compiler(shapes).run()
-    except Unsupported:
+    except _Unsupported:
         return None
 
 
@@ -183,9 +183,9 @@ class _Compiler:
     def run(self) -> CompiledShapes:
         g = self.g
         if any(g.triples((None, SH.declare, None))) or any(g.triples((None, SH.sparql, None))):
-            raise Unsupported("SPARQL-based constraints")
+            raise _Unsupported("SPARQL-based constraints")
         if any(g.triples((None, SH.shapesGraph, None))) or any(g.triples((None, SH.entailment, None))):
-            raise Unsupported("owl:imports or entailment")
+            raise _Unsupported("owl:imports or entailment")
         targeted: dict[Node, None] = {}  # in a stable order, each once
         for predicate in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
             targeted.update(dict.fromkeys(g.subjects(predicate, None)))
@@ -193,7 +193,7 @@ class _Compiler:
             if (s, RDF.type, SH.NodeShape) in g or (s, RDF.type, SH.PropertyShape) in g:
                 targeted[s] = None
         for s in g.subjects(SH.target, None):
-            raise Unsupported(f"SHACL-AF target on {s}")
+            raise _Unsupported(f"SHACL-AF target on {s}")
         shapes = [self.shape(s) for s in targeted if not self.deactivated(s)]
         return CompiledShapes(shapes)
 
@@ -206,10 +206,10 @@ class _Compiler:
         g = self.g
         for p in set(g.predicates(node, None)):
             if p not in _DESCRIPTIVE and p not in _COMPONENTS and str(p).startswith(str(SH)):
-                raise Unsupported(f"{p} on {node}")
+                raise _Unsupported(f"{p} on {node}")
         paths = list(g.objects(node, SH.path))
         if len(paths) > 1 or (paths and not isinstance(paths[0], URIRef)):
-            raise Unsupported(f"a path that is not one predicate on {node}")
+            raise _Unsupported(f"a path that is not one predicate on {node}")
         severity = g.value(node, SH.severity) or SH.Violation
         messages = list(g.objects(node, SH.message))
         message = next((str(m) for m in messages if isinstance(m, Literal) and m.language in (None, "en")),
@@ -278,7 +278,7 @@ def _max_count(n: int) -> Check:
 def _node_kind(kind: Node) -> Check:
     allowed = _NODE_KINDS.get(kind)
     if allowed is None:
-        raise Unsupported(f"sh:nodeKind {kind}")
+        raise _Unsupported(f"sh:nodeKind {kind}")
 
     def check(data: Data, focus: Node, values: list[Node]) -> list[tuple[str, Node | None]]:
         return [("NodeKind", v) for v in values if not isinstance(v, allowed)]
