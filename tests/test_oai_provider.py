@@ -12,7 +12,8 @@ from lxml import etree
 from mcep_ld.catalog import RecordRow
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
-from mcep_ld.serve.oai.provider import Provider
+from mcep_ld.publish.oai_metadata import oai_dc, pack, unpack, version
+from mcep_ld.serve.oai.provider import OAI_CHUNK_BYTES, Provider
 from tests.conftest import demo_copy, make_settings
 from tests.oai_checks import NS, available, check, schema
 
@@ -247,6 +248,7 @@ def test_awkward_characters_give_valid_xml(data: Path) -> None:
         title = r'Ctrl\u0001\u001F astral 𝔐𝔢𝔯𝔠𝔲𝔯𝔶 🜍 RTL زئبق & <b> ]]> \"quoted\"'
         statement = f'<{row["iri"]}> <http://purl.org/dc/terms/title> "{title}"@en'
         hub.store.public.replace_graphs({row["graph"]: [statement]})
+        hub.catalog.db.execute("UPDATE records SET graph_hash='awkward' WHERE id=?", (row["id"],))  # as a commit would
         for prefix in ("oai_dc", "rdf"):
             root = ask(provider, verb="GetRecord", identifier=provider.identifier(row), metadataPrefix=prefix)
             text = etree.tostring(root, encoding="unicode")
@@ -327,8 +329,33 @@ def test_kept_metadata_is_reused_only_while_it_is_current(data: Path) -> None:
                   b'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                   b'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/oai_dc/ '
                   b'http://www.openarchives.org/OAI/2.0/oai_dc.xsd"><dc:title>kept copy</dc:title></oai_dc:dc>')
-        hub.catalog.db.execute("UPDATE disseminations SET xml=? WHERE record_id=?", (marker, record_id))
+        hub.catalog.db.execute("UPDATE disseminations SET xml=? WHERE record_id=?", (pack(marker), record_id))
         assert b"kept copy" in provider.handle([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")])
         # The record's triples change (a new graph hash): the kept copy is stale and made again.
         hub.catalog.db.execute("UPDATE records SET graph_hash='changed' WHERE id=?", (record_id,))
         assert b"kept copy" not in provider.handle([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")])
+
+
+def test_oai_dc_is_kept_when_a_record_is_committed_as_the_store_would_make_it(demo: Path) -> None:
+    """A first harvest is served from metadata made in the preparing workers: it must be current for every
+    published record of the demo, and byte for byte what the provider makes from the store."""
+    with open_hub(demo) as hub:
+        rows = hub.catalog.db.execute("SELECT * FROM records WHERE published=1 AND deleted=0").fetchall()
+        kept = hub.catalog.disseminations([r["id"] for r in rows], "oai_dc")
+        assert len(rows) > 50
+        for row in rows:
+            made_from, xml = kept[row["id"]]
+            assert made_from == version(row["graph_hash"], hub.rules_digest), row["iri"]
+            from_store = oai_dc(row["iri"], hub.store.public.quads(row["graph"], subject=row["iri"]), hub.vocab,
+                                row["kind"])
+            assert unpack(xml) == etree.tostring(from_store), row["iri"]
+
+
+def test_a_list_is_sent_in_pieces_of_a_bounded_size_not_one_per_record(data: Path) -> None:
+    with open_hub(data, oai_page_size=100) as hub:
+        pieces = list(Provider(hub).stream([("verb", "ListRecords"), ("metadataPrefix", "oai_dc")]))
+        body = b"".join(pieces)
+        records = len(etree.fromstring(body).findall(".//o:record", NS))
+        assert records > 50
+        assert len(pieces) <= len(body) // OAI_CHUNK_BYTES + 2
+        assert all(len(p) < OAI_CHUNK_BYTES + 64 * 1024 for p in pieces)  # a piece ends after the record that fills it

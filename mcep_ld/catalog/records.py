@@ -38,7 +38,7 @@ class Records(Part):
                             (run_id, *chunk))
 
     def save(self, rows: list[RecordRow], run_id: int, *, checkpoint: Checkpoint | None = None) -> None:
-        """Write the new state of processed records, and their reports, in one transaction."""
+        """Write the new state of processed records, their reports and kept metadata, in one transaction."""
         now = utc_now()
 
         def statements() -> None:
@@ -76,6 +76,10 @@ class Records(Part):
                     "INSERT OR REPLACE INTO reports (record_id, severity, stage, run_id, created, report) "
                     "VALUES (?,?,?,?,?,?)",
                     [(record_id, sev, stage, run_id, now, text) for sev, stage, text in r.reports])
+                if r.disseminations:
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO disseminations (record_id, prefix, version, xml) VALUES (?,?,?,?)",
+                        [(record_id, *d) for d in r.disseminations])
 
         self._write(statements, run_id, checkpoint)
 

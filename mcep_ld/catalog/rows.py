@@ -82,3 +82,5 @@ class RecordRow:
     graph_hash: str | None = None
     reports: list[tuple[str, str, str]] = field(default_factory=list)  # (severity, stage, text)
     restricted_hash: str | None = None
+    #: metadata formats made with the record, kept for the OAI-PMH provider: (prefix, version, packed xml)
+    disseminations: list[tuple[str, str, bytes]] = field(default_factory=list)

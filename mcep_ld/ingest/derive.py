@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+from lxml import etree
 
 from mcep_ld.catalog import Catalog, Review
 from mcep_ld.classify.assign import (
@@ -31,6 +32,7 @@ from mcep_ld.classify.assign import (
     signature,
 )
 from mcep_ld.publish import dumps
+from mcep_ld.publish.oai_metadata import oai_dc, pack
 from mcep_ld.search.documents import build
 from mcep_ld.search.index import Entry, SearchIndex
 from mcep_ld.store import DCAT_DISTRIBUTION
@@ -53,14 +55,16 @@ class Derived:
     placed: dict[str, float]  # concept → score
     placed_hash: str  # '' when not placed
     entry: Entry  # its search document, as the index stores it
+    oai_dc: bytes  # its OAI-PMH oai_dc metadata, packed as the catalog keeps it (publish/oai_metadata.py)
 
 
 class Deriver:
     """Everything a worker needs to derive records: the vocabularies, and the curators' reviews as the run
     found them (the commit signs with the same reviews; a later review makes the derived steps redo it)."""
 
-    def __init__(self, vocab: Vocabulary, base_uri: str, reviews: list[Review]) -> None:
+    def __init__(self, vocab: Vocabulary, base_uri: str, reviews: list[Review], *, rules: str) -> None:
         self.vocab = vocab
+        self.rules = rules  # the digest of the vocabularies and shapes made with: the kept metadata's version
         self.base_uri = base_uri
         self.placer = Placer(vocab, base_uri)
         self.reviews: dict[str, list[Review]] = {}
@@ -87,7 +91,8 @@ class Deriver:
         placed = [ox.Triple(record, SUBJECT, ox.NamedNode(concept)) for concept in found]
         document = build(iri, kind, [source], list(dict.fromkeys([*about(iri, triples), *placed])), self.vocab)
         return Derived(iri, kind, placements, {c: a.score for c, a in found.items()},
-                       digest(found) if placements is not None else "", Entry.of(document))
+                       digest(found) if placements is not None else "", Entry.of(document),
+                       pack(etree.tostring(oai_dc(iri, triples, self.vocab, kind))))
 
 
 def about(iri: str, triples: list[ox.Triple]) -> list[ox.Triple]:

@@ -153,7 +153,8 @@ class Pipeline:
             run_iri=str(run_iri(self.settings.base_uri, run_id)),
             harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             max_record_bytes=self.settings.harvest_max_record_bytes,
-            deriver=Deriver(self.hub.vocab, self.settings.base_uri, catalog.reviews()))
+            deriver=Deriver(self.hub.vocab, self.settings.base_uri, catalog.reviews(),
+                            rules=self.hub.rules_digest))
         workers = self.settings.ingest_workers
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                    initializer=install, initargs=(preparer,)) if workers else None

@@ -26,6 +26,7 @@ from mcep_ld.ingest.prepare import Prepared, Preparer, prepare_in_worker
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri
 from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.publish import dumps
+from mcep_ld.publish.oai_metadata import version as oai_version
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +216,13 @@ class Run:
         derived: list[tuple[Derived, str, str]] = []  # (made in the worker, the record's graph, its hash)
         written: dict[str, tuple[str, list[str]]] = {}  # the records' graphs written: graph → (hash, statements)
         base, source, counters = self.hub.settings.base_uri, self.source, self.counters
+        rules = self.preparer.deriver.rules if self.preparer.deriver else ""
         for w, p in zip(todo, prepared, strict=True):
             r = w.record
             counters.seen += 1
             graph = graph_iri(base, source, r.key)
             moves = False
+            kept: list[tuple[str, str, bytes]] = []
             if p.publishable:
                 was_live = w.known is not None and w.known.published and not w.known.deleted
                 if was_live and w.known.graph_hash == p.graph_hash:
@@ -234,6 +237,7 @@ class Run:
                     written[graph] = (p.graph_hash, p.public)
                     if p.derived is not None:
                         derived.append((p.derived, graph, p.graph_hash))
+                        kept.append(("oai_dc", oai_version(p.graph_hash, rules), p.derived.oai_dc))
                     restricted[restricted_graph_iri(base, source, r.key)] = p.restricted
                     if was_live:
                         counters.updated += 1
@@ -249,7 +253,7 @@ class Run:
                 source_modified=r.modified.strftime("%Y-%m-%dT%H:%M:%SZ") if r.modified else None,
                 sets=p.sets, published=p.publishable, status=p.status, datestamp_moves=moves,
                 graph_hash=p.graph_hash if p.publishable else None, reports=p.reports,
-                restricted_hash=p.restricted_hash if p.publishable else None))
+                restricted_hash=p.restricted_hash if p.publishable else None, disseminations=kept))
         self.clock.lap("prepare")
         derived = own_graph_only(self.hub.catalog, derived)
         for d, _, _ in derived:  # placements go to the store with the records (one bulk load)

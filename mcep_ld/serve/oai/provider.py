@@ -17,6 +17,7 @@ from lxml import etree
 
 from mcep_ld.catalog import utc_now
 from mcep_ld.hub import Hub
+from mcep_ld.publish.oai_metadata import FORMATS, oai_dc, pack, rdf, unpack, version, xml_text
 from mcep_ld.serve.oai.arguments import Request, parse, window
 from mcep_ld.serve.oai.errors import (
     BadResumptionToken,
@@ -26,15 +27,15 @@ from mcep_ld.serve.oai.errors import (
     NoSetHierarchy,
     OAIError,
 )
-from mcep_ld.serve.oai.formats import FORMATS, oai_dc, rdf, xml_text
+from mcep_ld.serve.oai.sets import in_set, set_name, set_specs
 from mcep_ld.serve.oai.tokens import Position, TokenSigner
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_ID = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 _ID_SAFE = "-_.!~*'();/?:@&=+$,"  # the oai-identifier local part's characters, besides letters and digits
-#: Bumped whenever formats.py would write a record's metadata differently: the kept copies are then remade.
-CROSSWALK = "1"
+#: A list response is sent in pieces of about this many bytes (each piece crosses a thread in the web layer).
+OAI_CHUNK_BYTES = 64 * 1024
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -49,13 +50,8 @@ class _Page:
     position: Position
     rows: list[sqlite3.Row]
     token: etree._Element | None
-    known: dict[int, tuple[str, bytes]]  # metadata written before, by record id: used if still current
+    known: dict[int, tuple[str, bytes]]  # metadata kept before (packed), by record id: used if still current
     made: list[tuple[int, str, str, bytes]]  # metadata written for this page, to keep
-
-
-def _in_set(sets: str, spec: str) -> bool:
-    """Whether a record with these setSpecs is in *spec* or in a set below it (``country`` holds ``country:BR``)."""
-    return any(s == spec or s.startswith(f"{spec}:") for s in sets.split())
 
 
 class Provider:
@@ -104,6 +100,8 @@ class Provider:
         return iter([self._bytes(root)])
 
     def _write_list(self, root: etree._Element, req: Request, page: _Page) -> Iterator[bytes]:
+        """The list in pieces of about OAI_CHUNK_BYTES: few enough for the web layer (each piece crosses a
+        thread), small enough that a page is never held whole. Kept metadata goes in as the bytes it was kept as."""
         buffer = io.BytesIO()
         headers_only = req.verb == "ListIdentifiers"
         with etree.xmlfile(buffer, encoding="UTF-8") as xf:
@@ -113,17 +111,39 @@ class Provider:
                     xf.write(child)
                 with xf.element(f"{{{OAI}}}{req.verb}"):
                     for row in page.rows:
-                        gone = bool(page.position.set) and not _in_set(row["sets"], page.position.set)
-                        xf.write(self._header(row, gone) if headers_only
-                                 else self._record(row, page.position.prefix, gone, page))
-                        xf.flush()
-                        yield buffer.getvalue()
-                        buffer.seek(0)
-                        buffer.truncate()
+                        gone = bool(page.position.set) and not in_set(row["sets"], page.position.set)
+                        if headers_only:
+                            self._write_header(xf, row, gone)
+                        else:
+                            self._write_record(xf, buffer, row, gone, page)
+                        if buffer.tell() >= OAI_CHUNK_BYTES:
+                            xf.flush()
+                            yield buffer.getvalue()
+                            buffer.seek(0)
+                            buffer.truncate()
                     if page.token is not None:
                         xf.write(page.token)
         yield buffer.getvalue()
         self.hub.catalog.keep_disseminations(page.made)
+
+    def _write_header(self, xf: etree.xmlfile, row: sqlite3.Row, gone: bool) -> None:
+        attrs = {"status": "deleted"} if row["deleted"] or gone else {}
+        with xf.element(f"{{{OAI}}}header", attrib=attrs):
+            for tag, text in (("identifier", self.identifier(row)), ("datestamp", row["datestamp"]),
+                              *(("setSpec", spec) for spec in row["sets"].split())):
+                with xf.element(f"{{{OAI}}}{tag}"):
+                    xf.write(xml_text(text))
+
+    def _write_record(self, xf: etree.xmlfile, buffer: io.BytesIO, row: sqlite3.Row, gone: bool,
+                      page: _Page) -> None:
+        with xf.element(f"{{{OAI}}}record"):
+            self._write_header(xf, row, gone)
+            if row["deleted"] or gone:
+                return  # a deleted record has a header only
+            with xf.element(f"{{{OAI}}}metadata"):
+                metadata = self._metadata(row, page.position.prefix, page)
+                xf.flush()
+                buffer.write(metadata)
 
     @staticmethod
     def _bytes(root: etree._Element) -> bytes:
@@ -181,14 +201,14 @@ class Provider:
     def ListSets(self, req: Request) -> etree._Element:  # noqa: N802
         if "resumptionToken" in req.args:
             raise BadResumptionToken("ListSets answers in one response: this repository issued no token for it")
-        specs = self._set_specs()
+        specs = set_specs(self.hub.catalog.oai_set_lists())
         if not specs:
             raise NoSetHierarchy("this repository has no sets")
         e = etree.Element(f"{{{OAI}}}ListSets")
         for spec in specs:
             s = _sub(e, "set")
             _sub(s, "setSpec", spec)
-            _sub(s, "setName", self._set_name(spec))
+            _sub(s, "setName", set_name(spec, self.hub.vocab, self.settings.base_uri))
         return e
 
     def GetRecord(self, req: Request) -> etree._Element:  # noqa: N802
@@ -253,50 +273,28 @@ class Provider:
             _sub(h, "setSpec", spec)
         return h
 
-    def _record(self, row: sqlite3.Row, prefix: str, gone: bool = False,
-                page: _Page | None = None) -> etree._Element:
-        """One record; *gone*: it left the set the list is filtered on, so in that list it is deleted.
-
-        Its metadata is what the page's cache holds when that was made from the same graph, vocabularies and
-        crosswalk, else it is made from the store (and kept for the next harvester)."""
+    def _record(self, row: sqlite3.Row, prefix: str) -> etree._Element:
+        """One record, for GetRecord."""
         r = etree.Element(f"{{{OAI}}}record")
-        r.append(self._header(row, gone))
-        if row["deleted"] or gone:
-            return r  # a deleted record has a header only
-        metadata = _sub(r, "metadata")
-        version = f"{row['graph_hash']}/{self.rules}/{CROSSWALK}"
-        known = page.known.get(row["id"]) if page is not None else None
-        if known is not None and known[0] == version:
-            metadata.append(etree.fromstring(known[1]))
-            return r
-        if prefix == "oai_dc":  # the record's own statements are all oai_dc reads
-            quads = self.hub.store.public.quads(row["graph"], subject=row["iri"])
-            payload = oai_dc(row["iri"], quads, self.hub.vocab, row["kind"])
-        else:
-            payload = rdf(self.hub.store.public.quads(row["graph"]))
-        metadata.append(payload)
-        if page is not None:
-            page.made.append((row["id"], prefix, version, etree.tostring(payload)))
+        r.append(self._header(row))
+        if not row["deleted"]:
+            _sub(r, "metadata").append(etree.fromstring(self._metadata(row, prefix)))
         return r
 
-    def _set_specs(self) -> list[str]:
-        specs: set[str] = set()
-        for sets in self.hub.catalog.oai_set_lists():
-            for spec in sets.split():
-                parts = spec.split(":")
-                specs.update(":".join(parts[:i]) for i in range(1, len(parts) + 1))
-        return sorted(specs)
-
-    def _set_name(self, spec: str) -> str:
-        """A readable name: the English label of the concept a set stands for, where there is one."""
-        family, _, value = spec.partition(":")
-        if not value:
-            return {"kind": "Record kinds", "source": "Sources", "treaty": "Treaties", "country": "Countries",
-                    "region": "Regions", "theme": "Themes", "relevance": "Relevance"}.get(family, spec)
-        scheme = {"kind": "kind", "treaty": "treaty", "country": "country", "region": "region",
-                  "theme": "theme"}.get(family)
-        if scheme:
-            label = self.hub.vocab.label(f"{self.settings.base_uri}vocab/{scheme}/{value}", ["en"])
-            if label:
-                return label[0]
-        return {"source": f"Records from {value}", "relevance": f"Relevant to: {value}"}.get(family, spec)
+    def _metadata(self, row: sqlite3.Row, prefix: str, page: _Page | None = None) -> bytes:
+        """A record's metadata: as kept in the catalog when made from the same graph, vocabularies and crosswalk
+        (oai_dc is kept when a record is committed), else made from the store (and kept, by a list, for the next
+        harvester)."""
+        current = version(row["graph_hash"], self.rules)
+        known = page.known.get(row["id"]) if page is not None else \
+            self.hub.catalog.disseminations([row["id"]], prefix).get(row["id"])
+        if known is not None and known[0] == current:
+            return unpack(known[1])
+        if prefix == "oai_dc":  # the record's own statements are all oai_dc reads
+            quads = self.hub.store.public.quads(row["graph"], subject=row["iri"])
+            xml = etree.tostring(oai_dc(row["iri"], quads, self.hub.vocab, row["kind"]))
+        else:
+            xml = etree.tostring(rdf(self.hub.store.public.quads(row["graph"])))
+        if page is not None:  # a list keeps what it made; a GetRecord only reads
+            page.made.append((row["id"], prefix, current, pack(xml)))
+        return xml

@@ -1,11 +1,17 @@
-"""The metadata formats: ``oai_dc`` mapped from a record's public graph, and ``rdf``, the graph itself.
+"""The OAI-PMH metadata formats: ``oai_dc`` mapped from a record's public graph, and ``rdf``, the graph itself.
 
 oai_dc copies in the labels of the concepts a record names (subjects, countries, kinds) in every language
 with ``xml:lang``: that is why a relabelled concept moves the datestamps of its records (Hub.publish_vocabularies).
+
+A record's oai_dc is made when its batch is committed (by the preparing worker, from the statements it
+wrote) and kept in the catalog, compressed, with the version it was made from; the provider serves the kept
+copy while the version holds and otherwise makes it again from the store. Both ways give the same bytes:
+objects are written in a fixed order, whatever order the statements come in.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +29,23 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 MCEP = "https://w3id.org/mcep/ontology#"
+#: Bumped whenever this module would write a record's metadata differently: the kept copies are then remade.
+CROSSWALK = "2"
+
+
+def version(graph_hash: str, rules: str) -> str:
+    """What a record's kept metadata was made from: its public graph, the vocabularies and shapes, the crosswalk."""
+    return f"{graph_hash}/{rules}/{CROSSWALK}"
+
+
+def pack(xml: bytes) -> bytes:
+    """Metadata as the catalog keeps it (about a quarter of its size)."""
+    return zlib.compress(xml, 6)
+
+
+def unpack(kept: bytes) -> bytes:
+    return zlib.decompress(kept)
+
 
 def xml_text(text: str) -> str:
     """*text* without the characters XML 1.0 forbids (one would spoil a whole page)."""
@@ -54,12 +77,14 @@ _CONCEPTS = [(f"{DCT}subject", "subject"), (f"{MCEP}country", "coverage"), (f"{M
              (f"{MCEP}treaty", "relation")]
 
 
-def oai_dc(iri: str, quads: Iterable[ox.Quad], vocab: Vocabulary, kind: str) -> etree._Element:
+def oai_dc(iri: str, quads: Iterable[ox.Quad | ox.Triple], vocab: Vocabulary, kind: str) -> etree._Element:
     """The ``oai_dc:dc`` element of a record: its own statements about its IRI, with concept labels."""
     by_predicate: dict[str, list[ox.Term]] = {}
     for q in quads:
         if q.subject.value == iri:
             by_predicate.setdefault(q.predicate.value, []).append(q.object)
+    for objects in by_predicate.values():  # the store's order and the worker's differ
+        objects.sort(key=_order)
     root = etree.Element(f"{{{OAI_DC}}}dc", nsmap={"oai_dc": OAI_DC, "dc": DC, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC} {FORMATS['oai_dc'].schema}")
 
@@ -95,6 +120,10 @@ def oai_dc(iri: str, quads: Iterable[ox.Quad], vocab: Vocabulary, kind: str) -> 
             if isinstance(o, ox.NamedNode):
                 add(element, o.value)
     return root
+
+
+def _order(term: ox.Term) -> tuple[str, str]:
+    return (term.language or "", term.value) if isinstance(term, ox.Literal) else ("", term.value)
 
 
 def rdf(quads: Iterable[ox.Quad]) -> etree._Element:
