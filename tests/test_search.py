@@ -4,6 +4,7 @@ errors; and the index kept level with the catalog."""
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ import pytest
 import requests
 
 from mcep_ld.hub import Hub
-from mcep_ld.search.text import fts_query, identifier_key
+from mcep_ld.search.text import fts_query, identifier_key, words
 from tests.conftest import demo_copy, make_settings, mcep, running_service
 
 BASE = "http://localhost:8000/"
@@ -233,3 +234,20 @@ def test_past_rank_max_hits_identifiers_then_titles_then_newest(tmp_path, monkey
     found = index.search("mercury")
     assert [h.iri.rsplit("/", 1)[1] for h in found.hits] == ["mercury", "new-title", "old-title", "new-description"]
     assert found.facets["year"] == {"1999": 1, "2001": 1, "2020": 1, "2024": 1}
+
+
+def test_words_split_cjk_characters_and_keep_other_words_whole() -> None:
+    """words() is one regular expression; it must equal its definition: every CJK character spaced out, then
+    runs of word characters (a CJK sign that is not a letter, such as ・, is no word)."""
+    cjk = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f])")
+
+    def defined(text: str) -> list[str]:
+        return re.findall(r"\w+", cjk.sub(r" \1 ", text.casefold()))
+
+    alphabet = [chr(c) for c in [*range(0x20, 0x250), *range(0x3000, 0x3100), *range(0x4e00, 0x4e40),
+                                 *range(0x600, 0x660), 0x20000, 0x2FA1F, 0xAC00, 0xF900, 0x30FB]]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert words(text) == defined(text), text
+    assert words("汞排放・Émissions") == ["汞", "排", "放", "émissions"]

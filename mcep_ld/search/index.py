@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +78,8 @@ class Entry:
         shown = {"titles": doc.titles, "identifiers": doc.identifiers,
                  "descriptions": {lang: _shorten(text) for lang, text in doc.descriptions.items()}}
         texts = (_texts((t, lang) for lang, t in doc.titles.items()), _texts((i, "") for i in doc.identifiers),
-                 _texts(doc.labels), _texts((t, lang) for lang, t in doc.descriptions.items()),
+                 " \n ".join(_label_text(text, lang) for text, lang in doc.labels),
+                 _texts((t, lang) for lang, t in doc.descriptions.items()),
                  " ".join(filter_token(facet, value) for facet, values in sorted(doc.facets.items())
                           for value in sorted(values)))
         return cls(doc.iri, doc.kind, doc.year, json.dumps(shown, ensure_ascii=False), texts,
@@ -442,6 +443,12 @@ def _filter_match(filters: dict[str, list[str]]) -> str:
         if values:
             parts.append("{filter} : (" + " OR ".join(filter_token(facet, v) for v in values) + ")")
     return " AND ".join(parts)
+
+
+@lru_cache(maxsize=65_536)
+def _label_text(text: str, language: str) -> str:
+    """A concept's label or a keyword as indexed: the same few thousand recur in record after record."""
+    return index_text(text, language)
 
 
 def _texts(items: Iterable[tuple[str, str]]) -> str:

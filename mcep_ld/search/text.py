@@ -23,8 +23,10 @@ STEMMERS = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian", "
 _SCRIPT_LANGUAGES = {"latin": ("en", "es", "fr"), "cyrillic": ("ru",), "arabic": ("ar",)}
 
 # Ideographs, kana and hangul: written without spaces, indexed one character per word.
-_CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f])")
-_WORD = re.compile(r"\w+")
+_CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
+_CJK = re.compile(f"([{_CJK_RANGES}])")
+# One CJK letter, or a run of other word characters: the words of text with every CJK character spaced out.
+_WORD = re.compile(f"(?=\\w)[{_CJK_RANGES}]|[^\\W{_CJK_RANGES}]+")
 # The Arabic article and the particles before it (Snowball leaves التخزين and تخزين apart): stripped first.
 _ARTICLE = re.compile("^(?:و|ف|ب|ك)?(?:ال|لل)(?=...)")
 _ARABIC = str.maketrans({"\u0640": None, "\u0649": "\u064a"})  # tatweel; alef maqsura as yeh
@@ -49,7 +51,7 @@ def stem(word: str, language: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of *text*, lower case, with every CJK character a word of its own."""
-    return _WORD.findall(_CJK.sub(r" \1 ", text.casefold()))
+    return _WORD.findall(text.casefold())
 
 
 def index_text(text: str, language: str | None) -> str:

@@ -37,6 +37,7 @@ _DESCRIPTIVE = {RDF.type, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH
                 SH.severity, SH.message, SH.deactivated, SH.name, SH.description, SH.order, SH.group,
                 SH.defaultValue, RDFS.label, RDFS.comment, SH.flags}
 #: The constraint components compiled here (parameter → component).
+_TYPE, _SUBCLASS_OF = RDF.type, RDFS.subClassOf  # read once: a namespace attribute is a function call
 _COMPONENTS = {SH.nodeKind: "NodeKind", SH.pattern: "Pattern", SH.datatype: "Datatype", SH.minCount: "MinCount",
                SH.maxCount: "MaxCount", SH["in"]: "In", SH.hasValue: "HasValue", SH.uniqueLang: "UniqueLang",
                SH["or"]: "Or", SH.property: "Property"}
@@ -76,9 +77,9 @@ class Data:
             data.values[s][p].append(o)
             data.subjects_of[p].add(s)
             data.objects_of[p].add(o)
-            if p == RDF.type:
+            if p == _TYPE:
                 data.instances[o].add(s)
-            elif p == RDFS.subClassOf:
+            elif p == _SUBCLASS_OF:
                 data.subclasses[o].add(s)
         return data
 
