@@ -251,3 +251,39 @@ def test_words_split_cjk_characters_and_keep_other_words_whole() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert words(text) == defined(text), text
     assert words("汞排放・Émissions") == ["汞", "排", "放", "émissions"]
+
+
+def test_facet_table_counts_and_pages_equal_a_plain_count_and_sort() -> None:
+    """FacetTable reads ranges of pairs sorted by record, counts the rest of the index when a set is most of it,
+    and sorts only a page's worth: each path must give what counting every pair and sorting everything gives."""
+    import numpy as np
+
+    from mcep_ld.search.index import FacetTable
+
+    rng = np.random.default_rng(5)
+    docs = np.sort(rng.choice(np.arange(1, 3000), size=2000, replace=False))
+    values = [("theme", f"t{i}") for i in range(12)] + [("year", str(1990 + i)) for i in range(30)]
+    pairs = [(d, v) for d in docs for v in rng.choice(len(values), size=rng.integers(0, 6), replace=False)]
+    pair_doc = np.array([d for d, _ in pairs], np.int64)
+    pair_value = np.array([v for _, v in pairs], np.int32)
+    shuffle = rng.permutation(len(pairs))
+    year = np.zeros(docs.max() + 1, np.int32)
+    year[docs] = rng.choice([0, 1999, 2005, 2017, 2024], size=len(docs))
+    table = FacetTable("1", values, pair_doc[shuffle], pair_value[shuffle], year, docs)
+    for size in (0, 1, 50, 999, 1000, 1001, 1900, 2000):
+        ids = np.sort(rng.choice(docs, size=size, replace=False))
+        plain: dict[str, dict[str, int]] = {}
+        chosen = set(ids.tolist())
+        for d, v in pairs:
+            if d in chosen:
+                facet, value = values[v]
+                plain.setdefault(facet, {})[value] = plain.setdefault(facet, {}).get(value, 0) + 1
+        counted = {facet: found for facet, found in table.count(ids).items() if found}
+        assert counted == plain, size
+        tier = rng.integers(0, 3, size=size).astype(np.int8)
+        everything = sorted(zip(tier.tolist(), (-year[ids]).tolist(), ids.tolist(), strict=True))
+        for offset, limit in ((0, 20), (40, 20), (size - 5, 20)):
+            offset = max(offset, 0)
+            assert table.top(ids, tier, offset, limit) == [i for _, _, i in everything[offset:offset + limit]]
+    assert [int(i) for i in table.newest] == [i for _, _, i in sorted(zip([0] * len(docs), (-year[docs]).tolist(),
+                                                                          docs.tolist(), strict=True))]

@@ -271,9 +271,11 @@ class SearchIndex:
             elif everything:
                 found = _ids(db, "SELECT group_concat(rowid) FROM texts WHERE texts MATCH ?", (everything,))
             else:
-                found = _ids(db, "SELECT group_concat(id) FROM docs", ())
+                found = table.docs  # browsing: every record, in the order made with the table
             ids = np.union1d(found, ident) if len(ident) else found
-            if not match:
+            if ids is table.docs:
+                page = [int(i) for i in table.newest[offset:offset + limit]]
+            elif not match:
                 page = table.top(ids, np.zeros(len(ids), np.int8), offset, limit)
             elif len(ids) <= RANK_MAX_HITS:
                 page = self._bm25_page(everything, ident, table, offset, limit)
@@ -282,7 +284,7 @@ class SearchIndex:
                               (f"{{title}} : ({match})",))
                 tier = np.where(np.isin(ids, ident), 0, np.where(np.isin(ids, titles), 1, 2)).astype(np.int8)
                 page = table.top(ids, tier, offset, limit)
-            counts = table.count(ids)
+            counts = {f: dict(v) for f, v in table.totals.items()} if ids is table.docs else table.count(ids)
             shown = {row[0]: row[1:] for row in db.execute(
                 f"SELECT id, iri, kind, year, shown FROM docs WHERE id IN ({', '.join('?' * len(page))})",
                 [int(i) for i in page])}
@@ -368,15 +370,20 @@ class FacetTable:
     """Every (record, facet value) pair as arrays, to count the values of any set of records at once.
 
     Loaded per index generation (a sync that changed something moves it on): one ``group_concat`` per value.
+    The pairs are kept sorted by record, so the values of a set of records are read from their own ranges:
+    a count costs what the smaller of the set and the rest of the index holds, not a pass over every pair.
     """
 
     def __init__(self, generation: str, values: list[tuple[str, str]], pair_doc: np.ndarray,
-                 pair_value: np.ndarray, year: np.ndarray) -> None:
+                 pair_value: np.ndarray, year: np.ndarray, docs: np.ndarray) -> None:
         self.generation = generation
         self.values = values
-        self.pair_doc = pair_doc
-        self.pair_value = pair_value
+        order = np.argsort(pair_doc, kind="stable")
+        self.pair_value = pair_value[order]
         self.year = year
+        self.docs = docs  # every record of the index, ascending
+        self.start = np.searchsorted(pair_doc[order], np.arange(len(year) + 1))  # record id → its first pair
+        self.newest = self._order(docs, np.zeros(len(docs), np.int8))  # the browsing order, made once
 
     @classmethod
     def load(cls, db: sqlite3.Connection, generation: str) -> FacetTable:
@@ -389,24 +396,41 @@ class FacetTable:
             values.append((facet, value))
         size = (db.execute("SELECT MAX(id) FROM docs").fetchone()[0] or 0) + 1
         year = np.zeros(size, np.int32)
+        every = _NONE
         text = db.execute("SELECT group_concat(id), group_concat(COALESCE(year, 0)) FROM docs").fetchone()
         if text[0]:
-            year[np.fromstring(text[0], dtype=np.int64, sep=",")] = np.fromstring(text[1], dtype=np.int32, sep=",")
+            every = np.fromstring(text[0], dtype=np.int64, sep=",")
+            year[every] = np.fromstring(text[1], dtype=np.int32, sep=",")
         return cls(generation, values, np.concatenate(docs) if docs else _NONE,
-                   np.concatenate(value_ids) if value_ids else np.empty(0, np.int32), year)
+                   np.concatenate(value_ids) if value_ids else np.empty(0, np.int32), year, np.sort(every))
+
+    @cached_property
+    def _total_counts(self) -> np.ndarray:
+        return np.bincount(self.pair_value, minlength=len(self.values))
 
     @cached_property
     def totals(self) -> dict[str, dict[str, int]]:
         """facet → value → records having it, over the whole index."""
-        return self._named(np.bincount(self.pair_value, minlength=len(self.values)))
+        return self._named(self._total_counts)
 
     def count(self, ids: np.ndarray) -> dict[str, dict[str, int]]:
-        """facet → value → how many of *ids* have it, most frequent first."""
-        if not (len(ids) and len(self.pair_doc)):
+        """facet → value → how many of *ids* (distinct record ids) have it, most frequent first."""
+        ids = ids[ids < len(self.year)]
+        if not (len(ids) and len(self.pair_value)):
             return {name: {} for name in FACETS}
-        member = np.zeros(len(self.year), bool)
-        member[ids[ids < len(member)]] = True
-        return self._named(np.bincount(self.pair_value[member[self.pair_doc]], minlength=len(self.values)))
+        if 2 * len(ids) <= len(self.docs):
+            return self._named(self._counts_of(ids))
+        rest = np.setdiff1d(self.docs, ids, assume_unique=True)  # most of the index: count the rest and subtract
+        return self._named(self._total_counts - self._counts_of(rest))
+
+    def _counts_of(self, ids: np.ndarray) -> np.ndarray:
+        starts, ends = self.start[ids], self.start[ids + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            return np.zeros(len(self.values), np.int64)
+        # the pairs of every record of ids, one range each: start of its range + position within it
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return np.bincount(self.pair_value[offsets], minlength=len(self.values))
 
     def _named(self, found: np.ndarray) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
@@ -420,9 +444,20 @@ class FacetTable:
         """A page of *ids* ordered by *tier*, then newest first, then by id."""
         if not len(ids):
             return []
-        year = self.year[np.minimum(ids, len(self.year) - 1)]
-        order = np.lexsort((ids, -year, tier))
-        return [int(i) for i in ids[order[offset:offset + limit]]]
+        if offset + limit < len(ids):  # only the first offset + limit need sorting
+            year = self.year[np.minimum(ids, len(self.year) - 1)].astype(np.int64)
+            key = (tier.astype(np.int64) << 50) | ((_YEAR_SPAN - year) << 34) | ids
+            first = np.argpartition(key, offset + limit - 1)[:offset + limit]
+            ids, tier = ids[first], tier[first]
+        return [int(i) for i in self._order(ids, tier)[offset:offset + limit]]
+
+    def _order(self, ids: np.ndarray, tier: np.ndarray) -> np.ndarray:
+        year = self.year[np.minimum(ids, len(self.year) - 1)] if len(self.year) else np.zeros(len(ids), np.int32)
+        return ids[np.lexsort((ids, -year, tier))]
+
+
+#: Years are 0 (none) to 9999; ids below 2**34 (SQLite rowids of one index): one sortable int64 per record.
+_YEAR_SPAN = 9_999
 
 
 def filter_token(facet: str, value: str) -> str:
