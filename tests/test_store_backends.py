@@ -16,7 +16,7 @@ from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.pipeline import Pipeline
-from mcep_ld.store import GraphStore
+from mcep_ld.store import GraphStore, nquads
 from mcep_ld.store.embedded import EmbeddedStore
 from mcep_ld.store.remote import RemoteStore, RemoteStoreError
 from tests.conftest import make_settings, running_oxigraph
@@ -109,3 +109,12 @@ def test_a_truncated_remote_answer_is_never_believed() -> None:
             store.query("SELECT ?s WHERE { ?s ?p ?o }")
     finally:
         server.shutdown()
+
+
+def test_statements_become_quads_in_their_graph() -> None:
+    statements = ['<http://e/s> <http://e/p> "a . b"@fr', "<http://e/s> <http://e/q> <http://e/o>"]
+    text = nquads(statements, f"<{G1}>")
+    quads = list(ox.parse(text.encode(), format=ox.RdfFormat.N_QUADS))
+    assert [(q.predicate.value, q.object.value, q.graph_name.value) for q in quads] == [
+        ("http://e/p", "a . b", G1), ("http://e/q", "http://e/o", G1)]
+    assert nquads([], f"<{G1}>") == ""

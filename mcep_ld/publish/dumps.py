@@ -33,6 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mcep_ld.hub import Hub
+from mcep_ld.store import nquads
 
 FULL = "all"
 #: The classifier's placements (mcep_ld/classify): machine-made, so a part of their own.
@@ -95,8 +96,7 @@ def stage(hub: Hub, name: str, graphs: dict[str, tuple[str, list[str]]]) -> None
         return
     folder = dump_dir(hub) / STAGED
     folder.mkdir(parents=True, exist_ok=True)
-    lines = "".join(f"{statement} <{graph}> .\n" for graph, (_, statements) in graphs.items()
-                    for statement in statements)
+    lines = "".join(nquads(statements, f"<{graph}>") for graph, (_, statements) in graphs.items())
     with open(folder / file_name(name), "ab") as out:
         out.write(gzip.compress(lines.encode(), compresslevel=COMPRESS_LEVEL, mtime=0))
     ledger = folder / f"{name}.json"

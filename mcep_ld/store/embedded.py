@@ -10,7 +10,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from mcep_ld.store import StoreBusyError
+from mcep_ld.store import StoreBusyError, nquads
 
 
 class EmbeddedStore:
@@ -71,7 +71,7 @@ class EmbeddedStore:
         for name, statements in graphs.items():
             node = ox.NamedNode(name)  # validates the graph name
             if not self.store.contains_named_graph(node):
-                fresh.extend(f"{s} {node} .\n" for s in statements)
+                fresh.append(nquads(statements, str(node)))
                 continue
             body = " .\n".join(statements)
             updates.append(f"DROP SILENT GRAPH {node} ;\nINSERT DATA {{ GRAPH {node} {{ {body} . }} }}"
