@@ -23,7 +23,7 @@ from mcep_ld.mapping.dates import date_literal, day_literal
 from mcep_ld.mapping.iris import distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, SCHEMA
-from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples, json_payload
 
 #: The schemas harvested, and the record kind each becomes.
 SCHEMAS = {"decision": "decision", "meeting": "meeting", "focalPoint": "focal-point",
@@ -97,7 +97,7 @@ class CBDHarvester(Harvester):
                 return
 
     def _record(self, d: Any, fetched: datetime, position: str | None) -> SourceRecord:
-        payload = json.dumps(d, sort_keys=True, ensure_ascii=False).encode()
+        payload = json_payload(d)
         if isinstance(d, dict) and _one(d, "id"):
             key, kind = _one(d, "id"), SCHEMAS.get(str(d.get("schema_s")), "unknown")
             url = _one(d, "url_ss") or f"{self.endpoint}/index?q=id:{key}"

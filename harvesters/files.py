@@ -44,7 +44,7 @@ from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCT, FOAF, LEO, MCEP, RDF, SCHEMA
-from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples, json_payload
 from mcep_ld.mapping.terms import to_rdflib
 
 KINDS = {"focal-point": MCEP.FocalPoint, "case-study": MCEP.CaseStudy, "resource": MCEP.Resource,
@@ -88,7 +88,7 @@ class FilesHarvester(Harvester):
             for key, payload, kind in items:
                 # The record's source is named, not located: a server's file paths are not published.
                 yield SourceRecord(source=self.name, key=f"{rel}#{key}", kind=kind,
-                                   payload=json.dumps(payload, sort_keys=True, ensure_ascii=False).encode(),
+                                   payload=json_payload(payload),
                                    url=f"urn:mcep-ld:{quote(self.name)}:{quote(rel)}#{quote(key, safe='')}",
                                    fetched_at=fetched)
 

@@ -4,16 +4,20 @@ Records that several graphs describe are left to the derived steps."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import pytest
 
-from mcep_ld.classify.assign import Classifier
+from mcep_ld.classify import assign
+from mcep_ld.classify.assign import Classifier, ClassifyCounts
 from mcep_ld.cli import harvest_source
 from mcep_ld.config import Settings
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
+from mcep_ld.publish import dumps
+from mcep_ld.publish.derived import remake
 from tests.conftest import demo_copy, make_settings
 
 PLACEMENT_TIME = "<http://www.w3.org/ns/prov#generatedAtTime>"
@@ -86,3 +90,30 @@ def test_a_second_harvest_that_changes_records_derives_them_again(samples: Path,
     with Hub(settings) as hub:
         made = derived_state(hub)
         assert remade(hub) == made
+
+
+def test_the_derived_steps_skip_only_while_nothing_they_read_changed(samples: Path, server: SampleServer,
+                                                                    tmp_path: Path) -> None:
+    """After a run that changed nothing the steps answer from their level marks, without reading every record;
+    a curator's review, which changes what the classification reads, makes each step that follows it work."""
+    settings = make_settings(tmp_path / "data")
+    assert harvest_source(settings, "informea", server.informea_endpoint).ok
+    again = harvest_source(settings, "informea", server.informea_endpoint, full=True)
+    assert again.ok and again.counters.unchanged == again.counters.seen > 50
+    with Hub(settings) as hub:
+        assert assign.refresh(hub) == ClassifyCounts()  # level: nothing classified, nothing even compared
+        assert dumps.refresh(hub) == []
+        indexed = hub.search.level()
+        iri, concept = next((iri, next(iter(json.loads(concepts)))) for iri, concepts in hub.catalog.db.execute(
+            "SELECT iri, concepts FROM classified ORDER BY iri") if json.loads(concepts))
+        hub.catalog.review(iri, concept, "rejected", curator="test")
+        remake(hub)
+        assert concept not in hub.catalog.placements(iri)
+        assert hub.search.level() != indexed
+        facets = {value for (value,) in hub.search.db.execute(
+            "SELECT value FROM facets JOIN docs ON docs.id = facets.doc WHERE docs.iri = ?", (iri,))}
+        assert concept not in facets
+        with gzip.open(dumps.dump_dir(hub) / dumps.file_name(dumps.CLASSIFIED_PART), "rt", encoding="utf-8") as f:
+            assert f"<{iri}> <http://purl.org/dc/terms/subject> <{concept}>" not in f.read()
+        assert assign.refresh(hub).classified == 0  # its own writes moved its mark: compared once more
+        assert assign.refresh(hub) == ClassifyCounts() and dumps.refresh(hub) == []  # level again

@@ -108,7 +108,7 @@ def test_a_symlink_out_of_the_folder_is_not_read(tmp_path: Path, folder: Path) -
     with Hub(make_settings(tmp_path / "data")) as hub:
         result = harvest_files(hub, folder)
         assert result.counters.quarantined >= 1
-        raw = b"".join(r[0] for r in hub.catalog.db.execute("SELECT raw FROM records"))
+        raw = b"".join(r[0] for r in hub.catalog.db.execute("SELECT raw FROM payloads"))
         assert b"THE-SECRET-OUTSIDE" not in raw
         reports = {q["source_key"]: q["report"] for q in hub.catalog.quarantine("files")}
         assert "symbolic link out of the submissions folder" in reports["linked.csv#unreadable"]

@@ -206,6 +206,29 @@ def test_one_damaged_record_in_an_odata_page_is_quarantined_alone(tmp_path: Path
             assert "U+FFFD" in q["report"]
 
 
+def test_values_no_utf8_payload_can_hold_cost_their_record_alone(tmp_path: Path, upstream: Upstream) -> None:
+    """A lone surrogate escape (``\\ud800``, legal JSON, no character) made writing the payload raise and fail the
+    whole run; an integer beyond 64 bits must stay exact. The first record is quarantined, the rest published."""
+    sample = json.loads((SAMPLES_DIR / "informea" / "Decisions.json").read_text(encoding="utf-8"))
+    decisions = sample["d"]["results"][:3]
+    decisions[0]["title"] = [{"language": "en", "value": "@@LONE@@"}]
+    decisions[1]["big"] = "@@BIG@@"
+    body = (json.dumps({"d": {"results": decisions}}).replace('"@@LONE@@"', '"Mercury \\ud800 waste"')
+            .replace('"@@BIG@@"', "123456789012345678901234567890").encode())
+    upstream.routes["/informea.svc/Decisions"] = lambda h: send(h, 200, body, Content_Type="application/json")
+    settings = make_settings(tmp_path / "data")
+    settings.sources.setdefault("informea", {})["entity_sets"] = ["Decisions"]
+    with Hub(settings) as hub:
+        h = InforMEAHarvester(endpoint=f"{upstream.url}/informea.svc", settings=settings, client=client())
+        result = Pipeline(hub).harvest(h)
+        assert result.ok, result.error
+        assert (result.counters.added, result.counters.quarantined) == (2, 1)
+        [quarantined] = hub.catalog.quarantine("informea")
+        assert "U+FFFD" in quarantined["report"]
+        raws = [r["raw"] for r in hub.catalog.raw_records("informea")]
+        assert any(b'"big":123456789012345678901234567890' in raw for raw in raws)
+
+
 def _odata_page(url: str, next_url: str) -> bytes:
     uri = f"{url}/informea.svc/Decisions('x')"
     row = {"__metadata": {"uri": uri}, "id": "x", "treaty": "minamata", "title": [{"language": "en", "value": "T"}],

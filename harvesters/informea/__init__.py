@@ -8,7 +8,6 @@ harvester joins them to the contract: it turns entities into ``SourceRecord``s.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -21,7 +20,7 @@ from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.mapping.dates import as_utc
-from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord
+from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, json_payload
 
 __all__ = ["ENTITY_SETS", "InforMEAHarvester"]
 
@@ -73,7 +72,7 @@ class InforMEAHarvester(Harvester):
         return self.odata.exists(entity_set, entity_id)  # a source that cannot answer fails the run
 
     def _record(self, entity_set: str, kind: str, page: Page, row: Any, fetched: datetime) -> SourceRecord:
-        payload = json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        payload = json_payload(row)
         if isinstance(row, dict) and isinstance(row.get("id"), str | int) and str(row["id"]).strip():
             key = f"{entity_set}/{str(row['id']).strip()}"
             meta = row.get("__metadata") if isinstance(row.get("__metadata"), dict) else {}

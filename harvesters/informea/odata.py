@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -58,8 +59,13 @@ class Page:
     skip: int
     order: str | None  # None, "asc" (watermark filter) or "desc" (newest first, stopping at the watermark)
 
-    def encode(self) -> str:
+    @cached_property
+    def _encoded(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+    def encode(self) -> str:
+        """The page as a record's position: made once per page, not once per row."""
+        return self._encoded
 
     @classmethod
     def decode(cls, text: str) -> Page | None:

@@ -74,6 +74,12 @@ class Catalog(Runs, Records, Reads, Reports, Classified, Feedbacks, UsageCounts)
         with self._lock:
             self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def changes(self, *tables: str) -> str:
+        """How many times each of *tables* (``schema.FOLLOWED``) changed, as one text: equal texts mean that
+        nothing a derived step reads changed in between (its level mark, ``publish/derived.py``)."""
+        counts = dict(self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'changes:%'").fetchall())
+        return " ".join(f"{t}={counts[f'changes:{t}']}" for t in tables)
+
     def validators(self, source: str) -> dict[str, dict[str, str]]:
         """The ETag / Last-Modified last seen per URL of *source*, for conditional requests."""
         return json.loads(self.get_meta(f"validators:{source}") or "{}")

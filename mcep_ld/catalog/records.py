@@ -46,14 +46,14 @@ class Records(Part):
             for r in rows:
                 left = self._left_sets(r, before.get((r.source, r.source_key)))
                 cur = self.db.execute(
-                    """INSERT INTO records (source, source_key, kind, iri, graph, content_hash, raw,
+                    """INSERT INTO records (source, source_key, kind, iri, graph, content_hash,
                            raw_url, source_modified, datestamp, sets, deleted, published, status, seen_run,
                            graph_hash, left_sets, restricted_hash)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)
                        ON CONFLICT (source, source_key) DO UPDATE SET
                            kind=excluded.kind, iri=COALESCE(excluded.iri, records.iri),
                            graph=excluded.graph, content_hash=excluded.content_hash,
-                           raw=excluded.raw, raw_url=excluded.raw_url,
+                           raw_url=excluded.raw_url,
                            source_modified=excluded.source_modified,
                            datestamp=CASE WHEN ? OR (excluded.published AND excluded.sets <> records.sets)
                                           THEN excluded.datestamp ELSE records.datestamp END,
@@ -67,10 +67,11 @@ class Records(Part):
                            restricted_hash=CASE WHEN excluded.published THEN excluded.restricted_hash
                                                 ELSE records.restricted_hash END
                        RETURNING id""",
-                    (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw, r.raw_url,
+                    (r.source, r.source_key, r.kind, r.iri, r.graph, r.content_hash, r.raw_url,
                      r.source_modified, now, " ".join(r.sets), int(r.published), r.status, run_id,
                      r.graph_hash, left, r.restricted_hash, int(r.datestamp_moves)))
                 record_id = cur.fetchone()[0]
+                self.db.execute("INSERT OR REPLACE INTO payloads (record_id, raw) VALUES (?,?)", (record_id, r.raw))
                 self.db.execute("DELETE FROM reports WHERE record_id=?", (record_id,))
                 self.db.executemany(
                     "INSERT OR REPLACE INTO reports (record_id, severity, stage, run_id, created, report) "
@@ -172,8 +173,9 @@ class Records(Part):
         after = 0
         while True:
             rows = self.db.execute(
-                "SELECT * FROM records WHERE deleted=0 AND id>?" + (" AND source=?" if source else "")
-                + " ORDER BY id LIMIT ?", (after, source, page) if source else (after, page)).fetchall()
+                "SELECT r.*, p.raw FROM records r JOIN payloads p ON p.record_id=r.id WHERE r.deleted=0 AND r.id>?"
+                + (" AND r.source=?" if source else "") + " ORDER BY r.id LIMIT ?",
+                (after, source, page) if source else (after, page)).fetchall()
             if not rows:
                 return
             yield from rows

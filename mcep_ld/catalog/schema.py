@@ -17,8 +17,7 @@ CREATE TABLE IF NOT EXISTS records (
     content_hash    TEXT NOT NULL,     -- fingerprint of the last payload processed
     graph_hash      TEXT,              -- hash of the published triples; the datestamp moves when it does
     restricted_hash TEXT,              -- hash of its restricted triples (never shapes a public answer)
-    raw             BLOB NOT NULL,     -- that payload, as received
-    raw_url         TEXT NOT NULL,
+    raw_url         TEXT NOT NULL,     -- where its payload (table payloads) came from
     source_modified TEXT,
     datestamp       TEXT NOT NULL,     -- UTC, seconds; moves whenever what is published changes
     sets            TEXT NOT NULL DEFAULT '',  -- space-separated setSpecs
@@ -33,6 +32,11 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_datestamp ON records (datestamp, id);
 CREATE INDEX IF NOT EXISTS records_source_seen ON records (source, seen_run);
 CREATE INDEX IF NOT EXISTS records_iri ON records (iri);
+
+CREATE TABLE IF NOT EXISTS payloads (  -- each record's last payload, as received: apart, so that records rows
+    record_id INTEGER PRIMARY KEY REFERENCES records (id) ON DELETE CASCADE,  -- stay small (a listing marks
+    raw       BLOB NOT NULL                                                     -- every row it holds)
+);
 
 CREATE TABLE IF NOT EXISTS runs (
     id          INTEGER PRIMARY KEY,
@@ -117,6 +121,31 @@ CREATE TABLE IF NOT EXISTS usage (  -- the service's use in daily aggregates, no
 ) WITHOUT ROWID;
 """
 
+#: The tables whose changes the derived steps follow (publish/derived.py), each with a count in ``meta``
+#: (``changes:{table}``) that triggers move on every insert, delete and update, so that no writer can forget
+#: it. A listing's marks (``records.seen_run``) are not a change.
+FOLLOWED = ("records", "classified", "subject_reviews")
+_NOT_A_CHANGE = {"records": {"id", "seen_run"}}
+
+
+def _triggers(db: sqlite3.Connection) -> None:
+    """The counting triggers, made again only where they differ (columns added since): a schema change makes
+    every other connection prepare its statements again."""
+    have = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'").fetchall())
+    for table in FOLLOWED:
+        key = f"changes:{table}"
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '0')", (key,))
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")
+                   if r[1] not in _NOT_A_CHANGE.get(table, set())]
+        for event in ("INSERT", "DELETE", f"UPDATE OF {', '.join(columns)}"):
+            name = f"{table}_{event.split()[0].lower()}_counted"
+            sql = (f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+                   f"BEGIN UPDATE meta SET value = value + 1 WHERE key = '{key}'; END")
+            if have.get(name) != sql:
+                db.execute(f"DROP TRIGGER IF EXISTS {name}")
+                db.execute(sql)
+
+
 #: Columns added after the first release, with their definitions: added to older catalogs on opening.
 ADDED_COLUMNS = {"runs": {"since": "TEXT", "checkpoint": "TEXT"},
                   "records": {"left_sets": "TEXT NOT NULL DEFAULT ''", "restricted_hash": "TEXT"}}
@@ -136,4 +165,27 @@ def connect(path: Path) -> sqlite3.Connection:
         for name, definition in columns.items():
             if name not in have:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+    _move_payloads(db)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        _triggers(db)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
     return db
+
+
+def _move_payloads(db: sqlite3.Connection) -> None:
+    """Payloads kept in ``records.raw`` (catalogs made before 2026-12-02) moved to their own table, once: a
+    row of about 3 KB filled a page, so marking the records a listing held rewrote a page per record."""
+    if "raw" not in {r[1] for r in db.execute("PRAGMA table_info(records)")}:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("INSERT OR REPLACE INTO payloads (record_id, raw) SELECT id, raw FROM records")
+        db.execute("ALTER TABLE records DROP COLUMN raw")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

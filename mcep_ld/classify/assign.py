@@ -41,6 +41,8 @@ CLASSIFIER_VERSION = "1"
 CLASSIFIED_KINDS = ("decision", "document", "meeting", "national-report", "national-plan", "project", "resource",
                     "case-study", "alternative", "exemption", "answer")
 BATCH = 500
+#: Where the catalog keeps what the placements were last level with (``refresh``).
+LEVEL = "level:classification"
 #: The pieces of evidence published per placement (the strongest first); the score counts them all.
 EVIDENCE_SHOWN = 5
 
@@ -263,5 +265,13 @@ class Classifier:
 
 
 def refresh(hub: Hub) -> ClassifyCounts:
-    """The derived step: bring the placements level with the catalog."""
-    return Classifier(hub).sync()
+    """The derived step: bring the placements level with the catalog. Skipped when nothing it reads changed
+    since it was last level (the catalog's change counts, the rules): a run that changed nothing does not read
+    every record's signature again. Its own writes move the mark, so a run after one that placed records
+    checks once more."""
+    mark = f"{hub.catalog.changes('records', 'classified', 'subject_reviews')}|{classifier_version(hub.rules_digest)}"
+    if hub.catalog.get_meta(LEVEL) == mark:
+        return ClassifyCounts()
+    counts = Classifier(hub).sync()
+    hub.catalog.set_meta(LEVEL, mark)
+    return counts

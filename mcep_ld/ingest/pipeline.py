@@ -191,6 +191,7 @@ class Pipeline:
             catalog.finish_run(run_id, status=status, complete=complete, counters=counters,
                                duration_s=time.monotonic() - started + earlier, timings=clock.spent, error=error)
             self._record_run(run_id, harvester, started_at, status, counters)
+            clock.lap("run provenance")
             # part of the run: said as they begin, counted in its duration
             remake(self.hub, stage=self.stage, lap=clock.lap)
             duration = time.monotonic() - started + earlier

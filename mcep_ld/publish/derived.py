@@ -16,7 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def _search_index(hub: Hub) -> None:
+    """Skipped when nothing the index holds changed since it was last level: the catalog's records and
+    placements (their change counts) and the vocabularies and shapes."""
+    mark = f"{hub.catalog.changes('records', 'classified')}|{hub.rules_digest}"
+    if hub.search.level() == mark:
+        return
     hub.search.sync(hub)
+    hub.search.mark_level(mark)
 
 
 #: (name, remake) in the order they are remade

@@ -40,6 +40,8 @@ FULL = "all"
 CLASSIFIED_PART = "classified"
 HUB_PART = "hub"
 INDEX = "index.json"
+#: Where the catalog keeps the change counts the record parts were last level with (``refresh``).
+LEVEL = "level:dumps"
 #: zlib's level 6 (gzip's default) costs twice level 3's time for 5–8 % smaller N-Quads; dumps are rewritten
 #: after harvests, so the quicker level.
 COMPRESS_LEVEL = 3
@@ -127,25 +129,16 @@ def refresh(hub: Hub) -> list[str]:
     folder = dump_dir(hub)
     folder.mkdir(parents=True, exist_ok=True)
     known = parts(hub)
+    mark = f"{hub.catalog.changes('records', 'classified')}|{hub.rules_digest}"
+    staged = _staged(folder)
     current: dict[str, Part] = {}
     written: list[str] = []
-    groups = [(source, hub.catalog.live_graphs(source)) for source in hub.catalog.live_sources()]
-    if placed := hub.catalog.classified_graphs():
-        groups.append((CLASSIFIED_PART, placed))
-    staged = _staged(folder)
-    for source, rows in groups:
-        made_from = signature(hub.rules_digest, rows)
-        old = known.get(source)
-        if _level(folder, old, made_from):
-            current[source] = old
-            continue
-        extra = staged.get(source)
-        kept = old if old is not None and (folder / old.file).exists() else None  # none yet: from nothing
-        if extra and plus(kept.signature if kept else signature(hub.rules_digest, []), extra["sum"]) == made_from:
-            current[source] = _append(folder, source, kept, made_from, extra["quads"])
-        else:
-            current[source] = _write(folder, source, made_from, _graph_quads(hub, [row[0] for row in rows]))
-        written.append(source)
+    if known and hub.catalog.get_meta(LEVEL) == mark and not staged and all(
+            (folder / part.file).exists() for part in known.values()):
+        # nothing a source's or the placements' part holds changed since they were last level
+        current.update((name, part) for name, part in known.items() if name not in (HUB_PART, FULL))
+    else:
+        written += _record_parts(hub, folder, known, staged, current)
     shutil.rmtree(folder / STAGED, ignore_errors=True)  # the parts are level with the catalog now
 
     hub_quads = sorted(_graph_quads(hub, hub.own_graphs()), key=str)
@@ -166,6 +159,31 @@ def refresh(hub: Hub) -> list[str]:
     else:
         current[FULL] = known[FULL]
     _replace(folder / INDEX, json.dumps({name: asdict(part) for name, part in current.items()}, indent=1).encode())
+    hub.catalog.set_meta(LEVEL, mark)
+    return written
+
+
+def _record_parts(hub: Hub, folder: Path, known: dict[str, Part], staged: dict[str, dict],
+                  current: dict[str, Part]) -> list[str]:
+    """Each source's part and the placements' brought level with the catalog (into *current*); the names of
+    those rewritten."""
+    written = []
+    groups = [(source, hub.catalog.live_graphs(source)) for source in hub.catalog.live_sources()]
+    if placed := hub.catalog.classified_graphs():
+        groups.append((CLASSIFIED_PART, placed))
+    for source, rows in groups:
+        made_from = signature(hub.rules_digest, rows)
+        old = known.get(source)
+        if _level(folder, old, made_from):
+            current[source] = old
+            continue
+        extra = staged.get(source)
+        kept = old if old is not None and (folder / old.file).exists() else None  # none yet: from nothing
+        if extra and plus(kept.signature if kept else signature(hub.rules_digest, []), extra["sum"]) == made_from:
+            current[source] = _append(folder, source, kept, made_from, extra["quads"])
+        else:
+            current[source] = _write(folder, source, made_from, _graph_quads(hub, [row[0] for row in rows]))
+        written.append(source)
     return written
 
 

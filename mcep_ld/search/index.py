@@ -319,6 +319,13 @@ class SearchIndex:
     def generation(self) -> str:
         return self._meta("generation") or "0"
 
+    def level(self) -> str | None:
+        """What the index was last made level with (``mark_level``), kept in its file: a new file is not level."""
+        return self._meta("level")
+
+    def mark_level(self, mark: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('level', ?)", (mark,))
+
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
