@@ -99,6 +99,7 @@ def test_a_source_may_have_its_own_pace(tmp_path: Path) -> None:
     '[18446744073709551616]', '[-9223372036854775809]',
     '{"phone": "0012345678901234567890", "n": 98765432109876543210}',
     '[0.1, -0.0, 1e-400, 5e-324]', '{"t": "\\u00e9\\ud83d\\ude00", "k": [true, false, null]}', "[" * 500 + "]" * 500,
+    '{"deep": ' + "[" * 300 + "]" * 300 + "}",
     '\ufeff{"bom": 1}', '{"d": {"results": [{"title": "Caf\\u00e9"}]}}',
 ])
 def test_json_is_read_as_the_standard_library_reads_it(text: str) -> None:

@@ -280,14 +280,17 @@ def loads_json(data: bytes) -> Any:
     than ``MAX_JSON_DEPTH`` (Python's parser gives up on a few thousand levels, failing the whole page).
 
     orjson reads it in a quarter of the standard library's time and gives the same values, except where it
-    refuses (NaN, a lone surrogate escape, nesting past 1,024 levels: the standard library then reads it, as
-    before) and for integers beyond 64 bits, which it makes floats: a document with a run of 19 digits is read
-    by the standard library, which keeps them exact."""
+    refuses (NaN, a lone surrogate escape: the standard library then reads it, as before), for integers beyond
+    64 bits, which it makes floats (a document with a run of 19 digits is read by the standard library, which
+    keeps them exact) and for nesting, which it reads to any depth: a value it cannot write back (deeper than
+    254 levels, a check at C speed) is read again by the standard library, which cuts what is too deep."""
     text = data.decode("utf-8-sig", errors="replace")
     if not _LONG_DIGITS.search(text):
         try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
+            value = orjson.loads(text)
+            orjson.dumps(value)
+            return value
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
             pass  # the standard library decides: it reads more, or says why not
     try:
         return json.loads(text)
