@@ -35,10 +35,10 @@ from mcep_ld.harvesters.informea.odata import Page, collection  # noqa: E402
 from benchmarks.corpus import entities  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.fetch.contract import Listing  # noqa: E402
-from mcep_ld.fetch.http import HttpClient  # noqa: E402
+from mcep_ld.fetch.http import HttpClient, loads_json  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
 from mcep_ld.ingest.pipeline import Pipeline  # noqa: E402
-from mcep_ld.mapping.records import SourceRecord  # noqa: E402
+from mcep_ld.mapping.records import SourceRecord, json_payload  # noqa: E402
 
 PAGE_ROWS = 100  # the InforMEA harvester's default page size ($top)
 
@@ -60,11 +60,11 @@ def write_pages(size: int, path: Path, *, version: int = 0) -> None:
 
 
 def read_pages(path: Path) -> Iterator[tuple[str, int, list[dict]]]:
-    """(entity set, page number, rows) of each page, parsed as the harvester parses a response."""
-    with open(path, encoding="utf-8") as pages:
+    """(entity set, page number, rows) of each page, parsed as the harvester parses a response body."""
+    with open(path, "rb") as pages:
         for number, line in enumerate(pages):
-            entity_set, _, body = line.partition("\t")
-            yield entity_set, number, collection(json.loads(body)["d"])
+            entity_set, _, body = line.partition(b"\t")
+            yield entity_set.decode(), number, collection(loads_json(body)["d"])
 
 
 class SyntheticInforMEA(InforMEAHarvester):
@@ -96,7 +96,7 @@ def reference(pages: Path) -> float:
     start = time.perf_counter()
     for _, _, rows in read_pages(pages):
         for row in rows:
-            hashlib.sha256(json.dumps(row, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            hashlib.sha256(json_payload(row)).hexdigest()
     return time.perf_counter() - start
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
-from mcep_ld.fetch.http import HttpClient, SourceError, loads_json, retry_after_s
+from mcep_ld.fetch.http import HttpClient, SourceError, retry_after_s
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 
 DECISIONS = "/informea.svc/Decisions"
@@ -92,23 +91,3 @@ def test_a_source_may_have_its_own_pace(tmp_path: Path) -> None:
     assert HttpClient.from_settings(settings, source="cbd").min_interval_s == 2.0
     assert HttpClient.from_settings(settings, source="informea").min_interval_s == 0.25
     assert HttpClient.from_settings(settings).min_interval_s == 0.25
-
-
-@pytest.mark.parametrize("text", [
-    '{"a": 1, "a": 2}', '{"a": "x\\ud800y"}', '[1e400]', '[NaN, Infinity]', '[18446744073709551615]',
-    '[18446744073709551616]', '[-9223372036854775809]',
-    '{"phone": "0012345678901234567890", "n": 98765432109876543210}',
-    '[0.1, -0.0, 1e-400, 5e-324]', '{"t": "\\u00e9\\ud83d\\ude00", "k": [true, false, null]}', "[" * 500 + "]" * 500,
-    '{"deep": ' + "[" * 300 + "]" * 300 + "}",
-    '\ufeff{"bom": 1}', '{"d": {"results": [{"title": "Caf\\u00e9"}]}}',
-])
-def test_json_is_read_as_the_standard_library_reads_it(text: str) -> None:
-    """orjson reads most pages; where it would differ (integers beyond 64 bits) or refuses, the standard
-    library reads them: the values are always the standard library's."""
-    assert repr(loads_json(text.encode())) == repr(json.loads(text.removeprefix("\ufeff")))
-
-
-def test_json_that_neither_reads_is_a_value_error() -> None:
-    for text in ("<html>", '{"a": 1', '{"a": "\x01"}'):
-        with pytest.raises(ValueError):
-            loads_json(text.encode())

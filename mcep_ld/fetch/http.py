@@ -20,7 +20,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import orjson
 import requests
 import urllib3
 
@@ -271,27 +270,13 @@ def _unresolvable(exc: BaseException) -> bool:
 
 
 _JSON_LEXEMES = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-_LONG_DIGITS = re.compile(r"\d{19}")
 MAX_JSON_DEPTH = 64  # deeper than this a value of a source's answer is damage, not metadata
 
 
 def loads_json(data: bytes) -> Any:
     """A source's JSON document; bytes that are not UTF-8 become U+FFFD, and so does any value nested deeper
-    than ``MAX_JSON_DEPTH`` (Python's parser gives up on a few thousand levels, failing the whole page).
-
-    orjson reads it in a quarter of the standard library's time and gives the same values, except where it
-    refuses (NaN, a lone surrogate escape: the standard library then reads it, as before), for integers beyond
-    64 bits, which it makes floats (a document with a run of 19 digits is read by the standard library, which
-    keeps them exact) and for nesting, which it reads to any depth: a value it cannot write back (deeper than
-    254 levels, a check at C speed) is read again by the standard library, which cuts what is too deep."""
+    than ``MAX_JSON_DEPTH`` (Python's parser gives up on a few thousand levels, failing the whole page)."""
     text = data.decode("utf-8-sig", errors="replace")
-    if not _LONG_DIGITS.search(text):
-        try:
-            value = orjson.loads(text)
-            orjson.dumps(value)
-            return value
-        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-            pass  # the standard library decides: it reads more, or says why not
     try:
         return json.loads(text)
     except RecursionError:
