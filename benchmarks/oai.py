@@ -27,7 +27,7 @@ from sickle.iterator import OAIResponseIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.ingest import SyntheticInforMEA  # noqa: E402
+from benchmarks.ingest import SyntheticInforMEA, write_pages  # noqa: E402
 from mcep_ld.config import load_settings  # noqa: E402
 from mcep_ld.fetch.http import HttpClient  # noqa: E402
 from mcep_ld.hub import Hub  # noqa: E402
@@ -42,9 +42,12 @@ def build(data_dir: Path, size: int) -> None:
     with Hub(settings) as hub:
         if hub.catalog.published_count() >= size:
             return
-        h = SyntheticInforMEA(size, 0, endpoint="synthetic", settings=settings,
+        pages = data_dir.parent / f"{data_dir.name}-pages.jsonl"
+        write_pages(size, pages)
+        h = SyntheticInforMEA(pages, endpoint="synthetic", settings=settings,
                               client=HttpClient.from_settings(settings))
         result = Pipeline(hub).harvest(h)
+        pages.unlink()
         assert result.ok, result.error
 
 
