@@ -211,7 +211,10 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("harvester", str, "", "Which harvester reads it (informea, gef, oai); empty: the source's name."),
         Key("enabled", bool, True, "Whether `mcep harvest --all` includes the source."),
         Key("set_spec", str, "", "oai: the set to harvest; empty: the whole repository."),
-        Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest."),
+        Key("treaties", list, ["minamata"], "InforMEA treaty ids to harvest (checked on each entity too: providers "
+            "may ignore $filter)."),
+        Key("keep_without_treaty", bool, False, "informea: keep entities linked to no treaty (a contact whose "
+            "treaty links are absent or not served); false: they are not ours."),
         Key("entity_sets", list, ["Treaties", "Decisions", "Meetings", "Contacts", "CountryReports",
                                   "NationalPlans", "Documents"], "InforMEA OData entity sets."),
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),

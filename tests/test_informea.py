@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -195,3 +196,61 @@ def test_deferred_links_a_provider_does_not_serve_leave_the_record_without_them(
         assert len(keywords) == 1 and f"/informea.svc/Decisions(guid'{rows[0]['id']}')/keywords" in keywords[0]
         assert [hub.catalog.record("informea", f"Decisions/{r['id']}")["status"] for r in rows] == ["valid"] * 2
     assert "keywords comes deferred and its link is not served" in caplog.text
+
+
+def _mix_in_other_treaties(folder: Path, shape: str) -> set[str]:
+    """Entities of other treaties, and contacts linked to none, put into the samples' pages; their keys. *shape*
+    ``list`` writes each page as old WCF services do (``{"d": [...]}``)."""
+    foreign: set[str] = set()
+    for name, treaty in (("Decisions", "cbd"), ("Meetings", "cartagena"), ("Documents", "nagoya"),
+                         ("Contacts", None)):
+        path = folder / f"{name}.json"
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        rows = doc["d"]["results"] if isinstance(doc["d"], dict) else doc["d"]
+        if treaty:
+            extra = copy.deepcopy(rows[0])
+            extra.update(id=f"{treaty}-entity", treaty=treaty)
+            if "number" in extra:
+                extra["number"] = f"{treaty.upper()}-9/9"
+            if "treaties" in extra:
+                extra["treaties"] = [{"value": treaty}]
+            rows.append(extra)
+            foreign.add(f"{name}/{treaty}-entity")
+        else:  # a CBD contact is in the sample already; two with no treaty link at all
+            foreign |= {f"Contacts/{r['id']}" for r in rows if {t.get("value") for t in r["treaties"]} == {"cbd"}}
+            for i, links in enumerate(([], None)):
+                extra = copy.deepcopy(rows[0])
+                extra["id"] = f"unlinked-{i}"
+                if links is None:
+                    del extra["treaties"]
+                else:
+                    extra["treaties"] = links
+                rows.append(extra)
+        doc["d"] = rows if shape == "list" else {"results": rows}
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return foreign
+
+
+@pytest.mark.parametrize("shape", ["results", "list"])
+def test_only_the_configured_treatys_records_get_in_whatever_the_provider_filters(tmp_path: Path, samples: Path,
+                                                                                 shape: str) -> None:
+    """A provider that ignores $filter and $expand (issue 20): a CBD focal point was published as a Minamata one.
+    The treaty is checked on every entity, after its deferred links are followed; an entity linked to no treaty
+    gets in only when ``keep_without_treaty`` says so."""
+    foreign = _mix_in_other_treaties(samples / "informea", shape)
+    unlinked = {"Contacts/unlinked-0", "Contacts/unlinked-1"}
+    for keep in (False, True):
+        settings = make_settings(tmp_path / f"data-{keep}")
+        settings.sources["informea"] = {"entity_sets": ["Decisions", "Meetings", "Documents", "Contacts"],
+                                        "keep_without_treaty": keep}
+        with SampleServer(samples) as srv, Hub(settings) as hub:
+            srv.odata_ignores_filter = srv.odata_ignores_expand = True
+            harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
+                                          client=HttpClient.from_settings(settings))
+            result = Pipeline(hub).harvest(harvester)
+            assert result.ok, result.error
+            assert any("/treaties" in unquote(r) for r in srv.requests)  # the links were followed to decide
+            keys = {k for (k,) in hub.catalog.db.execute("SELECT source_key FROM records")}
+            assert keys & foreign == set()
+            assert (keys & unlinked == unlinked) is keep
+            assert {"Decisions", "Meetings", "Documents", "Contacts"} <= {k.split("/")[0] for k in keys}

@@ -8,6 +8,7 @@ harvester joins them to the contract: it turns entities into ``SourceRecord``s.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -24,6 +25,8 @@ from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, js
 
 __all__ = ["ENTITY_SETS", "InforMEAHarvester"]
 
+log = logging.getLogger(__name__)
+
 
 class InforMEAHarvester(Harvester):
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
@@ -35,6 +38,7 @@ class InforMEAHarvester(Harvester):
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         conf = settings.source(self.name)
         self.entity_sets: list[str] = conf["entity_sets"]
+        self.keep_without_treaty: bool = conf["keep_without_treaty"]
         unknown = [s for s in self.entity_sets if s not in ENTITY_SETS]
         if unknown:
             raise ValueError(f"sources.informea.entity_sets: unknown entity set(s) {unknown}; "
@@ -55,14 +59,18 @@ class InforMEAHarvester(Harvester):
             sets = sets[sets.index(start.entity_set):]
         else:
             start = None
+        other = 0
         for entity_set in sets:
             kind, _, _ = ENTITY_SETS[entity_set]
             for page, row in self.odata.rows(entity_set, since, start):
-                if ENTITY_SETS[entity_set][2] is None and not self.odata.concerns_treaties(row):
-                    continue
                 row = self.odata.follow_deferred(entity_set, row)
+                if not self.odata.concerns_treaties(entity_set, row, keep_unlinked=self.keep_without_treaty):
+                    other += 1
+                    continue
                 yield self._record(entity_set, kind, page, row, datetime.now(UTC))
             start = None  # only the set where the run stopped resumes mid-way
+        if other:
+            log.info("%s: %d entities of other treaties (or of none) left out", self.name, other)
 
     def still_exists(self, key: str) -> bool:
         """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""

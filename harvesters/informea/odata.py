@@ -215,13 +215,19 @@ class ODataClient:
             resolved[prop] = {"results": items}
         return resolved if resolved is not None else row
 
-    def concerns_treaties(self, row: Any) -> bool:
-        """Contacts cannot be filtered by treaty on the server: keep those linked to a configured treaty."""
+    def concerns_treaties(self, entity_set: str, row: Any, *, keep_unlinked: bool = False) -> bool:
+        """Whether *row* belongs to a configured treaty, checked here whatever the server did with ``$filter``
+        (some providers ignore it, or apply it after ``$expand``): a Treaties entity by its id, any other by
+        its ``treaty`` field and its ``treaties`` links (follow deferred links first). An entity linked to no
+        treaty (links absent, or deferred and not served) is not ours unless *keep_unlinked*."""
         if not self.treaties or not isinstance(row, dict):
-            return True
-        linked = {t.get("value") for t in collection(row.get("treaties")) if isinstance(t, dict)}
-        return not linked or bool(linked & set(self.treaties))
-
+            return True  # no filter configured; a damaged entity is the mapping's to quarantine
+        own = row.get("id" if entity_set == "Treaties" else "treaty")
+        linked = {own} | {t.get("value") for t in collection(row.get("treaties")) if isinstance(t, dict)}
+        linked = {t.strip().casefold() for t in linked if isinstance(t, str) and t.strip()}
+        if not linked:
+            return keep_unlinked
+        return bool(linked & {t.casefold() for t in self.treaties})
 
     def exists(self, entity_set: str, entity_id: str) -> bool:
         """Whether the entity is still served (404 and 410 say it is not); SourceError when the source cannot

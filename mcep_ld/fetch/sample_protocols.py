@@ -36,6 +36,7 @@ class ODataSamples(_Part):
     """``/informea.svc/{Set}``: an OData service over ``informea/{Set}.json``."""
 
     odata_refuses_datetime_filter: bool
+    odata_ignores_filter: bool
     odata_ignores_expand: bool
     odata_serves_navigation: bool
     odata_link_base: str
@@ -88,7 +89,8 @@ class ODataSamples(_Part):
             return 200, json.dumps(answer, ensure_ascii=False).encode(), "application/json;charset=utf-8"
         if navigation is not None:
             return 404, b"not found", "text/plain"
-        if (flt := query.get("$filter")) and (treaties := _TREATY.findall(flt)):
+        flt = "" if self.odata_ignores_filter else query.get("$filter")
+        if flt and (treaties := _TREATY.findall(flt)):
             rows = [r for r in rows if not isinstance(r, dict) or r.get("treaty") in treaties]
         if flt and (since := _UPDATED_GT.search(flt)):
             if self.odata_refuses_datetime_filter:
