@@ -355,3 +355,20 @@ def test_a_configured_source_without_a_harvester_says_so(tmp_path: Path) -> None
     config.write_text('[sources.wedocs]\nendpoint = "http://127.0.0.1:9/oai"\n')
     proc = mcep("harvest", "wedocs", "--config", str(config), "--data-dir", str(tmp_path / "d"))
     assert proc.returncode == 2 and "[sources.wedocs] names no harvester: add harvester = one of" in proc.stderr
+
+
+def test_a_treaty_id_the_service_does_not_know_fails_the_run_with_the_ids_it_knows(tmp_path: Path) -> None:
+    """An unknown id (`mercury` instead of `minamata`) was an empty harvest with exit 0 (issue 20, item 2)."""
+    with SampleServer(PROJECT_ROOT / "harvesters" / "samples") as srv:
+        conf = tmp_path / "mcep.toml"
+        conf.write_text(f"""
+[sources.informea]
+endpoint = "{srv.informea_endpoint}"
+treaties = ["mercury"]
+""")
+        proc = mcep("harvest", "informea", "--config", str(conf), "--data-dir", str(tmp_path / "d"), env=FAST)
+        assert proc.returncode == 1
+        assert "no record for treaty 'mercury'" in proc.stderr and "The service knows minamata" in proc.stderr
+        conf.write_text(conf.read_text().replace('"mercury"', '"minamata"'))
+        proc = mcep("harvest", "informea", "--config", str(conf), "--data-dir", str(tmp_path / "d"), env=FAST)
+        assert proc.returncode == 0, proc.stderr

@@ -81,9 +81,11 @@ def _bump(samples: Path, entity_set: str, index: int, title: str) -> None:
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 
 
-@pytest.mark.parametrize("refuses_filter", [False, True])
-def test_incremental_run_carries_the_watermark_or_falls_back(tmp_path: Path, samples: Path,
-                                                             refuses_filter: bool) -> None:
+@pytest.mark.parametrize("filtering", ["honoured", "refused", "silent"])
+def test_incremental_run_carries_the_watermark_or_falls_back(tmp_path: Path, samples: Path, filtering: str) -> None:
+    """A provider may honour the updated filter, refuse it (an HTTP error), or answer it with nothing (200): a
+    public client notes it "doesn't work on this endpoint". The changed record is harvested in each case."""
+    refuses_filter = filtering == "refused"
     settings = make_settings(tmp_path / "data")
     with SampleServer(samples) as srv, Hub(settings) as hub:
         harvester = InforMEAHarvester(endpoint=srv.informea_endpoint, settings=settings,
@@ -91,6 +93,7 @@ def test_incremental_run_carries_the_watermark_or_falls_back(tmp_path: Path, sam
         assert Pipeline(hub).harvest(harvester).ok
         _bump(samples, "Decisions", 0, "Rules of procedure (as amended at COP-6)")
         srv.odata_refuses_datetime_filter = refuses_filter
+        srv.odata_datetime_filter_finds_nothing = filtering == "silent"
         srv.requests.clear()
         result = Pipeline(hub).harvest(harvester)
         assert result.ok, result.error
@@ -98,8 +101,13 @@ def test_incremental_run_carries_the_watermark_or_falls_back(tmp_path: Path, sam
         seen = 2 if refuses_filter else 1
         assert (result.counters.seen, result.counters.updated, result.counters.unchanged) == (seen, 1, 109)
         assert sum("updated+gt+datetime" in r for r in srv.requests) == 7  # each set asked with the watermark
+        newest_first = sum("updated+desc" in r for r in srv.requests)
         if refuses_filter:  # each set was read again newest first, stopping at the watermark
-            assert sum("updated+desc" in r for r in srv.requests) == 7
+            assert newest_first == 7
+        else:  # a set whose filtered listing is empty: its newest entity looked at ($top=1)
+            probes = sum("updated+desc" in r and "%24top=1&" in r + "&" for r in srv.requests)
+            assert probes == (6 if filtering == "honoured" else 7)  # honoured: Decisions' listing was not empty
+            assert newest_first == probes + (filtering == "silent")  # silent: Decisions then read newest first
         titles = [r[0].value for r in hub.store.public.query(
             "SELECT ?t { <http://localhost:8000/id/decision/mc-1-1> <http://purl.org/dc/terms/title> ?t }")]
         assert "Rules of procedure (as amended at COP-6)" in titles

@@ -19,7 +19,7 @@ from mcep_ld.harvesters.informea.odata import ENTITY_SETS, ODataClient, Page
 
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext
-from mcep_ld.fetch.http import HttpClient
+from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.mapping.dates import as_utc
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, json_payload
 
@@ -59,7 +59,8 @@ class InforMEAHarvester(Harvester):
             sets = sets[sets.index(start.entity_set):]
         else:
             start = None
-        other = 0
+        complete = since is None and start is None
+        other, found = 0, set()
         for entity_set in sets:
             kind, _, _ = ENTITY_SETS[entity_set]
             for page, row in self.odata.rows(entity_set, since, start):
@@ -67,10 +68,15 @@ class InforMEAHarvester(Harvester):
                 if not self.odata.concerns_treaties(entity_set, row, keep_unlinked=self.keep_without_treaty):
                     other += 1
                     continue
+                found |= self.odata.linked_treaties(entity_set, row)
                 yield self._record(entity_set, kind, page, row, datetime.now(UTC))
             start = None  # only the set where the run stopped resumes mid-way
         if other:
             log.info("%s: %d entities of other treaties (or of none) left out", self.name, other)
+        if complete and (missing := [t for t in self.odata.treaties if t.casefold() not in found]):
+            raise SourceError(f"{self.name}: no record for treaty {', '.join(map(repr, missing))} in a full listing "
+                              f"of {', '.join(self.entity_sets)}: is the id right? The service knows "
+                              f"{', '.join(self.odata.known_treaties()) or 'no treaty'}")
 
     def still_exists(self, key: str) -> bool:
         """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""

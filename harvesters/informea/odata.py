@@ -149,10 +149,30 @@ class ODataClient:
                         self.endpoint, entity_set, exc)
             yield from self._newest_first(entity_set, since)
             return
+        if first is not None and not first[1] and self._newer_than(entity_set, since):
+            log.warning("%s/%s answers the updated filter with nothing while newer entities are listed; reading "
+                        "newest first instead", self.endpoint, entity_set)
+            yield from self._newest_first(entity_set, since)
+            return
         if first is not None:
             yield from ((first[0], row) for row in first[1])
             for page, rows in pages:
                 yield from ((page, row) for row in rows)
+
+    def _newer_than(self, entity_set: str, since: datetime) -> bool:
+        """Whether the newest entity of the set (one request, ``$top=1``) was updated after *since*: asked when
+        the updated filter answered nothing, which some providers do silently instead of refusing it."""
+        params = dict(self._params(entity_set, 0, None, "desc"), **{"$top": "1"})
+        doc = self.client.get_json(f"{self.endpoint}/{entity_set}", params=params)
+        body = doc.get("d") if isinstance(doc, dict) else None
+        for row in collection(body):
+            updated = row.get("updated") if isinstance(row, dict) else None
+            try:
+                if isinstance(updated, str) and as_utc(updated) > since:
+                    return True
+            except MappingError:
+                continue
+        return False
 
     def _newest_first(self, entity_set: str, since: datetime,
                       start: Page | None = None) -> Iterator[tuple[Page, Any]]:
@@ -215,19 +235,33 @@ class ODataClient:
             resolved[prop] = {"results": items}
         return resolved if resolved is not None else row
 
-    def concerns_treaties(self, entity_set: str, row: Any, *, keep_unlinked: bool = False) -> bool:
-        """Whether *row* belongs to a configured treaty, checked here whatever the server did with ``$filter``
-        (some providers ignore it, or apply it after ``$expand``): a Treaties entity by its id, any other by
-        its ``treaty`` field and its ``treaties`` links (follow deferred links first). An entity linked to no
-        treaty (links absent, or deferred and not served) is not ours unless *keep_unlinked*."""
-        if not self.treaties or not isinstance(row, dict):
-            return True  # no filter configured; a damaged entity is the mapping's to quarantine
+    @staticmethod
+    def linked_treaties(entity_set: str, row: Any) -> set[str]:
+        """The treaty ids (case-folded) *row* names: a Treaties entity its own id, any other its ``treaty``
+        field and its ``treaties`` links (follow deferred links first)."""
+        if not isinstance(row, dict):
+            return set()
         own = row.get("id" if entity_set == "Treaties" else "treaty")
         linked = {own} | {t.get("value") for t in collection(row.get("treaties")) if isinstance(t, dict)}
-        linked = {t.strip().casefold() for t in linked if isinstance(t, str) and t.strip()}
+        return {t.strip().casefold() for t in linked if isinstance(t, str) and t.strip()}
+
+    def concerns_treaties(self, entity_set: str, row: Any, *, keep_unlinked: bool = False) -> bool:
+        """Whether *row* belongs to a configured treaty, checked here whatever the server did with ``$filter``
+        (some providers ignore it, or apply it after ``$expand``). An entity linked to no treaty (links absent,
+        or deferred and not served) is not ours unless *keep_unlinked*."""
+        if not self.treaties or not isinstance(row, dict):
+            return True  # no filter configured; a damaged entity is the mapping's to quarantine
+        linked = self.linked_treaties(entity_set, row)
         if not linked:
             return keep_unlinked
         return bool(linked & {t.casefold() for t in self.treaties})
+
+    def known_treaties(self) -> list[str]:
+        """The ids of every treaty the service lists (``Treaties``, unfiltered): what an operator may configure."""
+        start = Page("Treaties", f"{self.endpoint}/Treaties",
+                     {"$format": "json", "$top": str(self.page_size), "$skip": "0"}, 0, None)
+        return sorted({str(row["id"]) for _, rows in self._pages("Treaties", start=start) for row in rows
+                       if isinstance(row, dict) and row.get("id") is not None})
 
     def exists(self, entity_set: str, entity_id: str) -> bool:
         """Whether the entity is still served (404 and 410 say it is not); SourceError when the source cannot

@@ -36,6 +36,7 @@ class ODataSamples(_Part):
     """``/informea.svc/{Set}``: an OData service over ``informea/{Set}.json``."""
 
     odata_refuses_datetime_filter: bool
+    odata_datetime_filter_finds_nothing: bool
     odata_ignores_filter: bool
     odata_ignores_expand: bool
     odata_serves_navigation: bool
@@ -98,6 +99,8 @@ class ODataSamples(_Part):
                     "application/json"
             moment = datetime.fromisoformat(since.group(1)).replace(tzinfo=UTC)
             rows = [r for r in rows if not isinstance(r, dict) or _odata_ms(r.get("updated")) > moment]
+            if self.odata_datetime_filter_finds_nothing:
+                rows = []
         if (order := query.get("$orderby", "")).startswith("updated"):
             rows = sorted(rows, key=lambda r: _odata_ms(r.get("updated") if isinstance(r, dict) else None),
                           reverse=order.endswith("desc"))

@@ -54,6 +54,7 @@ class SampleServer(ODataSamples, OAISamples, SolrSamples):
         self.oai_page_size = 5
         self.oai_token_epoch = 0  # in every resumption token; raise it and earlier tokens have expired
         self.odata_refuses_datetime_filter = False  # as some InforMEA providers do
+        self.odata_datetime_filter_finds_nothing = False  # 200 with no entity, as others do, silently
         self.odata_ignores_filter = False  # $filter not applied (treaty nor date), as some providers do
         self.odata_ignores_expand = False  # navigation collections come as __deferred links, as some send them
         self.odata_serves_navigation = True  # False: Set('id')/property answers 404, as old WCF services do
