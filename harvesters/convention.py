@@ -30,7 +30,7 @@ from mcep_ld.fetch.contract import Harvester, Listing, MappingContext, Validator
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.mapping.concepts import add_treaty
 from mcep_ld.mapping.dates import as_utc
-from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
+from mcep_ld.mapping.iris import concept_iri, decision_key, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
@@ -42,7 +42,9 @@ XHTML = "http://www.w3.org/1999/xhtml"
 #: Document symbols as the Convention writes them, INC-era ones included (sources.md §3).
 SYMBOL = re.compile(r"UNEP(?:\(DTIE\))?/(?:MC|Hg)/(?:[A-Z]+(?:\.\d+)?/)?(?:(?:INF|CRP)[/ ])?\d+"
                     r"(?:/Add\.\d+)?(?:/Rev\.\d+)?")
-DECISION = re.compile(r"\bMC-(\d+)/(\d+)\b")
+#: A decision's page: its title begins with its number ("MC-1/3 - …", "Decision MC-1/3: …"). A number further
+#: on is a mention ("UNEP/MC/COP.5/4 – … decision MC-4/3" is a document).
+DECISION = re.compile(r"^\s*(?:decision\s+)?(MC\s*-\s*\d+\s*/\s*\d+)\b", re.IGNORECASE)
 #: The sections whose pages are records.
 SECTIONS = re.compile(r"^/[a-z-]+/(documents|decisions)/")
 FILE_SUFFIXES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip")
@@ -59,8 +61,8 @@ def page_title(text: str) -> str:
 
 def natural_key(title: str) -> tuple[str, str] | None:
     """(kind, natural key) read from a title: a decision number first, else a document symbol."""
-    if m := DECISION.search(title):
-        return "decision", f"MC-{m.group(1)}/{m.group(2)}"
+    if m := DECISION.match(title):
+        return "decision", decision_key(m.group(1), "minamata")
     if m := SYMBOL.search(title):
         return "document", m.group(0)
     return None
@@ -70,7 +72,7 @@ class ConventionHarvester(Harvester):
     """Reads mercuryconvention.org (the endpoint is the site root)."""
 
     name: str = "convention"
-    mapping_version: ClassVar[str] = "convention-1"
+    mapping_version: ClassVar[str] = "convention-2"  # 2: a decision only when the title begins with its number
     conditional: ClassVar[bool] = True
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:

@@ -31,6 +31,11 @@ def harvest(hub: Hub, server: SampleServer, *, full: bool = False) -> RunResult:
     ("UNEP(DTIE)/Hg/INC.5/INF 3/Rev.2 - Note", ("document", "UNEP(DTIE)/Hg/INC.5/INF 3/Rev.2")),
     ("UNEP(DTIE)/Hg/CONF/4 - Final Act", ("document", "UNEP(DTIE)/Hg/CONF/4")),
     ("MC-5/16: Programme of work", ("decision", "MC-5/16")),
+    ("MC-1/3 - Rules of procedure", ("decision", "MC-1/3")),
+    ("Decision MC-4/3: Financial rules", ("decision", "MC-4/3")),
+    # a COP document about a decision stays a document (it became decision MC-4/3, merged into it)
+    ("UNEP/MC/COP.5/4 – Report on the implementation of decision MC-4/3", ("document", "UNEP/MC/COP.5/4")),
+    ("Dates of COP-6 announced, as decision MC-5/16 says", None),
     ("Dates of COP-6 announced", None),
 ])
 def test_natural_keys_from_titles(title: str, expected: tuple[str, str] | None) -> None:

@@ -262,3 +262,41 @@ def test_only_the_configured_treatys_records_get_in_whatever_the_provider_filter
             assert keys & foreign == set()
             assert (keys & unlinked == unlinked) is keep
             assert {"Decisions", "Meetings", "Documents", "Contacts"} <= {k.split("/")[0] for k in keys}
+
+
+@pytest.mark.parametrize("number", ["5/16", "MC-5/16", " MC - 5/16 "])
+def test_one_decision_has_one_iri_however_its_number_is_written(tmp_path: Path, number: str) -> None:
+    """A bare "5/16" of the Minamata Convention became ``minamata-5-16`` beside InforMEA's and the website's
+    ``mc-5-16`` ("MC-5/16 - …"): one decision, two resources (issue 20, item 4)."""
+    from mcep_ld.harvesters.convention import natural_key
+
+    from mcep_ld.mapping.iris import slug
+    from mcep_ld.mapping.records import SourceRecord
+
+    settings = make_settings(tmp_path / "data")
+    row = {"id": "d-1", "number": number, "treaty": "minamata", "title": [{"language": "en", "value": "Storage"}]}
+    record = SourceRecord(source="informea", key="Decisions/d-1", kind="decision", payload=json.dumps(row).encode(),
+                          url="https://odata.informea.org/informea.svc/Decisions('d-1')", fetched_at=None)
+    with Hub(settings) as hub:
+        mapped = InforMEAHarvester(endpoint="http://x", settings=settings, client=HttpClient()).map(
+            record, hub.mapping_context)
+    kind, key = natural_key("MC-5/16 - Interim storage of mercury other than waste mercury")
+    assert str(mapped.iri) == f"http://localhost:8000/id/{kind}/{slug(key)}" == "http://localhost:8000/id/decision/mc-5-16"
+
+
+def test_a_document_symbol_is_read_only_from_an_identifier_named_so(tmp_path: Path) -> None:
+    """An unnamed identifier (an ISBN, a number) is not a document symbol: it does not name the document."""
+    from mcep_ld.mapping.records import SourceRecord
+
+    settings = make_settings(tmp_path / "data")
+    rows = [{"id": "doc-1", "treaty": "minamata", "title": [{"language": "en", "value": "Guidance"}],
+             "identifiers": [{"name": name, "value": value}]}
+            for name, value in (("", "978-92-807-3848-5"), ("symbol", "UNEP/MC/COP.5/19"))]
+    with Hub(settings) as hub:
+        iris = []
+        for row in rows:
+            record = SourceRecord(source="informea", key="Documents/doc-1", kind="document",
+                                  payload=json.dumps(row).encode(), url="https://x/Documents('doc-1')", fetched_at=None)
+            iris.append(str(InforMEAHarvester(endpoint="http://x", settings=settings, client=HttpClient()).map(
+                record, hub.mapping_context).iri))
+    assert iris == ["http://localhost:8000/id/document/doc-1", "http://localhost:8000/id/document/unep-mc-cop-5-19"]

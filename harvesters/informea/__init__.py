@@ -32,7 +32,7 @@ class InforMEAHarvester(Harvester):
     """Reads InforMEA-style OData services: the central odata.informea.org and the MEA toolkits."""
 
     name: str = "informea"
-    mapping_version: ClassVar[str] = "informea-1"
+    mapping_version: ClassVar[str] = "informea-2"  # 2: bare decision numbers "MC-"; symbols only when named
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)

@@ -15,7 +15,7 @@ from rdflib.namespace import DC, XSD
 from mcep_ld.fetch.contract import MappingContext
 from mcep_ld.mapping.concepts import add_country, add_subject, add_treaty
 from mcep_ld.mapping.dates import date_literal, day_literal
-from mcep_ld.mapping.iris import concept_iri, distribution_iri, record_iri, slug
+from mcep_ld.mapping.iris import concept_iri, decision_key, distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, LEO, MCEP, RDF, SCHEMA, SKOS
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
@@ -90,10 +90,8 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> MappedRecord:
 
 def decision(g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
     number, treaty = scalar(e, "number"), scalar(e, "treaty")
-    if number:
-        # Numbers such as "SC-3/7" carry their treaty; bare ones ("1/13") are paired with it.
-        natural = number if not number[0].isdigit() else f"{treaty or 'x'}-{number}"
-        key = slug(natural)
+    if number:  # "SC-3/7" carries its treaty; a bare "5/16" is paired with it (MC-5/16)
+        key = slug(decision_key(number, treaty))
     else:
         key = slug(scalar(e, "id") or "")
     iri = record_iri(ctx.base_uri, "decision", key)
@@ -246,7 +244,7 @@ def national_plan(g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, lis
 def document(g: Triples, e: dict, ctx: MappingContext) -> tuple[URIRef, list[str]]:
     identifiers = [(str(i.get("name", "")).lower(), str(i.get("value", "")).strip())
                    for i in collection(e.get("identifiers")) if isinstance(i, dict)]
-    symbols = [v for n, v in identifiers if v and n in ("symbol", "document symbol", "")]
+    symbols = [v for n, v in identifiers if v and n in ("symbol", "document symbol")]  # not an ISBN or a number
     # A document symbol (UNEP/MC/COP.5/19) is the natural key: the same document seen on the
     # Convention's website maps to the same hub IRI.
     iri = record_iri(ctx.base_uri, "document", slug(symbols[0] if symbols else scalar(e, "id") or ""))

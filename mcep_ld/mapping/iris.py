@@ -25,6 +25,27 @@ def slug(text: str) -> str:
     return key
 
 
+#: Decision numbers as each treaty writes them: a bare "5/16" of the Minamata Convention is "MC-5/16".
+DECISION_PREFIXES = {"minamata": "MC"}
+_DECISION_NUMBER = re.compile(r"^\s*(?:([A-Za-z]+)\s*-\s*)?(\d+)\s*/\s*(\d+)\s*$")
+
+
+def decision_key(number: str, treaty: str | None) -> str:
+    """The natural key of a decision, one for every way its number is written: ``5/16`` and ``MC-5/16`` of the
+    Minamata Convention are both ``MC-5/16`` (``mc-5-16`` as an IRI segment), so InforMEA's record and the
+    Convention website's page of the same decision are one resource. A bare number of a treaty without a known
+    prefix keeps the treaty's id before it; a number of another form is kept as it is."""
+    m = _DECISION_NUMBER.match(number)
+    if m is None:
+        return number.strip()
+    if m.group(1):
+        prefix = m.group(1).upper()
+    else:
+        code = (treaty or "").strip().casefold()
+        prefix = DECISION_PREFIXES.get(code, code or "x")
+    return f"{prefix}-{m.group(2)}/{m.group(3)}"
+
+
 def record_iri(base_uri: str, kind: str, key: str) -> URIRef:
     return URIRef(f"{base_uri}id/{kind}/{key}")
 
