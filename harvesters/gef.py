@@ -48,10 +48,13 @@ LAYOUTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: A project is about mercury when its title says so, in whatever focal area (sources.md §2 names Chemicals and
-#: Waste; mercury projects before GEF-6 sit under Persistent Organic Pollutants or several areas).
-MINAMATA_TITLE = re.compile(r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold|amalgam",
-                            re.IGNORECASE)
+#: A project is about mercury when its title says so, in any of the six languages and whatever focal area
+#: (sources.md §2 names Chemicals and Waste; mercury projects before GEF-6 sit under Persistent Organic
+#: Pollutants or several areas).
+MINAMATA_TITLE = re.compile(
+    r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold|amalgam"
+    r"|mercure|mercurio|\bEMAPE\b|\bMAPE\b|orpaillage|ртут|минамат|амальгам|汞|水俣|زئبق|ميناماتا|ملغم",
+    re.IGNORECASE)
 _AMOUNT = re.compile(r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
 
 
@@ -141,6 +144,7 @@ class GEFHarvester(Harvester):
         layout = detect_layout(header)
         columns = LAYOUTS[layout]
         names = [h.strip().lstrip("\ufeff") for h in header]
+        listing.unmapped = [n for n in names if n and n not in columns]
         fetched = datetime.now(UTC)
         for line, cells in enumerate(reader, start=2):
             if isinstance(cells, str):  # a row that could not be read
@@ -151,11 +155,13 @@ class GEFHarvester(Harvester):
             if not any(c.strip() for c in cells):
                 continue  # the 2020 export's blank rows
             row = {columns[n]: v for n, v in zip(names, cells, strict=False) if n in columns}
+            extra = {n: v for n, v in zip(names, cells, strict=False) if n and n not in columns}
             if self.relevant_only and not relevant(row):
                 continue  # not a record of this hub: never listed, so tombstoned if it was published before
             gef_id = row.get("id", "").strip()
             key = gef_id if gef_id.isdigit() else f"line-{line}"  # a row without an ID is quarantined
-            payload = json.dumps({"layout": layout, **row}, sort_keys=True, ensure_ascii=False).encode()
+            payload = json.dumps({"layout": layout, **row, **({"unmapped": extra} if extra else {})},
+                                 sort_keys=True, ensure_ascii=False).encode()
             url = PROJECT_PAGE.format(gef_id) if gef_id.isdigit() else f"{self.endpoint}#line={line}"
             yield SourceRecord(source=self.name, key=key, kind="project", payload=payload, url=url,
                                fetched_at=fetched)

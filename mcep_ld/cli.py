@@ -159,6 +159,7 @@ def status_report(settings: Settings) -> dict:
             last = catalog.last_run(source)
             sources[source] = {
                 "records": catalog.counts_by_kind(source),
+                "unmapped_fields": json.loads(catalog.get_meta(f"unmapped:{source}") or "[]"),
                 "last_run": {**{k: last[k] for k in ("id", "status", "complete", "started", "ended", "duration_s",
                                                      "endpoint", "error", *COUNTERS)},
                              "timings_s": json.loads(last["timings"] or "{}")} if last else None,
@@ -186,6 +187,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  last run {run['id']}: {run['status']} at {run['ended'] or run['started']}: {counts}")
             if run["error"]:
                 print(f"  error: {run['error']}")
+        if info["unmapped_fields"]:
+            print(f"  sent but not mapped (kept in the payloads): {', '.join(info['unmapped_fields'])}")
     if report["quarantine"]:
         print(f"\nquarantine ({len(report['quarantine'])} records):")
         for q in report["quarantine"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.mapping.records import MappingError
 from mcep_ld.resources import PROJECT_ROOT
 from mcep_ld.vocab import Vocabulary
-from tests.conftest import make_settings
+from tests.conftest import make_settings, mcep
 
 BASE = "http://localhost:8000/"
 MCEP = "https://w3id.org/mcep/ontology#"
@@ -149,3 +150,32 @@ def test_by_default_only_the_projects_about_mercury_are_published(tmp_path: Path
             assert values(hub, off_subject, "minamataRelevant") == set()
         marks = {r[0].value for r in hub.store.public.query(f"SELECT DISTINCT ?v {{ ?p <{MCEP}minamataRelevant> ?v }}")}
         assert marks == {"true"}
+
+
+def test_columns_it_does_not_map_are_kept_and_named_and_titles_count_in_any_language(tmp_path: Path,
+                                                                                    server: SampleServer,
+                                                                                    samples: Path) -> None:
+    """A public loader's export has an `as_of_date` column: it was dropped without a word (issue 20, item 7). And a
+    project about mercury is one whatever the language of its title."""
+    csv_path = samples / "gef" / "projects.csv"
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    foreign = {"Réduction du mercure dans l'orpaillage au Burkina Faso": 90001,
+               "Reducción del mercurio en la minería aurífera artesanal (MAPE) del Perú": 90002,
+               "Сокращение выбросов ртути в Монголии": 90003, "减少中国的汞排放": 90004,
+               "الحد من استخدام الزئبق في تعدين الذهب": 90005}
+    rows = [f'"{title}",{gef_id},"Peru","Land Degradation","Full-size Project","UNEP","1,000","0","Completed",2020,'
+            f'"GEF Trust Fund","No","No","GEF - 7"' for title, gef_id in foreign.items()]
+    csv_path.write_text("\n".join([lines[0] + ',"as_of_date"', *(line + ',"2024-06-30"' for line in lines[1:] + rows)])
+                        + "\n", encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    with Hub(settings) as hub:
+        result = harvest(hub, server.file_url("gef/projects.csv"))
+        assert result.ok and result.counters.added == 20 + len(foreign)
+        for gef_id in foreign.values():
+            assert values(hub, gef_id, "minamataRelevant") == {"true"}
+        raw = json.loads(next(r["raw"] for r in hub.catalog.raw_records("gef") if r["source_key"] == "10148"))
+        assert raw["unmapped"] == {"as_of_date": "2024-06-30"}
+    proc = mcep("status", "--data-dir", str(tmp_path / "data"))
+    assert "sent but not mapped (kept in the payloads): as_of_date" in proc.stdout
+    report = json.loads(mcep("status", "--json", "--data-dir", str(tmp_path / "data")).stdout)
+    assert report["sources"]["gef"]["unmapped_fields"] == ["as_of_date"]

@@ -44,6 +44,9 @@ class Listing:
     validators: Validators | None = None
     #: The source answered "304 Not Modified": nothing was listed because nothing changed.
     not_modified: bool = False
+    #: Columns or fields the source sent that the mapping does not read (kept in each payload, reported by
+    #: ``mcep status``): a source that grows a column is seen, not silently cut.
+    unmapped: list[str] = field(default_factory=list)
     records: Iterable[SourceRecord] = field(default=(), repr=False)
 
     def __iter__(self) -> Iterator[SourceRecord]:

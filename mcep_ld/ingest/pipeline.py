@@ -8,6 +8,7 @@ skips what is unchanged and commits, in listing order (``ingest/run.py`` holds o
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing as mp
 import time
@@ -172,6 +173,8 @@ class Pipeline:
             status = "completed"
             if listing.validators is not None:
                 catalog.save_validators(harvester.name, listing.validators)
+            if not listing.not_modified:
+                catalog.set_meta(f"unmapped:{harvester.name}", json.dumps(sorted(set(listing.unmapped))))
         except SourceError as exc:
             error = str(exc)  # said once, by whoever reads the RunResult (the command line, the scheduler)
             log.info("%s: run %d failed: %s", harvester.name, run_id, exc)
