@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from mcep_ld import __version__, logs
 from mcep_ld.catalog import COUNTERS, RunCounters
-from mcep_ld.config import ConfigError, Settings, UsageError, load_settings
+from mcep_ld.config import ConfigError, Settings, UsageError, harvested_by_all, load_settings
 from mcep_ld.ingest.handoff import running_service
 from mcep_ld.progress import Ticker
 from mcep_ld.serve.listen import PortInUse, check_address
@@ -102,8 +102,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     if args.all:
         if args.source or args.path or args.endpoint or args.name or args.set or args.metadata_prefix:
             raise UsageError("--all harvests the configured sources: give no source, endpoint or oai option")
-        names = [n for n in sorted(settings.sources)
-                 if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
+        names = harvested_by_all(settings)
         if not names:
             raise UsageError("no source is configured with an endpoint (see [sources.NAME] in docs/settings.md)")
         if url := running_service(settings.data_path):

@@ -56,6 +56,12 @@ DEFAULT_RESTRICTED = [
 ]
 
 
+def harvested_by_all(settings: Settings) -> list[str]:
+    """The sources ``mcep harvest --all`` runs: those enabled and with an endpoint. The CBD clearing-house is off
+    unless an operator turns it on (it holds every CBD record, nearly all off the Convention's subject)."""
+    return [n for n in sorted(settings.sources) if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
+
+
 def restricted_predicates(settings: Settings) -> frozenset[str]:
     """The predicates held back from the public store: ``restricted_predicates``, each schema.org term under
     both schemes (sources write ``https://schema.org/email`` as often as ``http://``)."""

@@ -153,3 +153,12 @@ def test_a_set_base_uri_is_the_address_and_its_path_the_root(tmp_path: Path) -> 
     s = load_settings(environ={"MCEP_BASE_URI": "https://example.org/mcep/", "MCEP_ROOT_PATH": "/"},
                       overrides={"data_dir": str(tmp_path)})
     assert s.root_path == ""
+
+
+def test_harvest_all_leaves_the_cbd_clearing_house_off_unless_turned_on() -> None:
+    """It holds every CBD decision, meeting and focal point: off by default (issue 20, item 6)."""
+    from mcep_ld.config import harvested_by_all
+
+    names = harvested_by_all(load_settings(environ={}))
+    assert "cbd" not in names and {"informea", "convention"} <= set(names)
+    assert "cbd" in harvested_by_all(load_settings(environ={"MCEP_SOURCES_CBD_ENABLED": "true"}))
