@@ -24,9 +24,10 @@ from mcep_ld.mapping.iris import distribution_iri, record_iri, slug
 from mcep_ld.mapping.languages import text_literal
 from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, SCHEMA
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples, json_payload
+from mcep_ld.mapping.relevance import about_mercury
 
 #: The schemas harvested, and the record kind each becomes.
-SCHEMAS = {"decision": "decision", "meeting": "meeting", "focalPoint": "focal-point",
+SCHEMAS = {"decision": "decision", "meeting": "meeting", "focalPoint": "focal-point", "contact": "focal-point",
            "nationalReport": "national-report", "nationalReport6": "national-report",
            "nationalReport7": "national-report"}
 LANGS = ("EN", "FR", "ES", "AR", "RU", "ZH")
@@ -54,6 +55,15 @@ def _one(doc: dict[str, Any], field: str) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
+def _about_mercury(doc: dict[str, Any]) -> bool:
+    """Whether a document's titles, descriptions or summaries, in any language and either realm's field names
+    (``title_EN_t``, ``title_s``…), are about mercury."""
+    texts = [value for field, value in doc.items()
+             if field.split("_", 1)[0] in ("title", "description", "summary") for value in
+             (value if isinstance(value, list) else [value])]
+    return about_mercury(texts)
+
+
 def _solr_escape(text: str) -> str:
     """*text* inside a quoted Solr term."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
@@ -63,10 +73,13 @@ class CBDHarvester(Harvester):
     """Reads the CBD clearing-house index API (the endpoint is the API root, ``…/api/v2013``)."""
 
     name: str = "cbd"
-    mapping_version: ClassVar[str] = "cbd-1"
+    mapping_version: ClassVar[str] = "cbd-2"  # 2: the country also from government_EN_s
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
+        #: The index holds every CBD record, nearly all off the Convention's subject: by default only those whose
+        #: titles or descriptions, in any language, are about mercury are listed (``relevant_only``).
+        self.relevant_only = bool(settings.source(self.name)["relevant_only"])
 
     def fetch(self, since: datetime | None, *, resume: str | None, listing: Listing) -> Iterator[SourceRecord]:
         """Index documents of the harvested schemas, by ``id``; with *since*, those updated since then.
@@ -91,6 +104,8 @@ class CBDHarvester(Harvester):
             fetched = datetime.now(UTC)
             first = next((_one(d, "id") for d in docs if isinstance(d, dict) and _one(d, "id")), None)
             for d in docs:
+                if self.relevant_only and isinstance(d, dict) and _one(d, "id") and not _about_mercury(d):
+                    continue  # not a record of this hub: never listed, so tombstoned if it was published before
                 yield self._record(d, fetched, first)
             start += len(docs)
             if not docs or start >= found:
@@ -151,7 +166,9 @@ class CBDHarvester(Harvester):
         sets = [f"kind:{record.kind}", f"source:{self.name}"]
         # The CBD clearing-house speaks for the CBD unless a record says otherwise.
         sets += add_treaty(g, iri, _one(d, "treaty_s") or "cbd", ctx.vocab)
-        sets += add_country(g, iri, _one(d, "government_s") or _one(d, "eventCountry_s"), ctx.vocab)
+        # realms name the country differently: a code (government_s) or an English name (government_EN_s)
+        country = _one(d, "government_s") or _one(d, "government_EN_s") or _one(d, "eventCountry_s")
+        sets += add_country(g, iri, country, ctx.vocab)
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))
 
     def _files(self, g: Triples, iri: URIRef, d: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from mcep_ld.mapping.dates import date_literal
 from mcep_ld.mapping.iris import record_iri
 from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, RDF
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
+from mcep_ld.mapping.relevance import about_mercury
 from mcep_ld.vocab import Vocabulary
 
 PROJECT_PAGE = "https://www.thegef.org/projects-operations/projects/{}"
@@ -48,19 +49,13 @@ LAYOUTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: A project is about mercury when its title says so, in any of the six languages and whatever focal area
-#: (sources.md §2 names Chemicals and Waste; mercury projects before GEF-6 sit under Persistent Organic
-#: Pollutants or several areas).
-MINAMATA_TITLE = re.compile(
-    r"mercury|minamata|\bMIA\b|ASGM|artisanal and small[- ]scale gold|amalgam"
-    r"|mercure|mercurio|\bEMAPE\b|\bMAPE\b|orpaillage|ртут|минамат|амальгам|汞|水俣|زئبق|ميناماتا|ملغم",
-    re.IGNORECASE)
 _AMOUNT = re.compile(r"\$?\s*([0-9][0-9,]*(?:\.[0-9]+)?)")
 
 
 def relevant(row: dict[str, str]) -> bool:
-    """Whether the project is about mercury (its title says so)."""
-    return bool(MINAMATA_TITLE.search(row.get("title", "")))
+    """Whether the project is about mercury: its title says so, in any language and whatever focal area
+    (sources.md §2 names Chemicals and Waste; mercury projects before GEF-6 sit under POPs or several areas)."""
+    return about_mercury([row.get("title", "")])
 
 
 def detect_layout(header: list[str]) -> str:

@@ -226,8 +226,9 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
         Key("requests_per_s", float, 0.0, "Most requests per second sent to this source; 0: http_requests_per_s."),
         Key("schedule", str, "", "When `mcep serve` harvests the source: a cron expression in UTC; empty: never."),
-        Key("relevant_only", bool, True, "gef: publish only the projects about mercury (their title names mercury, "
-            "Minamata, an MIA, ASGM or amalgam); false: every project, marked mcep:minamataRelevant."),
+        Key("relevant_only", bool, True, "gef, cbd: publish only the records about mercury (their title, or for CBD "
+            "a title or description, names mercury, Minamata, an MIA, ASGM or amalgam in any of the six languages); "
+            "false: every record (GEF marks each mcep:minamataRelevant)."),
     ]
 }
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import mcep_ld.harvesters.cbd as cbd
 import pytest
 from mcep_ld.harvesters.cbd import CBDHarvester
 
+from mcep_ld.config import Settings
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import Fault, SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.pipeline import Pipeline, RunResult
+from tests.conftest import make_settings
 
 BASE = "http://localhost:8000/"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The whole index (``relevant_only = false``): the sample is off the Convention's subject on purpose, so
+    these tests read the mapping of every schema."""
+    s = make_settings(tmp_path / "data")
+    s.sources.setdefault("cbd", {})["relevant_only"] = False
+    return s
 
 
 def harvest(hub: Hub, server: SampleServer) -> RunResult:
@@ -52,3 +66,34 @@ def test_a_page_that_is_not_solr_fails_the_run(hub: Hub, server: SampleServer) -
     server.faults.extend([Fault("/api/v2013/index", html=True)] * 5)
     result = harvest(hub, server)
     assert not result.ok and "not JSON" in result.error
+
+
+def test_only_what_is_about_mercury_is_listed_in_either_realms_fields(tmp_path: Path, samples: Path) -> None:
+    """Turned on, the CBD source pulled every CBD decision, meeting and focal point (issue 20, item 6). By default
+    only documents about mercury, in any language, are listed; other realms' names (schema ``contact``, the
+    country as ``government_EN_s``) are read all the same."""
+    path = samples / "cbd" / "index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    index["docs"] += [
+        {"id": "chm-decision-9001", "schema_s": "decision", "code_s": "15/99", "title_FR_t": "Le mercure et la santé",
+         "updatedDate_dt": "2024-03-01T10:00:00Z"},
+        {"id": "chm-meeting-9002", "schema_s": "meeting", "title_EN_t": "Workshop",
+         "description_EN_t": "Synergies with the Minamata Convention", "updatedDate_dt": "2024-03-01T10:00:00Z"},
+        {"id": "abs-contact-9003", "schema_s": "contact", "realm_ss": ["abs"], "title_s": "Ms. Ama Mensah",
+         "government_EN_s": "Ghana", "updatedDate_dt": "2024-03-01T10:00:00Z"},
+    ]
+    path.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
+    for relevant_only in (True, False):
+        settings = make_settings(tmp_path / f"data-{relevant_only}")
+        settings.sources.setdefault("cbd", {})["relevant_only"] = relevant_only
+        with SampleServer(samples) as server, Hub(settings) as hub:
+            result = harvest(hub, server)
+            assert result.ok, result.error
+            keys = {k for (k,) in hub.catalog.db.execute("SELECT source_key FROM records")}
+            if relevant_only:
+                assert keys == {"chm-decision-9001", "chm-meeting-9002"}
+            else:
+                assert len(keys) == 15
+                contact = f"{BASE}id/focal-point/abs-contact-9003"
+                assert values(hub, contact, "https://w3id.org/mcep/ontology#country") == {
+                    (f"{BASE}vocab/country/GH", None)}
