@@ -81,7 +81,8 @@ class SyntheticInforMEA(InforMEAHarvester):
             page = Page(entity_set, f"{self.endpoint}/{entity_set}", {"$top": str(PAGE_ROWS)}, number * PAGE_ROWS, None)
             now = datetime.now(UTC)
             for row in rows:  # as InforMEAHarvester.fetch does with each row (no deferred links here)
-                if not self.odata.concerns_treaties(entity_set, row, keep_unlinked=self.keep_without_treaty):
+                linked = self.odata.linked_treaties(entity_set, row)
+                if not self.odata.concerns_treaties(row, linked, keep_unlinked=self.keep_without_treaty):
                     continue
                 yield self._record(entity_set, kind, page, row, now)
 

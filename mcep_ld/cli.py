@@ -158,7 +158,7 @@ def status_report(settings: Settings) -> dict:
             last = catalog.last_run(source)
             sources[source] = {
                 "records": catalog.counts_by_kind(source),
-                "unmapped_fields": json.loads(catalog.get_meta(f"unmapped:{source}") or "[]"),
+                "unmapped_fields": catalog.unmapped_fields(source),
                 "last_run": {**{k: last[k] for k in ("id", "status", "complete", "started", "ended", "duration_s",
                                                      "endpoint", "error", *COUNTERS)},
                              "timings_s": json.loads(last["timings"] or "{}")} if last else None,

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from mcep_ld.harvesters.oai import OAIHarvester
 
 from mcep_ld.fetch.http import HttpClient, SourceError
 from mcep_ld.hub import Hub
-from mcep_ld.ingest.pipeline import Pipeline
+from mcep_ld.ingest.pipeline import Pipeline, RunResult
 from mcep_ld.resources import SAMPLES_DIR
 from tests.conftest import make_settings
 
@@ -184,22 +185,31 @@ def test_a_resumption_token_that_comes_back_fails_the_run(tmp_path: Path, upstre
     assert len(upstream.requests) <= 3
 
 
-def test_one_damaged_record_in_an_odata_page_is_quarantined_alone(tmp_path: Path, upstream: Upstream) -> None:
-    """A value nested 5,000 levels deep (Python's parser gives up on the page) and bytes that are not UTF-8,
-    each in its own decision: those two are quarantined, the third is published."""
-    sample = json.loads((SAMPLES_DIR / "informea" / "Decisions.json").read_text(encoding="utf-8"))
-    decisions = sample["d"]["results"][:3]
-    decisions[0]["summary"] = "@@DEEP@@"
-    decisions[1]["title"] = [{"language": "en", "value": "@@BAD@@"}]
-    text = json.dumps({"d": {"results": decisions}})
-    body = (text.replace('"@@DEEP@@"', "[" * 5000 + "]" * 5000).encode()
-            .replace(b"@@BAD@@", b"Caf\xe9 \xff\xfe"))
+def _three_decisions() -> list[dict]:
+    return json.loads((SAMPLES_DIR / "informea" / "Decisions.json").read_text(encoding="utf-8"))["d"]["results"][:3]
+
+
+@contextmanager
+def _harvested(tmp_path: Path, upstream: Upstream, body: bytes) -> Iterator[tuple[Hub, RunResult]]:
+    """A harvest of InforMEA's Decisions served as *body*, with the hub it went into."""
     upstream.routes["/informea.svc/Decisions"] = lambda h: send(h, 200, body, Content_Type="application/json")
     settings = make_settings(tmp_path / "data")
     settings.sources.setdefault("informea", {})["entity_sets"] = ["Decisions"]
     with Hub(settings) as hub:
         h = InforMEAHarvester(endpoint=f"{upstream.url}/informea.svc", settings=settings, client=client())
-        result = Pipeline(hub).harvest(h)
+        yield hub, Pipeline(hub).harvest(h)
+
+
+def test_one_damaged_record_in_an_odata_page_is_quarantined_alone(tmp_path: Path, upstream: Upstream) -> None:
+    """A value nested 5,000 levels deep (Python's parser gives up on the page) and bytes that are not UTF-8,
+    each in its own decision: those two are quarantined, the third is published."""
+    decisions = _three_decisions()
+    decisions[0]["summary"] = "@@DEEP@@"
+    decisions[1]["title"] = [{"language": "en", "value": "@@BAD@@"}]
+    text = json.dumps({"d": {"results": decisions}})
+    body = (text.replace('"@@DEEP@@"', "[" * 5000 + "]" * 5000).encode()
+            .replace(b"@@BAD@@", b"Caf\xe9 \xff\xfe"))
+    with _harvested(tmp_path, upstream, body) as (hub, result):
         assert result.ok, result.error
         assert (result.counters.added, result.counters.quarantined) == (1, 2)
         for q in hub.catalog.quarantine("informea"):
@@ -209,18 +219,12 @@ def test_one_damaged_record_in_an_odata_page_is_quarantined_alone(tmp_path: Path
 def test_values_no_utf8_payload_can_hold_cost_their_record_alone(tmp_path: Path, upstream: Upstream) -> None:
     """A lone surrogate escape (``\\ud800``, legal JSON, no character) made writing the payload raise and fail the
     whole run; an integer beyond 64 bits must stay exact. The first record is quarantined, the rest published."""
-    sample = json.loads((SAMPLES_DIR / "informea" / "Decisions.json").read_text(encoding="utf-8"))
-    decisions = sample["d"]["results"][:3]
+    decisions = _three_decisions()
     decisions[0]["title"] = [{"language": "en", "value": "@@LONE@@"}]
     decisions[1]["big"] = "@@BIG@@"
     body = (json.dumps({"d": {"results": decisions}}).replace('"@@LONE@@"', '"Mercury \\ud800 waste"')
             .replace('"@@BIG@@"', "123456789012345678901234567890").encode())
-    upstream.routes["/informea.svc/Decisions"] = lambda h: send(h, 200, body, Content_Type="application/json")
-    settings = make_settings(tmp_path / "data")
-    settings.sources.setdefault("informea", {})["entity_sets"] = ["Decisions"]
-    with Hub(settings) as hub:
-        h = InforMEAHarvester(endpoint=f"{upstream.url}/informea.svc", settings=settings, client=client())
-        result = Pipeline(hub).harvest(h)
+    with _harvested(tmp_path, upstream, body) as (hub, result):
         assert result.ok, result.error
         assert (result.counters.added, result.counters.quarantined) == (2, 1)
         [quarantined] = hub.catalog.quarantine("informea")
@@ -254,3 +258,4 @@ def test_next_links_that_never_end_fail_the_run(tmp_path: Path, upstream: Upstre
         result = Pipeline(hub).harvest(h)
     assert not result.ok and message in result.error
     assert len(upstream.requests) <= 52
+

@@ -65,10 +65,11 @@ class InforMEAHarvester(Harvester):
             kind, _, _ = ENTITY_SETS[entity_set]
             for page, row in self.odata.rows(entity_set, since, start):
                 row = self.odata.follow_deferred(entity_set, row)
-                if not self.odata.concerns_treaties(entity_set, row, keep_unlinked=self.keep_without_treaty):
+                linked = self.odata.linked_treaties(entity_set, row)
+                if not self.odata.concerns_treaties(row, linked, keep_unlinked=self.keep_without_treaty):
                     other += 1
                     continue
-                found |= self.odata.linked_treaties(entity_set, row)
+                found |= linked
                 yield self._record(entity_set, kind, page, row, datetime.now(UTC))
             start = None  # only the set where the run stopped resumes mid-way
         if other:

@@ -83,6 +83,7 @@ class ODataClient:
         self.endpoint = endpoint
         self.client = client
         self.treaties = treaties
+        self._wanted = {t.casefold() for t in treaties}
         self.page_size = page_size
         self._unserved: set[tuple[str, str]] = set()  # (entity set, property) whose deferred links 404
 
@@ -245,16 +246,16 @@ class ODataClient:
         linked = {own} | {t.get("value") for t in collection(row.get("treaties")) if isinstance(t, dict)}
         return {t.strip().casefold() for t in linked if isinstance(t, str) and t.strip()}
 
-    def concerns_treaties(self, entity_set: str, row: Any, *, keep_unlinked: bool = False) -> bool:
-        """Whether *row* belongs to a configured treaty, checked here whatever the server did with ``$filter``
-        (some providers ignore it, or apply it after ``$expand``). An entity linked to no treaty (links absent,
-        or deferred and not served) is not ours unless *keep_unlinked*."""
+    def concerns_treaties(self, row: Any, linked: set[str], *, keep_unlinked: bool = False) -> bool:
+        """Whether *row*, linked to the treaties *linked* (``linked_treaties``), belongs to a configured treaty:
+        checked here whatever the server did with ``$filter`` (some providers ignore it, or apply it after
+        ``$expand``). An entity linked to no treaty (links absent, or deferred and not served) is not ours unless
+        *keep_unlinked*."""
         if not self.treaties or not isinstance(row, dict):
             return True  # no filter configured; a damaged entity is the mapping's to quarantine
-        linked = self.linked_treaties(entity_set, row)
         if not linked:
             return keep_unlinked
-        return bool(linked & {t.casefold() for t in self.treaties})
+        return bool(linked & self._wanted)
 
     def known_treaties(self) -> list[str]:
         """The ids of every treaty the service lists (``Treaties``, unfiltered): what an operator may configure."""

@@ -80,6 +80,13 @@ class Catalog(Runs, Records, Reads, Reports, Classified, Feedbacks, UsageCounts)
         counts = dict(self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'changes:%'").fetchall())
         return " ".join(f"{t}={counts[f'changes:{t}']}" for t in tables)
 
+    def unmapped_fields(self, source: str) -> list[str]:
+        """The columns or fields *source* sent in its last completed run that the mapping does not read."""
+        return json.loads(self.get_meta(f"unmapped:{source}") or "[]")
+
+    def save_unmapped_fields(self, source: str, names: list[str]) -> None:
+        self.set_meta(f"unmapped:{source}", json.dumps(sorted(set(names))))
+
     def validators(self, source: str) -> dict[str, dict[str, str]]:
         """The ETag / Last-Modified last seen per URL of *source*, for conditional requests."""
         return json.loads(self.get_meta(f"validators:{source}") or "{}")

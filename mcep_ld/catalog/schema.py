@@ -4,6 +4,8 @@ release."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA = """
@@ -165,27 +167,28 @@ def connect(path: Path) -> sqlite3.Connection:
         for name, definition in columns.items():
             if name not in have:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
-    _move_payloads(db)
+    with _immediate(db):
+        _move_payloads(db)
+    with _immediate(db):
+        _triggers(db)
+    return db
+
+
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (another process opening the catalog waits for it)."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        _triggers(db)
+        yield
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    return db
 
 
 def _move_payloads(db: sqlite3.Connection) -> None:
     """Payloads kept in ``records.raw`` (catalogs made before 2026-12-02) moved to their own table, once: a
     row of about 3 KB filled a page, so marking the records a listing held rewrote a page per record."""
-    if "raw" not in {r[1] for r in db.execute("PRAGMA table_info(records)")}:
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    if "raw" in {r[1] for r in db.execute("PRAGMA table_info(records)")}:
         db.execute("INSERT OR REPLACE INTO payloads (record_id, raw) SELECT id, raw FROM records")
         db.execute("ALTER TABLE records DROP COLUMN raw")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise

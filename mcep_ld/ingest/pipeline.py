@@ -8,7 +8,6 @@ skips what is unchanged and commits, in listing order (``ingest/run.py`` holds o
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import multiprocessing as mp
 import time
@@ -174,7 +173,7 @@ class Pipeline:
             if listing.validators is not None:
                 catalog.save_validators(harvester.name, listing.validators)
             if not listing.not_modified:
-                catalog.set_meta(f"unmapped:{harvester.name}", json.dumps(sorted(set(listing.unmapped))))
+                catalog.save_unmapped_fields(harvester.name, listing.unmapped)
         except SourceError as exc:
             error = str(exc)  # said once, by whoever reads the RunResult (the command line, the scheduler)
             log.info("%s: run %d failed: %s", harvester.name, run_id, exc)
