@@ -259,3 +259,16 @@ def test_next_links_that_never_end_fail_the_run(tmp_path: Path, upstream: Upstre
     assert not result.ok and message in result.error
     assert len(upstream.requests) <= 52
 
+
+def test_an_unknown_treaty_is_named_even_when_the_treaty_list_is_broken(tmp_path: Path, upstream: Upstream) -> None:
+    """The list of treaties, asked to help the operator, answers an HTML page: the run still fails saying which
+    treaty has no record, and why the list is missing."""
+    decisions = _three_decisions()
+    for row in decisions:
+        row["treaty"] = "cbd"
+    upstream.routes["/informea.svc/Treaties"] = lambda h: send(h, 200, b"<html>maintenance</html>",
+                                                               Content_Type="text/html")
+    with _harvested(tmp_path, upstream, json.dumps({"d": {"results": decisions}}).encode()) as (hub, result):
+        assert not result.ok
+        assert "no record for treaty 'minamata'" in result.error and "could not be read" in result.error
+        assert hub.catalog.db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 0

@@ -75,9 +75,12 @@ class InforMEAHarvester(Harvester):
         if other:
             log.info("%s: %d entities of other treaties (or of none) left out", self.name, other)
         if complete and (missing := [t for t in self.odata.treaties if t.casefold() not in found]):
+            try:
+                known = f"The service knows {', '.join(self.odata.known_treaties()) or 'no treaty'}"
+            except SourceError as exc:  # the message says what is missing even when the list cannot be read
+                known = f"The service's list of treaties could not be read: {exc}"
             raise SourceError(f"{self.name}: no record for treaty {', '.join(map(repr, missing))} in a full listing "
-                              f"of {', '.join(self.entity_sets)}: is the id right? The service knows "
-                              f"{', '.join(self.odata.known_treaties()) or 'no treaty'}")
+                              f"of {', '.join(self.entity_sets)}: is the id right? {known}")
 
     def still_exists(self, key: str) -> bool:
         """Whether the entity *key* (``Set/id``) is still served: asked before a deletion is believed."""
