@@ -14,4 +14,4 @@ def test_the_ingest_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     for label in ("initial", "unchanged"):
         assert result[label]["counters"]["seen"] == 60, result[label]
     assert result["initial"]["counters"]["added"] == 60 and result["unchanged"]["counters"]["unchanged"] == 60
-    assert abs(sum(result["initial"]["stage_s"].values()) - result["initial"]["seconds"]) <= 0.3
+    assert {"fetch", "store", "catalog", "dumps", "search index"} <= set(result["initial"]["stage_s"])
