@@ -7,6 +7,13 @@ runs incremental and whose ``hreflang`` alternates give each page's language ver
 decision numbers (``MC-5/16``) are read from page titles and are the records' natural keys, so a decision
 or document also harvested from InforMEA is the same hub resource, with both sources in its provenance.
 
+Decisions are pages of the documents section like any other (``/en/documents/guidance-relation-…``, titled
+"MC-1/3 - Guidance in relation to …"). A page not yet translated is served, in English, under another
+language's prefix (``/zh-hans/node/3905``): its text is tagged with the language it is written in, as
+detected, not the one of its URL, and adds a language only when no translation has it. The page's tags
+"Article 3" (in any of the six languages) and "Annex A" become the Convention's themes, and its date
+("22.11.2017", day first) the record's ``dct:issued``.
+
 Pages are fetched by their path under the configured endpoint, and published under the URL the
 sitemap gives: a mirror or a test server can stand in for the site without changing the record links.
 """
@@ -17,7 +24,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -28,11 +35,11 @@ from rdflib import Literal, URIRef
 from mcep_ld.config import Settings
 from mcep_ld.fetch.contract import Harvester, Listing, MappingContext, Validators
 from mcep_ld.fetch.http import HttpClient, SourceError
-from mcep_ld.mapping.concepts import add_treaty
+from mcep_ld.mapping.concepts import add_theme, add_treaty
 from mcep_ld.mapping.dates import as_utc
 from mcep_ld.mapping.iris import concept_iri, decision_key, distribution_iri, record_iri, slug
-from mcep_ld.mapping.languages import normalise_language, text_literal
-from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF
+from mcep_ld.mapping.languages import load_language_identifier, normalise_language, text_literal, written_language
+from mcep_ld.mapping.namespaces import DCAT, DCT, FOAF, MCEP, RDF, XSD
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord, Triples
 
 log = logging.getLogger(__name__)
@@ -45,8 +52,17 @@ SYMBOL = re.compile(r"UNEP(?:\(DTIE\))?/(?:MC|Hg)/(?:[A-Z]+(?:\.\d+)?/)?(?:(?:IN
 #: A decision's page: its title begins with its number ("MC-1/3 - …", "Decision MC-1/3: …"). A number further
 #: on is a mention ("UNEP/MC/COP.5/4 – … decision MC-4/3" is a document).
 DECISION = re.compile(r"^\s*(?:decision\s+)?(MC\s*-\s*\d+\s*/\s*\d+)\b", re.IGNORECASE)
-#: The sections whose pages are records.
-SECTIONS = re.compile(r"^/[a-z-]+/(documents|decisions)/")
+#: The section whose pages are records (documents, decisions among them).
+SECTIONS = re.compile(r"^/[a-z-]+/documents/")
+#: A tag naming an article, in the six languages: "Article 3", "Artículo 3", "Статья 3", "المادة 3", "第3条".
+ARTICLE_TAG = re.compile(r"^(?:article|artículo|articulo|статья|المادة)\s*(\d{1,2})$|^第\s*(\d{1,2})\s*条$",
+                         re.IGNORECASE)
+#: A tag naming an annex: "Annex A", "Annexe B", "Anexo C", "Приложение D", "附件E", "المرفق ألف".
+ANNEX_TAG = re.compile(r"^(?:annex|annexe|anexo|приложение|附件|المرفق)\s*(\S+)$", re.IGNORECASE)
+#: Annex letters as the Russian (Cyrillic look-alikes) and Arabic (letter names) texts write them.
+ANNEX_LETTERS = {"А": "A", "В": "B", "С": "C", "Е": "E", "ألف": "A", "باء": "B", "جيم": "C", "دال": "D", "هاء": "E"}
+#: The page's date as the site prints it: day first ("22.11.2017").
+PAGE_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 FILE_SUFFIXES = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".zip")
 
 
@@ -57,6 +73,44 @@ def page_title(text: str) -> str:
     if h1:
         return " ".join(h1.split())
     return doc.xpath("string(//title)").split(" | ")[0].strip()
+
+
+def page_text(doc: html.HtmlElement) -> str:
+    """The text of the page's content (``main``, else ``body``), without the site's navigation: what the
+    language is detected from."""
+    content = doc.find(".//main")
+    if content is None:
+        content = doc.find(".//body")
+    return " ".join((content.text_content() if content is not None else "").split())
+
+
+def page_themes(doc: html.HtmlElement) -> list[str]:
+    """The notations ("3", "A") of the articles and annexes the page is tagged with."""
+    found = []
+    for item in doc.xpath("//main//li | //main//a"):
+        text = " ".join(item.text_content().split())
+        if m := ARTICLE_TAG.match(text):
+            found.append(str(int(m.group(1) or m.group(2))))
+        elif (m := ANNEX_TAG.match(text)) and (letter := ANNEX_LETTERS.get(m.group(1), m.group(1).upper())) in "ABCDE":
+            found.append(letter)
+    return sorted(set(found))
+
+
+def page_date(doc: html.HtmlElement) -> date | None:
+    """The date the page shows: a ``<time datetime>``, else the first text of its own that is a day-first
+    date; None when there is none or it is impossible (31.02.2017): the page's date is not worth a record."""
+    for stamp in doc.xpath("//main//time/@datetime"):
+        try:
+            return date.fromisoformat(stamp[:10])
+        except ValueError:
+            continue
+    for text in doc.xpath("//main//text()"):
+        if m := PAGE_DATE.match(text.strip()):
+            try:
+                return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                return None
+    return None
 
 
 def natural_key(title: str) -> tuple[str, str] | None:
@@ -72,12 +126,14 @@ class ConventionHarvester(Harvester):
     """Reads mercuryconvention.org (the endpoint is the site root)."""
 
     name: str = "convention"
-    mapping_version: ClassVar[str] = "convention-2"  # 2: a decision only when the title begins with its number
+    # 2: a decision only when the title begins with its number; 3: detected languages, themes, dct:issued
+    mapping_version: ClassVar[str] = "convention-3"
     conditional: ClassVar[bool] = True
 
     def __init__(self, *, endpoint: str, settings: Settings, client: HttpClient, name: str | None = None) -> None:
         super().__init__(endpoint=endpoint.rstrip("/"), settings=settings, client=client, name=name)
         self.user_agent = settings.http_user_agent
+        load_language_identifier()  # here, before the ingest workers are forked: they inherit it
 
     def _local(self, url: str) -> str:
         """Where to fetch *url*: its path under the configured endpoint."""
@@ -195,22 +251,35 @@ class ConventionHarvester(Harvester):
         g.add((iri, DCT.identifier, Literal(natural)))
         g.add((iri, DCT.source, URIRef(record.url)))
         files: dict[str, str | None] = {}  # every language version links the same files: one each
+        themes: set[str] = set()
+        versions = []
         for lang, text in pages.items():
-            tag = normalise_language(lang)
             doc = html.fromstring(text)
+            declared = normalise_language(lang)
+            versions.append((declared, written_language(page_text(doc), declared), lang, text, doc))
+        # Translations first: an untranslated page adds its text only in a language no translation has.
+        versions.sort(key=lambda v: v[0] != v[1])
+        written: set[str | None] = set()
+        for _declared, tag, lang, text, doc in versions:
+            g.add((iri, FOAF.page, URIRef(data["alternates"].get(lang, record.url))))
+            for a in doc.xpath("//a[@href]"):
+                href = a.get("href")
+                if urlsplit(href).path.lower().endswith(FILE_SUFFIXES):
+                    files.setdefault(urljoin(record.url, href), normalise_language(a.get("hreflang") or lang))
+            themes.update(page_themes(doc))
+            if tag in written:
+                continue
+            written.add(tag)
             title = page_title(text)
-            # "UNEP/MC/COP.5/19 - Guidance…" and "MC-5/1: Indigenous…" carry the key; the title is the rest.
+            # "UNEP/MC/COP.5/19 - Guidance…" and "MC-5/1 - Indigenous…" carry the key; the title is the rest.
             own = re.sub(rf"^\s*{re.escape(natural)}\s*(?:[-–:]\s*)?", "", title).strip() or title
             if (lit := text_literal(own, tag)) is not None:
                 g.add((iri, DCT.title, lit))
             description = doc.xpath("string(//meta[@name='description']/@content)").strip()
             if description and description != own and (lit := text_literal(description, tag)) is not None:
                 g.add((iri, DCT.description, lit))
-            g.add((iri, FOAF.page, URIRef(data["alternates"].get(lang, record.url))))
-            for a in doc.xpath("//a[@href]"):
-                href = a.get("href")
-                if urlsplit(href).path.lower().endswith(FILE_SUFFIXES):
-                    files.setdefault(urljoin(record.url, href), normalise_language(a.get("hreflang") or lang))
+        if issued := page_date(html.fromstring(first)):
+            g.add((iri, DCT.issued, Literal(issued.isoformat(), datatype=XSD.date)))
         for url, file_lang in files.items():
             dist = distribution_iri(iri, url)
             g.add((iri, DCAT.distribution, dist))
@@ -227,4 +296,6 @@ class ConventionHarvester(Harvester):
                 pass  # the sitemap's date is a hint, not part of the record
         sets = [f"kind:{kind}", f"source:{self.name}"]
         sets += add_treaty(g, iri, "minamata", ctx.vocab)  # the site speaks for the Minamata Convention
+        for notation in sorted(themes):
+            sets += add_theme(g, iri, notation, ctx.vocab)
         return MappedRecord(iri=iri, triples=g, sets=sorted(set(sets)))

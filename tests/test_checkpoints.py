@@ -62,7 +62,7 @@ CASES: dict[str, tuple[MakeHarvester, str, Callable[[str], bool]]] = {
     # Pages of five; the third page fails; a resumed listing asks by id from the checkpoint's page.
     "cbd": (cbd_index, "start=10&", lambda r: "/index?" in r and "id%3A%5B%22" not in r),
     # One record per page; the sixth page of the sitemap fails.
-    "convention": (website, "/decisions/mc-5-1-", lambda r: "/documents/road-map" in r),
+    "convention": (website, "/documents/mc-5-1-", lambda r: "/documents/road-map" in r),
 }
 
 

@@ -102,7 +102,7 @@ def test_backup_is_a_usable_copy(demo_dir: Path, tmp_path: Path) -> None:
     assert len(list(store.named_graphs())) >= 73
     db = sqlite3.connect(target / "catalog.sqlite")
     # Every source's records; the OAI sample's deleted header leaves no row (it was never seen live).
-    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 21 + 15 + 7 + 22 + 801
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 110 + 21 + 15 + 8 + 22 + 801
 
 
 def test_validate_reports_violations_and_exits_1(tmp_path: Path) -> None:

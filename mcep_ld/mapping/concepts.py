@@ -38,6 +38,16 @@ def add_treaty(g: Triples, iri: URIRef, code: str | None, vocab: Vocabulary) -> 
     return [f"treaty:{concept.rsplit('/', 1)[-1]}"]
 
 
+def add_theme(g: Triples, iri: URIRef, notation: str, vocab: Vocabulary) -> list[str]:
+    """``dct:subject`` the Convention theme with this notation (an article's number, an annex's letter);
+    returns its set (``theme:art-3``), or nothing for a notation the scheme does not have."""
+    concept = vocab.lookup("theme", notation)
+    if concept is None:
+        return []
+    g.add((iri, DCT.subject, URIRef(concept)))
+    return [f"theme:{concept.rsplit('/', 1)[-1]}"]
+
+
 def add_subject(g: Triples, iri: URIRef, concept: URIRef, vocab: Vocabulary) -> list[str]:
     """``dct:subject`` *concept* (a LEO term, say), and the Convention themes aligned to it; returns the
     theme sets (``theme:art-7``) it puts the record in."""

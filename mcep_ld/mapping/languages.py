@@ -1,15 +1,27 @@
-"""Language tags as BCP 47, and multilingual literals.
+"""Language tags as BCP 47, multilingual literals, and the language a text is written in.
 
 Sources write Chinese as ``zh``, ``zh-hans``, ``zh_CN`` or ``ZH``; the hub writes the six UN languages as
 ``ar en es fr ru zh`` (Simplified Chinese is the UN's Chinese, so ``zh-Hans`` becomes ``zh``) and any
 other tag in BCP 47 case: language lower, script title, region upper.
+
+A source's tag can be wrong: a website serves a page not yet translated, in English, under ``/zh-hans/``.
+``written_language`` asks a language identifier (py3langid, langid.py's model, restricted to the six UN
+languages) and keeps the declared tag unless the identifier is sure.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 from rdflib import Literal
+
+from mcep_ld.config import UN_LANGUAGES
+
+#: How sure the identifier must be (a probability over the six UN languages) before its answer replaces the
+#: language a source declares. Short titles ("Road map": 0.60) stay as declared; a sentence is above 0.99.
+DETECTION_MIN_PROBABILITY = 0.95
 
 _TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
 _SIMPLIFIED = {"zh-hans", "zh-cn", "zh-hans-cn", "zh-sg", "zh-hans-sg", "chi", "zho"}
@@ -52,3 +64,30 @@ def text_literal(value: object, language: str | None) -> Literal | None:
         return None
     tag = normalise_language(language)
     return Literal(text, lang=tag) if tag else Literal(text)
+
+
+@cache
+def _identifier() -> Any:  # py3langid's LanguageIdentifier (untyped)
+    """The identifier, loaded once per process (0.8 s): a harvester that uses it calls this before its workers
+    are forked, so they inherit it."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(UN_LANGUAGES))
+    return identifier
+
+
+def load_language_identifier() -> None:
+    """Load the identifier now (see ``_identifier``)."""
+    _identifier()
+
+
+def written_language(text: str, declared: str | None) -> str | None:
+    """The UN language *text* is written in when the identifier is sure of it, else the *declared* one
+    (normalised); None when neither is known."""
+    declared = normalise_language(declared)
+    if text.strip():
+        found, probability = _identifier().classify(text)
+        if probability >= DETECTION_MIN_PROBABILITY:
+            return str(found)
+    return declared
