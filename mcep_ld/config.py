@@ -226,15 +226,28 @@ SOURCE_KEYS: dict[str, Key] = {
         Key("page_size_records", int, 100, "Records asked for per page ($top)."),
         Key("requests_per_s", float, 0.0, "Most requests per second sent to this source; 0: http_requests_per_s."),
         Key("schedule", str, "", "When `mcep serve` harvests the source: a cron expression in UTC; empty: never."),
+        Key("rights", str, "", "The terms the source sets on reusing or showing its records, in words: dc:rights "
+            "on each of its records and dct:rights on its DCAT dataset and dump; empty: none stated."),
+        Key("license", str, "", "IRI of the licence of the source's records: dct:license on each record, its "
+            "dataset and dump; empty: data_license."),
+        Key("republish", bool, True, "false: the source's terms do not allow republishing its records in bulk. They "
+            "stay in search, record pages and SPARQL, and are left out of the dumps, the OData provider and "
+            "OAI-PMH (listed there as deleted, as DSpace lists embargoed items)."),
         Key("relevant_only", bool, True, "gef, cbd: publish only the records about mercury (their title, or for CBD "
             "a title or description, names mercury, Minamata, an MIA, ASGM or amalgam in any of the six languages); "
             "false: every record (GEF marks each mcep:minamataRelevant)."),
     ]
 }
 
+#: InforMEA's terms, from its API page (shared/reference/sources.md §1): the hub republishes its records only under
+#: such an agreement; an operator without one sets ``republish = false`` for the source.
+INFORMEA_RIGHTS = ("The display of InforMEA data on third parties' websites is subject to an agreement with the IKM "
+                   "project (https://www.informea.org/en/about/api).")
+
 # GEF publishes no stable export URL (sources.md §2): its endpoint is configuration. The CBD clearing-house
 # holds every CBD record, nearly all off the Convention's subject: off unless an operator turns it on.
-DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc"}, "gef": {"endpoint": ""},
+DEFAULT_SOURCES = {"informea": {"endpoint": "https://odata.informea.org/informea.svc", "rights": INFORMEA_RIGHTS},
+                   "gef": {"endpoint": ""},
                    "cbd": {"endpoint": "https://api.cbd.int/api/v2013", "enabled": False},
                    "convention": {"endpoint": "https://mercuryconvention.org"}}
 
@@ -402,6 +415,9 @@ def load_settings(
 
     for name in sources:
         check_source_name(name)
+        licence = sources[name].get("license", "")
+        if licence and not licence.startswith(("http://", "https://")):
+            raise ConfigError(f"sources.{name}.license: an http(s) IRI of a licence, got {licence!r}")
     _resolve_addresses(values)
     for name in ("harvest_batch_records", "harvest_max_record_bytes", "harvest_max_field_chars",
                  "http_requests_per_s", "http_timeout_s", "http_port", "oai_page_size",

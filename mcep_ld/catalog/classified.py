@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from mcep_ld.catalog.part import Part
@@ -36,9 +37,15 @@ class Classified(Part):
         row = self.db.execute("SELECT graph_hash FROM classified WHERE iri=?", (iri,)).fetchone()
         return row[0] if row else ""
 
-    def classified_graphs(self) -> list[tuple[str, str]]:
-        """(graph, hash) of every record's placements, in graph order."""
-        return [tuple(r) for r in self.db.execute("SELECT graph, graph_hash FROM classified ORDER BY graph")]
+    def classified_graphs(self, *, withheld: Collection[str] = ()) -> list[tuple[str, str]]:
+        """(graph, hash) of every record's placements, in graph order; with *withheld* sources, only the
+        placements of records that a live record of another source describes too."""
+        if not withheld:
+            return [tuple(r) for r in self.db.execute("SELECT graph, graph_hash FROM classified ORDER BY graph")]
+        return [tuple(r) for r in self.db.execute(
+            "SELECT graph, graph_hash FROM classified c WHERE EXISTS (SELECT 1 FROM records r WHERE r.iri=c.iri "
+            f"AND r.published=1 AND r.deleted=0 AND r.source NOT IN ({','.join('?' * len(withheld))})) "
+            "ORDER BY graph", sorted(withheld))]
 
     def placements(self, iri: str) -> dict[str, float]:
         row = self.db.execute("SELECT concepts FROM classified WHERE iri=?", (iri,)).fetchone()

@@ -5,6 +5,7 @@ change of schema touches this package only."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 
 from mcep_ld.catalog.part import Part
 
@@ -149,16 +150,16 @@ class Reads(Part):
             f"SELECT source_key, iri FROM records WHERE source=? AND {LIVE} AND iri IS NOT NULL", (source,)).fetchall())
 
     def live_of_kind(self, kind: str, *, after: str | None = None, treaties: list[str] | None = None,
-                     newest_first: bool = False, offset: int = 0,
-                     limit: int = 100) -> tuple[list[tuple[str, str]], int]:
+                     newest_first: bool = False, offset: int = 0, limit: int = 100,
+                     withheld: Collection[str] = ()) -> tuple[list[tuple[str, str]], int]:
         """A page of the resources of *kind* that live records describe: (iri, newest datestamp), oldest first
         (or newest first); only those changed after *after* (a datestamp), and in the OAI set of one of
-        *treaties* (``treaty:minamata``), when given; and how many there are in all. What the OData provider
-        lists."""
-        args: list = [kind]
-        in_sets = ""
+        *treaties* (``treaty:minamata``), when given; records of the *withheld* sources left out; and how
+        many there are in all. What the OData provider lists."""
+        args: list = [kind, *sorted(withheld)]
+        in_sets = f" AND source NOT IN ({','.join('?' * len(withheld))})" if withheld else ""
         if treaties:
-            in_sets = " AND (" + " OR ".join("(' ' || sets || ' ') LIKE ?" for _ in treaties) + ")"
+            in_sets += " AND (" + " OR ".join("(' ' || sets || ' ') LIKE ?" for _ in treaties) + ")"
             args += [f"% treaty:{t} %" for t in treaties]
         having = ""
         if after:

@@ -154,6 +154,13 @@ class Records(Part):
                 moved += cur.rowcount
         return moved
 
+    def touch_source(self, source: str) -> int:
+        """Move the datestamp of the source's live records to now (what OAI-PMH says of them changed: the
+        source was withheld or released). Returns how many moved."""
+        with self._lock:
+            return self.db.execute("UPDATE records SET datestamp=? WHERE deleted=0 AND published=1 AND source=?",
+                                   (utc_now(), source)).rowcount
+
     def mark_listed(self, run_id: int, *, unchanged: list[int], deleted: list[int],
                     checkpoint: Checkpoint) -> None:
         """What one batch of a listing held: records unchanged (seen) and records the source says it

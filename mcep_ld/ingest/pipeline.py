@@ -32,6 +32,7 @@ from mcep_ld.mapping.iris import run_graph_iri, run_iri
 from mcep_ld.mapping.namespaces import MCEP, PROV, RDF
 from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.mapping.terms import ntriples
+from mcep_ld.publish import rights
 from mcep_ld.publish.derived import remake
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ class Pipeline:
 
     def _version(self, harvester: Harvester) -> str:
         """What a record's fingerprint holds beside its payload: a change in any part prepares it again."""
-        return f"{PIPELINE_VERSION}/{harvester.mapping_version}/{self.hub.rules_digest}/{self._restricted_digest}"
+        return (f"{PIPELINE_VERSION}/{harvester.mapping_version}/{self.hub.rules_digest}/{self._restricted_digest}"
+                f"/{rights.terms_digest(self.settings, harvester.name)}")
 
     def _run(self, harvester: Harvester, listing: Listing, *, since: datetime | None = None,
              resume: _Resume | None = None, allow_deletions: bool = False, remap: bool = False) -> RunResult:
@@ -154,7 +156,9 @@ class Pipeline:
             harvested_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             max_record_bytes=self.settings.harvest_max_record_bytes,
             deriver=Deriver(self.hub.vocab, self.settings.base_uri, catalog.reviews(),
-                            rules=self.hub.rules_digest))
+                            rules=self.hub.rules_digest),
+            rights=self.settings.source(harvester.name)["rights"],
+            license=self.settings.source(harvester.name)["license"])
         workers = self.settings.ingest_workers
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
                                    initializer=install, initargs=(preparer,)) if workers else None

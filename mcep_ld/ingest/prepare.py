@@ -17,7 +17,7 @@ from rdflib import Literal, URIRef
 from mcep_ld.fetch.contract import Harvester, MappingContext
 from mcep_ld.ingest.derive import Derived, Deriver
 from mcep_ld.mapping.iris import graph_iri
-from mcep_ld.mapping.namespaces import DCT, FOAF, MCEP, PROV, RDF, XSD
+from mcep_ld.mapping.namespaces import DC, DCT, FOAF, MCEP, PROV, RDF, XSD
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord
 from mcep_ld.mapping.terms import ntriples
 from mcep_ld.validate.gate import ShaclGate
@@ -81,6 +81,8 @@ class Preparer:
     harvested_at: str  # xsd:dateTime lexical form
     max_record_bytes: int = 1 << 20
     deriver: Deriver | None = None
+    rights: str = ""  # the source's terms (sources.NAME.rights), on each record as dc:rights
+    license: str = ""  # the source's licence IRI (sources.NAME.license), on each record as dct:license
 
     def __call__(self, records: list[SourceRecord]) -> list[Prepared]:
         out = [Prepared(key=r.key, status="valid") for r in records]
@@ -122,6 +124,11 @@ class Preparer:
         for s, pred, o in dict.fromkeys(m.triples):  # drop repeated triples, keep order
             statement = f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}"
             (p.restricted if str(pred) in self.restricted_predicates else p.public).append(statement)
+        # the source's terms are part of the record as published: a change of terms moves its datestamp
+        if self.rights:
+            p.public.append(f"{ntriples(m.iri)} {ntriples(DC.rights)} {ntriples(Literal(self.rights))}")
+        if self.license:
+            p.public.append(f"{ntriples(m.iri)} {ntriples(DCT.license)} {ntriples(URIRef(self.license))}")
         p.graph_hash, p.restricted_hash = graph_hash(p.public), graph_hash(p.restricted)
         graph = URIRef(graph_iri(self.ctx.base_uri, record.source, record.key))
         provenance = [

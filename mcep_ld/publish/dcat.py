@@ -1,5 +1,7 @@
 """The hub's DCAT catalog: its datasets (everything, and each source's records), their distributions (the
-gzipped N-Quads dumps, the source's OAI-PMH set) and the services that serve them (SPARQL, OAI-PMH).
+gzipped N-Quads dumps, the source's OAI-PMH set) and the services that serve them (SPARQL, OAI-PMH). Each
+source's dataset and distributions carry its own terms (its licence, else ``data_license``, and its rights
+statement); a source not republished has neither dump nor OAI-PMH distribution (publish/rights.py).
 
 The datasets are the VoID description's own resources (``void#dataset``, ``void#source-{name}``), so DCAT
 and VoID speak of the same things and a harvester of either can follow to the other. Built from the
@@ -64,7 +66,9 @@ def triples(hub: Hub) -> list[ox.Triple]:
 
     datasets = [(everything, "", sum(r[1] for r in rows), max((r[2] for r in rows), default=""))]
     datasets += [(ox.NamedNode(f"{base}void#source-{source}"), source, n, newest) for source, n, newest in rows]
+    withheld = rights.withheld(hub.settings)
     for dataset, source, count, newest in datasets:
+        own: list[ox.NamedNode] = []  # a source's distributions, which carry its terms
         add(catalog, f"{DCAT}dataset", dataset)
         out.append(ox.Triple(dataset, RDF_TYPE, ox.NamedNode(f"{DCAT}Dataset")))
         title = f"Records harvested from {source}" if source else "All records of the hub, with its vocabularies"
@@ -81,10 +85,10 @@ def triples(hub: Hub) -> list[ox.Triple]:
         if newest:
             add(dataset, f"{DCT}modified", literal(newest, "dateTime"))
         part = on_disk.get(source or dumps.FULL)
-        if part:
+        if part:  # a withheld source has none (dumps.py)
             dump = ox.NamedNode(f"{base}catalog#dump-{part.name}")
             add(dataset, f"{DCAT}distribution", dump)
-            distributions.append(dump)
+            (own if source else distributions).append(dump)
             out.append(ox.Triple(dump, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(dump, f"{DCT}title", ox.Literal(f"{part.file}: gzipped N-Quads, one named graph per record",
                                                 language="en"))
@@ -94,10 +98,10 @@ def triples(hub: Hub) -> list[ox.Triple]:
             add(dump, f"{DCAT}compressFormat", ox.NamedNode(f"{IANA}application/gzip"))
             add(dump, f"{DCAT}byteSize", literal(part.bytes, "nonNegativeInteger"))
             add(dump, f"{DCT}modified", literal(part.modified, "dateTime"))
-        if source:
+        if source and source not in withheld:
             harvest = ox.NamedNode(f"{base}catalog#oai-{source}")
             add(dataset, f"{DCAT}distribution", harvest)
-            distributions.append(harvest)
+            own.append(harvest)
             out.append(ox.Triple(harvest, RDF_TYPE, ox.NamedNode(f"{DCAT}Distribution")))
             add(harvest, f"{DCT}title", ox.Literal(f"OAI-PMH set source:{source}", language="en"))
             add(harvest, f"{DCAT}accessURL", ox.NamedNode(
@@ -105,7 +109,10 @@ def triples(hub: Hub) -> list[ox.Triple]:
             add(harvest, f"{DCAT}accessService", oai)
         if not source:  # the endpoint serves everything; each source is a part of it
             add(sparql, f"{DCAT}servesDataset", dataset)
-        add(oai, f"{DCAT}servesDataset", dataset)
+        if source not in withheld:
+            add(oai, f"{DCAT}servesDataset", dataset)
+        if source:
+            out += rights.source_triples(hub.settings, source, dataset, own)
 
     for service, title, endpoint, standard, description in (
             (sparql, "SPARQL 1.1 endpoint", f"{site}sparql", SPARQL_PROTOCOL, f"{site}sparql"),
@@ -115,6 +122,10 @@ def triples(hub: Hub) -> list[ox.Triple]:
         add(service, f"{DCAT}endpointURL", ox.NamedNode(endpoint))
         add(service, f"{DCAT}endpointDescription", ox.NamedNode(description))
         add(service, f"{DCT}conformsTo", ox.NamedNode(standard))
-    out += rights.triples(hub.settings, [catalog, *(d for d, *_ in datasets)])
+    # publisher and contact on every dataset; the hub's licence on the catalog and the whole (a source's
+    # dataset has its own: source_triples)
+    of_sources = {d for d, source, *_ in datasets if source}
+    out += [t for t in rights.triples(hub.settings, [catalog, *(d for d, *_ in datasets)])
+            if not (t.subject in of_sources and t.predicate.value == f"{DCT}license")]
     out += rights.licence_triples(hub.settings, distributions)
     return out

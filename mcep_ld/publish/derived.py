@@ -1,7 +1,8 @@
-"""What the hub derives from its catalog and store and publishes beside them: the classifier's placements,
-the VoID description, the search index and the dumps. Each harvest run remakes them at its end and the
-service at its start, in this order (the search index and dumps hold the placements, the dumps the VoID
-graph); each is cheap when already level with what it is made from."""
+"""What the hub derives from its catalog and store and publishes beside them: the OAI-PMH datestamps of sources
+withheld or released (publish/rights.py), the classifier's placements, the VoID description, the search index
+and the dumps. Each harvest run remakes them at its end and the service at its start, in this order (the
+search index and dumps hold the placements, the dumps the VoID graph); each is cheap when already level with
+what it is made from."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 from mcep_ld.classify import assign
 from mcep_ld.hub import Hub
-from mcep_ld.publish import dumps, void
+from mcep_ld.publish import dumps, rights, void
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ def _search_index(hub: Hub) -> None:
 
 #: (name, remake) in the order they are remade
 DERIVED: tuple[tuple[str, Callable[[Hub], object]], ...] = (
-    ("classification", assign.refresh), ("VoID description", void.publish), ("search index", _search_index),
-    ("dumps", dumps.refresh))
+    ("withheld sources", rights.sync_withheld), ("classification", assign.refresh),
+    ("VoID description", void.publish), ("search index", _search_index), ("dumps", dumps.refresh))
 
 
 def remake(hub: Hub, *, after: str | None = None, stage: Callable[[str], None] | None = None,

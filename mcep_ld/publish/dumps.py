@@ -1,7 +1,8 @@
 """Gzipped N-Quads dumps of the public dataset, for those who want all of it at once (``/dumps/``).
 
 One part per source (its live record graphs), one for the classifier's placements (``classified``) and one
-for the hub's own graphs (vocabularies, VoID, harvest runs); ``all.nq.gz`` is the parts one after another,
+for the hub's own graphs (vocabularies, VoID, harvest runs); a source not republished (``republish = false``,
+publish/rights.py) has no part, nor its records' placements; ``all.nq.gz`` is the parts one after another,
 which gzip readers take as one stream (RFC 1952 allows several members), so the full dump costs a file
 copy, not a second serialisation.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mcep_ld.hub import Hub
+from mcep_ld.publish import rights
 from mcep_ld.store import nquads
 
 FULL = "all"
@@ -94,7 +96,7 @@ def plus(old: str, added: int) -> str | None:
 def stage(hub: Hub, name: str, graphs: dict[str, tuple[str, list[str]]]) -> None:
     """Keep a committed batch's graphs of part *name* (graph → (its hash, its N-Triples statements)) for the
     next refresh. Called with ``hub.derived_lock`` held, as ``refresh`` runs: never half a member read."""
-    if not graphs:
+    if not graphs or name in rights.withheld(hub.settings):
         return
     folder = dump_dir(hub) / STAGED
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,7 +131,7 @@ def refresh(hub: Hub) -> list[str]:
     folder = dump_dir(hub)
     folder.mkdir(parents=True, exist_ok=True)
     known = parts(hub)
-    mark = f"{hub.catalog.changes('records', 'classified')}|{hub.rules_digest}"
+    mark = f"{hub.catalog.changes('records', 'classified')}|{hub.rules_digest}|{sorted(rights.withheld(hub.settings))}"
     staged = _staged(folder)
     current: dict[str, Part] = {}
     written: list[str] = []
@@ -168,8 +170,10 @@ def _record_parts(hub: Hub, folder: Path, known: dict[str, Part], staged: dict[s
     """Each source's part and the placements' brought level with the catalog (into *current*); the names of
     those rewritten."""
     written = []
-    groups = [(source, hub.catalog.live_graphs(source)) for source in hub.catalog.live_sources()]
-    if placed := hub.catalog.classified_graphs():
+    withheld = rights.withheld(hub.settings)  # not republished: no part (an old one is removed)
+    groups = [(source, hub.catalog.live_graphs(source)) for source in hub.catalog.live_sources()
+              if source not in withheld]
+    if placed := hub.catalog.classified_graphs(withheld=withheld):
         groups.append((CLASSIFIED_PART, placed))
     for source, rows in groups:
         made_from = signature(hub.rules_digest, rows)

@@ -30,7 +30,7 @@ DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 MCEP = "https://w3id.org/mcep/ontology#"
 #: Bumped whenever this module would write a record's metadata differently: the kept copies are then remade.
-CROSSWALK = "2"
+CROSSWALK = "3"  # 3: dct:license as dc:rights
 
 
 def version(graph_hash: str, rules: str) -> str:
@@ -115,7 +115,7 @@ def oai_dc(iri: str, quads: Iterable[ox.Quad | ox.Triple], vocab: Vocabulary, ki
     for o in by_predicate.get(f"{DCT}language", []):
         if isinstance(o, ox.NamedNode):
             add("language", o.value.rsplit("/", 1)[-1])
-    for predicate, element in ((f"{FOAF}page", "relation"), (f"{DCT}source", "source")):
+    for predicate, element in ((f"{FOAF}page", "relation"), (f"{DCT}source", "source"), (f"{DCT}license", "rights")):
         for o in by_predicate.get(predicate, []):
             if isinstance(o, ox.NamedNode):
                 add(element, o.value)

@@ -45,12 +45,16 @@ def statements(hub: Hub) -> list[str]:
         (dataset, v("vocabulary"), URIRef(MCEP)),
         (dataset, v("vocabulary"), URIRef(SKOS)),
     ]
+    withheld = rights.withheld(hub.settings)
+    terms: list[ox.Triple] = []
     for source, n in sorted(by_source.items()):
         subset = URIRef(f"{base}void#source-{source}")
         triples += [(dataset, v("subset"), subset), (subset, RDF.type, v("Dataset")),
                     (subset, DCTERMS.title, Literal(f"Records harvested from {source}", lang="en")),
-                    (subset, v("entities"), count(n)),
-                    (subset, v("dataDump"), URIRef(f"{site}dumps/{dumps.file_name(source)}"))]
+                    (subset, v("entities"), count(n))]
+        if source not in withheld:  # a withheld source has no dump
+            triples.append((subset, v("dataDump"), URIRef(f"{site}dumps/{dumps.file_name(source)}")))
+        terms += rights.source_triples(hub.settings, source, ox.NamedNode(str(subset)), [])
     # A kind's class, as the record-kinds vocabulary says (mcep:recordClass).
     classes = {q.subject.value.rsplit("/", 1)[-1]: q.object.value for q in hub.vocab.quads
                if q.predicate.value == f"{MCEP}recordClass"}
@@ -71,7 +75,7 @@ def statements(hub: Hub) -> list[str]:
                     (subset, DCTERMS.title, Literal(f"Vocabulary {name}", lang="en")),
                     (subset, v("entities"), count(n))]
     stated = [f"{ntriples(s)} {ntriples(p)} {ntriples(o)}" for s, p, o in triples]
-    return stated + [str(t) for t in rights.triples(hub.settings, [ox.NamedNode(str(dataset))])]
+    return stated + [str(t) for t in rights.triples(hub.settings, [ox.NamedNode(str(dataset))]) + terms]
 
 
 def publish(hub: Hub) -> None:

@@ -7,7 +7,7 @@ reach them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -79,14 +79,17 @@ class HubStore:
     public: GraphStore
     restricted: GraphStore
 
-    def record_triples(self, iri: str) -> list[ox.Triple]:
+    def record_triples(self, iri: str, *, leave_out: Collection[str] = ()) -> list[ox.Triple]:
         """What every source says publicly of the record *iri* and of its files (``dcat:distribution``),
-        each statement once: the record as pages, dumps of one record and the search index see it."""
+        each statement once: the record as pages, dumps of one record and the search index see it; the
+        graphs in *leave_out* left out (those of sources not republished, for the OData provider)."""
         seen: dict[ox.Triple, None] = {}
         subjects = [iri]
         while subjects:
             subject = subjects.pop()
             for q in self.public.quads(None, subject=subject):
+                if leave_out and q.graph_name.value in leave_out:
+                    continue
                 seen.setdefault(ox.Triple(q.subject, q.predicate, q.object))
                 if q.predicate.value == DCAT_DISTRIBUTION and isinstance(q.object, ox.NamedNode):
                     subjects.append(q.object.value)

@@ -17,6 +17,7 @@ from lxml import etree
 
 from mcep_ld.catalog import utc_now
 from mcep_ld.hub import Hub
+from mcep_ld.publish import rights
 from mcep_ld.publish.oai_metadata import FORMATS, oai_dc, pack, rdf, unpack, version, xml_text
 from mcep_ld.serve.oai.arguments import Request, parse, window
 from mcep_ld.serve.oai.errors import (
@@ -64,6 +65,7 @@ class Provider:
         host = urlsplit(self.settings.base_uri).hostname or "localhost"
         self.repository_id = self.settings.oai_repository_identifier or (host if "." in host else f"{host}.localdomain")
         self.signer = TokenSigner.for_data_dir(hub.data_dir, self.settings.oai_token_secret)
+        self.withheld = rights.withheld(self.settings)
         self.page_size = self.settings.oai_page_size
         self.rules = hub.rules_digest  # the vocabularies (and shapes) the metadata is made with
 
@@ -111,7 +113,8 @@ class Provider:
                     xf.write(child)
                 with xf.element(f"{{{OAI}}}{req.verb}"):
                     for row in page.rows:
-                        gone = bool(page.position.set) and not in_set(row["sets"], page.position.set)
+                        gone = self._withheld(row) or (bool(page.position.set)
+                                                       and not in_set(row["sets"], page.position.set))
                         if headers_only:
                             self._write_header(xf, row, gone)
                         else:
@@ -276,10 +279,14 @@ class Provider:
     def _record(self, row: sqlite3.Row, prefix: str) -> etree._Element:
         """One record, for GetRecord."""
         r = etree.Element(f"{{{OAI}}}record")
-        r.append(self._header(row))
-        if not row["deleted"]:
+        r.append(self._header(row, self._withheld(row)))
+        if not row["deleted"] and not self._withheld(row):
             _sub(r, "metadata").append(etree.fromstring(self._metadata(row, prefix)))
         return r
+
+    def _withheld(self, row: sqlite3.Row) -> bool:
+        """Whether the record's source is not republished: it is listed as deleted (publish/rights.py)."""
+        return row["source"] in self.withheld
 
     def _metadata(self, row: sqlite3.Row, prefix: str, page: _Page | None = None) -> bytes:
         """A record's metadata: as kept in the catalog when made from the same graph, vocabularies and crosswalk

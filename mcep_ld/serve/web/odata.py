@@ -6,7 +6,8 @@ The query options InforMEA's harvester and the hub's own send: ``$format=json``,
 navigation property comes expanded, asked or not) and ``$filter`` made of ``and``-joined clauses: ``treaty eq
 '…'`` alternatives joined by ``or`` (``id eq '…'`` on Treaties), ``updated gt|ge datetime'…'``. Any other filter
 or option value is answered 400 in OData's JSON error shape, never guessed. A page that is not the last carries
-``__next``; ``Set('id')`` is one entity (404 when there is none).
+``__next``; ``Set('id')`` is one entity (404 when there is none). Sources not republished (publish/rights.py)
+are left out: their records, and their statements about records that other sources describe too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from mcep_ld.errors import MCEPError
+from mcep_ld.hub import Hub
 from mcep_ld.mapping.iris import slug
+from mcep_ld.publish import rights
 from mcep_ld.serve.odata import ENTITY_SETS, entity
 
 router = APIRouter()
@@ -113,11 +116,12 @@ async def entity_set(request: Request, target: str) -> JSONResponse:
         return _error(exc)
     kind = ENTITY_SETS[target]
     base, service = hub.settings.base_uri, _service(request)
+    withheld = rights.withheld(hub.settings)
 
     def page() -> tuple[list[dict], int]:
-        rows, total = hub.catalog.live_of_kind(kind, after=after, treaties=treaties,
+        rows, total = hub.catalog.live_of_kind(kind, after=after, treaties=treaties, withheld=withheld,
                                                newest_first=order.endswith("desc"), offset=skip, limit=top)
-        return [entity(target, iri, stamp, hub.store.record_triples(iri), base_uri=base, service=service)
+        return [entity(target, iri, stamp, _triples(hub, iri, withheld), base_uri=base, service=service)
                 for iri, stamp in rows], total
 
     entities, total = await run_in_threadpool(page)
@@ -130,6 +134,12 @@ async def entity_set(request: Request, target: str) -> JSONResponse:
     return JSONResponse({"d": body})
 
 
+def _triples(hub: Hub, iri: str, withheld: frozenset[str]) -> list:
+    """What the store says of *iri*, the graphs of sources not republished left out (publish/rights.py)."""
+    leave_out = {r["graph"] for r in hub.catalog.rows_of_iri(iri) if r["source"] in withheld} if withheld else ()
+    return hub.store.record_triples(iri, leave_out=leave_out)
+
+
 async def _single(request: Request, entity_set_name: str, key: str) -> JSONResponse:
     hub = request.app.state.hub
     if entity_set_name not in ENTITY_SETS:
@@ -139,10 +149,12 @@ async def _single(request: Request, entity_set_name: str, key: str) -> JSONRespo
         iri = f"{hub.settings.base_uri}id/{kind}/{slug(key)}"
     except ValueError:
         raise ODataError(404, f"no {entity_set_name} entity {key!r}") from None
-    live = [r for r in hub.catalog.rows_of_iri(iri) if r["published"] and not r["deleted"]]
+    withheld = rights.withheld(hub.settings)
+    live = [r for r in hub.catalog.rows_of_iri(iri) if r["published"] and not r["deleted"]
+            and r["source"] not in withheld]
     if not live:
         raise ODataError(404, f"no {entity_set_name} entity {key!r}")
     stamp = max(r["datestamp"] for r in live)
-    found = await run_in_threadpool(hub.store.record_triples, iri)
+    found = await run_in_threadpool(_triples, hub, iri, withheld)
     return JSONResponse({"d": entity(entity_set_name, iri, stamp, found, base_uri=hub.settings.base_uri,
                                      service=_service(request))})

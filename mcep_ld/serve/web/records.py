@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from mcep_ld.classify.assign import graph_of
 from mcep_ld.messages import message_or
+from mcep_ld.publish import rights
 from mcep_ld.serve.formats import RESOURCE_FORMATS
 from mcep_ld.serve.web.jsonld import curie
 from mcep_ld.serve.web.layout import (
@@ -63,6 +64,7 @@ async def record(request: Request, kind: str, key: str, lang: str | None = None)
     state += f"|{hub.catalog.classified_hashes_of(iri)}"  # the classifier's placements are part of the record
     if media == "text/html":  # the page also names related records by their titles, read from the index
         state += f"|{hub.search.generation()}|{hub.settings.data_license}|{hub.settings.data_publisher}"
+        state += "|" + ",".join(rights.terms_digest(hub.settings, r["source"]) for r in live)  # shown per source
     headers = validators(iri, state, modified, media, page_language(request))
     if not_modified(request, headers["ETag"], modified):
         return Response(status_code=304, headers=headers)
@@ -150,15 +152,18 @@ def _page(request: Request, hub, iri: str, kind: str, triples: list[ox.Triple], 
         "files": _files(triples, iri, hub, order),
         "sources": [{"source": r["source"], "datestamp": r["datestamp"],
                      "status": message_or(f"status_{r['status']}", lang, r["status"]),
-                     "raw_url": r["raw_url"] if r["raw_url"].startswith(("http://", "https://")) else ""}
+                     "raw_url": r["raw_url"] if r["raw_url"].startswith(("http://", "https://")) else "",
+                     "licence": hub.settings.source(r["source"])["license"],
+                     "rights": hub.settings.source(r["source"])["rights"]}
                     for r in live],
         "rights": {"licence": hub.settings.data_license, "publisher": hub.settings.data_publisher},
         "statements": [(t.predicate.value, curie(t.predicate.value), show(t.object)) for t in own],
         "formats": [{"href": f"{local(request, iri)}.{f.file_extension}", "media": f.media_type,
                      "ext": f.file_extension} for f in RESOURCE_FORMATS],
     }
+    licence = next((s["licence"] for s in context["sources"] if s["licence"]), hub.settings.data_license)
     return render(request, "record.html", lang, title or iri,
-                  head=_schema_org(iri, kind, doc, triples, hub.settings.data_license), **context)
+                  head=_schema_org(iri, kind, doc, triples, licence), **context)
 
 
 def _readable(iri: str) -> str:
