@@ -9,6 +9,9 @@ into another data directory.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -113,6 +116,37 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, samples: Path,
     assert catalog_state(tmp_path / "data") == catalog_state(tmp_path / "reference")
     runs = Catalog(tmp_path / "data" / "catalog.sqlite").db.execute("SELECT status, checkpoint FROM runs")
     assert [tuple(r) for r in runs] == [("completed", None)]
+
+
+def test_a_pool_killed_mid_run_resumes_from_the_oldest_batch_still_in_the_workers(tmp_path: Path,
+                                                                                 samples: Path) -> None:
+    """Two workers, batches of five, and the worker processes killed (SIGKILL) right after the first batch is
+    committed, while the next ones are in the workers: the run fails, and its checkpoint must point at the first
+    record of the oldest batch not yet written, not at the last one listed. The resumed run ends as an
+    uninterrupted one. Deterministic: the kill happens at a commit, not after a delay."""
+    killed: list[int] = []
+
+    def kill_workers_after_the_first_commit(counters) -> None:  # noqa: ANN001 - RunCounters
+        if counters.added and not killed:
+            for worker in multiprocessing.active_children():  # the run's pool: forked by this process
+                os.kill(worker.pid, signal.SIGKILL)
+                killed.append(worker.pid)
+
+    def harvest(data: Path, server: SampleServer, progress=None) -> RunResult:  # noqa: ANN001
+        settings = settings_for(data)
+        settings.values["ingest_workers"] = 2
+        with Hub(settings) as hub:
+            return Pipeline(hub, progress=progress).harvest(informea(hub, server))
+
+    with SampleServer(samples) as server:
+        failed = harvest(tmp_path / "data", server, kill_workers_after_the_first_commit)
+        assert killed and not failed.ok and "process" in (failed.error or "").lower(), failed.error
+        resumed = harvest(tmp_path / "data", server)
+        reference = harvest(tmp_path / "reference", server)
+    assert 5 <= failed.counters.added < reference.counters.added  # (a batch already back is written too)
+    assert resumed.ok and resumed.resumed and resumed.run_id == failed.run_id
+    assert resumed.counters == reference.counters
+    assert catalog_state(tmp_path / "data") == catalog_state(tmp_path / "reference")
 
 
 def test_an_expired_resumption_token_lists_again_from_the_start(tmp_path: Path, samples: Path) -> None:

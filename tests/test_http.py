@@ -83,6 +83,22 @@ def test_sends_a_descriptive_user_agent(server: SampleServer) -> None:
     assert c.session.headers["User-Agent"] == "mcep-ld-test"
 
 
+def test_every_harvester_sends_the_configured_user_agent(tmp_path: Path, server: SampleServer) -> None:
+    """``http_user_agent`` as the server receives it, from a real run of each kind of source (a site operator
+    reads it to know who crawls, and whom to write to)."""
+    from mcep_ld.cli import harvest_source
+    from tests.conftest import make_settings
+
+    agent = "mcep-ld-test-agent/9 (+mailto:ops@example.org)"
+    settings = make_settings(tmp_path / "data", http_user_agent=agent)
+    for source, endpoint in (("informea", server.informea_endpoint), ("oai", server.oai_endpoint),
+                             ("convention", server.file_url("convention")),
+                             ("gef", server.file_url("gef/projects.csv"))):
+        server.user_agents.clear()
+        assert harvest_source(settings, source, endpoint).ok
+        assert server.user_agents and set(server.user_agents) == {agent}, source
+
+
 def test_a_source_may_have_its_own_pace(tmp_path: Path) -> None:
     from tests.conftest import make_settings
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,9 @@ from mcep_ld.catalog import RecordRow
 from mcep_ld.config import Settings
 from mcep_ld.hub import Hub
 from mcep_ld.publish.oai_metadata import oai_dc, pack, unpack, version
+from mcep_ld.serve.oai.errors import BadResumptionToken
 from mcep_ld.serve.oai.provider import OAI_CHUNK_BYTES, Provider
+from mcep_ld.serve.oai.tokens import TokenSigner
 from tests.conftest import demo_copy, make_settings
 from tests.oai_checks import NS, available, check, schema
 
@@ -238,6 +242,16 @@ def test_tokens_are_signed_and_bound_to_their_verb(demo: Path) -> None:
         assert error(ask(provider, verb="ListIdentifiers", resumptionToken=f"{body}x.{mac}")) == "badResumptionToken"
         assert error(ask(provider, verb="ListRecords", resumptionToken=token)) == "badResumptionToken"
         assert error(ask(provider, verb="ListIdentifiers", resumptionToken=token)) is None
+        # a token whose body decodes to a valid position, but with no MAC, an empty one or another key's
+        forged = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        forged["cursor"] = 0
+        forged["after"] = ["0000-01-01T00:00:00Z", 0]
+        unsigned = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+        other = TokenSigner(b"another key").encode(provider.signer.decode(token, "ListIdentifiers"))
+        for bad in (unsigned, f"{unsigned}.", f"{body}.", body, other, f"{unsigned}.{mac}"):
+            assert error(ask(provider, verb="ListIdentifiers", resumptionToken=bad)) == "badResumptionToken", bad
+            with pytest.raises(BadResumptionToken):
+                provider.signer.decode(bad, "ListIdentifiers")
 
 
 def test_awkward_characters_give_valid_xml(data: Path) -> None:

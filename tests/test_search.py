@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from mcep_ld.hub import Hub
-from mcep_ld.search.text import fts_query, identifier_key, words
+from mcep_ld.search.text import fts_query, identifier_key, index_text, words
 from tests.conftest import demo_copy, make_settings, mcep, running_service
 
 BASE = "http://localhost:8000/"
@@ -176,6 +176,22 @@ def test_fts_query_never_fails_whatever_is_typed(tmp_path) -> None:  # noqa: ANN
         if expression := fts_query(typed):
             db.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
     assert identifier_key("UNEP/MC/COP.5/19") == "unep-mc-cop-5-19"
+
+
+@pytest.mark.parametrize("text, lang, typed", [
+    ("Les émissions de mercure", "fr", "émission"),  # é: Latin-1
+    ("Réduction des rejets", "fr", "réductions"),
+    ("Évaluation de l'efficacité", "fr", "évaluations"),
+    ("Ōtsuki emissions", "en", "ōtsuki"),  # Ō: Latin Extended-A
+    ("Emisiones de mercurio", "es", "emisión"),
+])
+def test_words_beginning_with_an_accented_letter_meet_through_their_stems(text: str, lang: str, typed: str) -> None:
+    """A word's script is read from its first letter: one in Latin-1 or Latin Extended (é, Ō) is Latin, so
+    "émission" typed on the French page finds "émissions" as indexed in French."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize=\"unicode61 remove_diacritics 2 tokenchars '_'\")")
+    db.execute("INSERT INTO t VALUES (?)", (index_text(text, lang),))  # as the hub's index (search/index.py)
+    assert db.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts_query(typed, (lang,)),)).fetchall() == [(1,)]
 
 
 def test_index_follows_harvests_and_rebuilds(tmp_path_factory: pytest.TempPathFactory, demo_template) -> None:  # noqa: ANN001

@@ -113,3 +113,29 @@ def test_a_synthetic_corpus_with_planted_defects_gives_the_same_results(hub: Hub
             if reference[k].findings and k in planted:
                 found.add(planted[k])
     assert found == {name for name, _ in DEFECTS}  # every kind of defect was found, by both
+
+
+OBJECT_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+<http://example.org/shapes#file> a sh:NodeShape ; sh:targetObjectsOf dcat:distribution ;
+    sh:property [ sh:path dcat:downloadURL ; sh:minCount 1 ; sh:severity sh:Violation ] .
+"""
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["compiled", "pyshacl"])
+def test_a_finding_on_a_node_no_record_describes_goes_to_the_records_naming_it(tmp_path, reference: bool) -> None:  # noqa: ANN001
+    """A shape targeting the objects of dcat:distribution fails on a file a record links to but does not
+    describe: no record claims that focus node as a subject. The finding goes to the record that names the file
+    (not dropped, not put on its batch neighbours)."""
+    (tmp_path / "files.ttl").write_text(OBJECT_SHAPES, encoding="utf-8")
+    gate = (ShaclGate.reference if reference else ShaclGate)(tmp_path, base_uri=BASE)
+    dist = URIRef("http://www.w3.org/ns/dcat#distribution")
+    linking = [(URIRef(f"{BASE}id/document/a"), dist, URIRef(f"{BASE}id/document/a#file-1"))]
+    described = [(URIRef(f"{BASE}id/document/b"), dist, URIRef(f"{BASE}id/document/b#file-1")),
+                 (URIRef(f"{BASE}id/document/b#file-1"), URIRef("http://www.w3.org/ns/dcat#downloadURL"),
+                  URIRef("https://example.org/b.pdf"))]
+    bystander = [(URIRef(f"{BASE}id/document/c"), DCTERMS.title, Literal("C", lang="en"))]
+    outcomes = gate.validate_batch({"a": linking, "b": described, "c": bystander})
+    assert [(f.focus, f.path) for f in outcomes["a"].violations] == [
+        (f"{BASE}id/document/a#file-1", "http://www.w3.org/ns/dcat#downloadURL")]
+    assert not outcomes["b"].violations and not outcomes["c"].violations

@@ -91,6 +91,27 @@ def test_planted_defects_are_reported_with_the_concept_iri(tmp_path: Path) -> No
     assert proc.returncode == 1 and f"{BASE}planted/cycle-a" in proc.stdout and "Traceback" not in proc.stderr
 
 
+NARROWER_CYCLE = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<loop> a skos:ConceptScheme ; skos:prefLabel "Loop"@en ; skos:hasTopConcept <loop/c> .
+<loop/c> a skos:Concept ; skos:inScheme <loop> ; skos:topConceptOf <loop> ; skos:narrower <loop/d> ;
+    skos:prefLabel "C"@en, "C"@fr, "C"@es, "ج"@ar, "В"@ru, "丙"@zh ; skos:definition "c"@en .
+<loop/d> a skos:Concept ; skos:inScheme <loop> ; skos:narrower <loop/e> ;
+    skos:prefLabel "D"@en, "D"@fr, "D"@es, "د"@ar, "Г"@ru, "丁"@zh ; skos:definition "d"@en .
+<loop/e> a skos:Concept ; skos:inScheme <loop> ; skos:narrower <loop/c> ;
+    skos:prefLabel "E"@en, "E"@fr, "E"@es, "ه"@ar, "Д"@ru, "戊"@zh ; skos:definition "e"@en .
+"""
+
+
+def test_a_cycle_written_with_narrower_only_is_found(tmp_path: Path) -> None:
+    """skos:narrower read backwards as broader: c > d > e > c is a cycle though no concept names a broader one."""
+    path = tmp_path / "loop.ttl"
+    path.write_text(NARROWER_CYCLE, encoding="utf-8")
+    report = check_files([path], base_uri="http://localhost:8000/")
+    assert findings(report, "chr") == {f"{BASE}loop/c", f"{BASE}loop/d", f"{BASE}loop/e"}
+    proc = mcep("vocab", "check", str(path))
+    assert proc.returncode == 1 and f"{BASE}loop/c" in proc.stdout
+
+
 @pytest.mark.parametrize("text, check", [
     ("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<x/a> a skos:Concept ; skos:prefLabel \"A\"@en .\n",
      "no-scheme"),

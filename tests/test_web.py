@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +23,12 @@ def web_data(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> P
 
 @pytest.fixture(scope="module")
 def service(web_data: Path) -> Iterator[str]:
+    """The service; when the module's tests are done and it has stopped (its log complete, whatever order the
+    tests ran in), its log must hold no error (see test_query_results_cross_threads_without_a_logged_error)."""
     with running_service(web_data) as url:
         yield url
+    log = (web_data.parent / "serve.log").read_text()
+    assert "Traceback" not in log and "unsendable" not in log, log
 
 
 def test_health(service: str) -> None:
@@ -125,17 +128,39 @@ def test_a_command_that_needs_the_store_while_serving_says_it_is_busy(service: s
     assert requests.get(f"{service}/health", timeout=5).ok  # and the service carries on
 
 
-def test_the_service_logged_no_error(service: str, web_data: Path) -> None:
-    """Last in this module: every request above was answered without an error in the server's log.
-
-    Regression: query results moved between threads logged "unsendable … dropped on another thread".
-    """
+def test_query_results_cross_threads_without_a_logged_error(service: str) -> None:
+    """Regression: query results moved between threads logged "unsendable … dropped on another thread". The
+    log is read by the ``service`` fixture once the service has stopped: no sleep, no test order."""
     for accept in ("application/sparql-results+json", "text/turtle"):
         query = "SELECT * { ?s ?p ?o } LIMIT 3" if "json" in accept else "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3"
-        requests.get(f"{service}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=5)
-    time.sleep(0.5)
-    log = (web_data.parent / "serve.log").read_text()
-    assert "Traceback" not in log and "unsendable" not in log, log
+        resp = requests.get(f"{service}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=5)
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
+
+
+def test_with_no_update_token_no_update_is_taken(service: str) -> None:
+    """sparql_update_token unset (the default): every update is refused, with or without a token, and the store
+    is left as it was."""
+    insert = "INSERT DATA { GRAPH <http://example.org/anon> { <http://example.org/s> <http://example.org/p> 1 } }"
+    ask = {"query": "ASK { GRAPH <http://example.org/anon> { ?s ?p ?o } }"}
+    for headers in ({}, {"Authorization": "Bearer anything"}, {"Authorization": "Bearer "}):
+        resp = requests.post(f"{service}/sparql", data=insert.encode(), timeout=10,
+                             headers={"Content-Type": "application/sparql-update", **headers})
+        assert resp.status_code == 403, (headers, resp.status_code)
+        form = requests.post(f"{service}/sparql", data={"update": insert}, headers=headers, timeout=10)
+        assert form.status_code == 403
+    assert requests.get(f"{service}/sparql", params=ask, timeout=10).json()["boolean"] is False
+
+
+@pytest.mark.parametrize("accept, media, fmt", [
+    ("text/turtle;q=0.9", "text/turtle", "turtle"),
+    ('application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"', "application/ld+json", "json-ld"),
+    ("application/rdf+xml; charset=utf-8", "application/rdf+xml", "xml"),
+    ("text/html;q=0.1, application/n-triples;q=0.8", "application/n-triples", "nt"),
+])
+def test_media_type_parameters_do_not_hide_the_format(service: str, accept: str, media: str, fmt: str) -> None:
+    resp = requests.get(f"{service}/id/decision/mc-4-6", headers={"Accept": accept}, timeout=5)
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith(media)
+    assert len(rdf_of(service, resp, fmt)) > 5
 
 
 THERMOMETERS = "http://localhost:8000/vocab/product/thermometers"

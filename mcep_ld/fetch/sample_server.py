@@ -50,6 +50,7 @@ class SampleServer(ODataSamples, OAISamples, SolrSamples):
         self.root = root.resolve()
         self.faults: deque[Fault] = deque()
         self.requests: list[str] = []
+        self.user_agents: list[str] = []  # the User-Agent of each request, as the server received it
         self.page_delay_s = page_delay_s
         self.oai_page_size = 5
         self.oai_token_epoch = 0  # in every resumption token; raise it and earlier tokens have expired
@@ -112,6 +113,7 @@ class SampleServer(ODataSamples, OAISamples, SolrSamples):
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         self.requests.append(h.path)
+        self.user_agents.append(h.headers.get("User-Agent", ""))
         fault = None
         if self.faults and self.faults[0].path in h.path:
             fault = self.faults.popleft()

@@ -121,28 +121,31 @@ class ShaclGate:
         sources describing one document) go to separate calls, so each is judged on its own triples, as it
         is published in its own graph.
         """
-        layers: list[tuple[list[Triple], dict[str, Hashable]]] = []
+        layers: list[tuple[list[Triple], dict[str, Hashable], dict[str, set[Hashable]]]] = []
         relevant = self.relevant
         for key, triples in graphs.items():
             triples = list(triples)
             subjects = {str(s) for s, _, _ in triples}
             layer = next((layer for layer in layers if not subjects & layer[1].keys()), None)
             if layer is None:
-                layer = ([], {})
+                layer = ([], {}, defaultdict(set))
                 layers.append(layer)
-            data, owner = layer
+            data, owner, cited = layer
             owner.update(dict.fromkeys(subjects, key))
+            for _, _, o in triples:
+                if not isinstance(o, Literal):
+                    cited[str(o)].add(key)
             data.extend(t for t in triples if relevant is None or t[1] in relevant)
         outcomes: dict[Hashable, Outcome] = defaultdict(Outcome)
-        for data, owner in layers:
+        for data, owner, cited in layers:
             found = self.compiled.findings(data) if self.compiled is not None else self.findings(_graph(data))
             for finding in found:
                 key = owner.get(finding.focus)
-                if key is None:  # a focus node no record claims: blame the layer's records (lose no violation)
-                    for k in set(owner.values()):
-                        outcomes[k].findings.append(finding)
-                else:
-                    outcomes[key].findings.append(finding)
+                # a focus node no record describes (a file a record links to, targeted as an object): the
+                # records that name it; else the layer's records. No finding is lost.
+                keys = {key} if key is not None else cited.get(finding.focus) or set(owner.values())
+                for k in keys:
+                    outcomes[k].findings.append(finding)
         return {k: outcomes[k] for k in graphs}
 
 
