@@ -93,10 +93,9 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
         if outcome == "survived":
             mutation = item["mutations"][0]
             line = mutation["start_pos"][0]
-            key = f"{line}:{mutation['operator_name']}:{mutation['occurrence']}"
-            survivors.append({"line": line, "operator": mutation["operator_name"],
-                              "occurrence": mutation["occurrence"], "code": lines[line - 1].strip(),
-                              "explained": explained.get(key, "")})
+            code = lines[line - 1].strip()
+            survivors.append({"line": line, "operator": mutation["operator_name"], "code": code,
+                              "explained": explained.get(f"{mutation['operator_name']} | {code}", "")})
     mutants = counts["killed"] + counts["survived"]
     unexplained = [s for s in survivors if not s["explained"]]
     return {"module": group.module, "tests": list(group.tests), "mutants": mutants, **counts,
@@ -106,7 +105,8 @@ exclude-operators = {json.dumps(EXCLUDED_OPERATORS)}
 
 
 def _explanations() -> dict[str, dict[str, str]]:
-    """module → {"line:operator:occurrence": why the mutant cannot be told from the code}."""
+    """module → {"operator | the line as written": why no test can tell the mutant from the code} (keyed by the
+    line's text, not its number, so an explanation outlives edits elsewhere in the module)."""
     if not SURVIVORS.exists():
         return {}
     return tomllib.loads(SURVIVORS.read_text(encoding="utf-8"))

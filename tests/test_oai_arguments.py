@@ -8,6 +8,7 @@ import base64
 import json
 import stat
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -57,6 +58,8 @@ def test_the_arguments_each_verb_takes(pairs: list, verb: str, args: dict) -> No
      "neither YYYY-MM-DD nor"),
     ([("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2024-01-01"),
       ("until", "2024-01-02T00:00:00Z")], BadArgument, "same granularity"),
+    ([("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2024-01-01T00:00:00Z"),
+      ("until", "2024-01-02")], BadArgument, "same granularity"),
     ([("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "2024-02-01"), ("until", "2024-01-01")],
      BadArgument, "from is later than until"),
 ])
@@ -64,6 +67,16 @@ def test_each_wrong_request_gets_its_protocol_error(pairs: list, error: type, sa
     with pytest.raises(error) as caught:
         parse(pairs)
     assert says in caught.value.message
+
+
+def test_arguments_as_a_request_brings_them() -> None:
+    """Names and values parsed from a query string (new strings, not the test's literals), and argument names
+    that sort before and after "verb": each is an argument, never taken for the verb."""
+    request = parse(parse_qsl("verb=ListRecords&metadataPrefix=oai_dc&until=2024-01-01"))
+    assert request.verb == "ListRecords" and request.args == {"metadataPrefix": "oai_dc", "until": "2024-01-01"}
+    for name in ("zzz", "verbs", "x", "a"):
+        with pytest.raises(BadArgument, match=f"'{name}' is not an argument of Identify"):
+            parse(parse_qsl(f"verb=Identify&{name}=1"))
 
 
 def test_every_problem_of_a_request_is_said_once() -> None:
@@ -105,6 +118,34 @@ def test_a_token_gives_back_its_position_for_its_verb_only() -> None:
     with pytest.raises(BadResumptionToken, match="belongs to ListRecords"):
         signer.decode(token, "ListIdentifiers")
     assert all(c.isalnum() or c in "-_." for c in token)  # URL-safe as it is
+
+
+def test_a_token_for_one_list_is_refused_by_any_other() -> None:
+    signer = TokenSigner(b"k")
+    for verb in ("ListRecords", "ListIdentifiers", "ListSets"):
+        token = signer.encode(Position(verb, "oai_dc", None, None, "2026-01-01T00:00:00Z", ("", 0), 0, 1))
+        for other in {"ListRecords", "ListIdentifiers", "ListSets"} - {verb}:
+            with pytest.raises(BadResumptionToken, match=f"belongs to {verb}, not {other}"):
+                signer.decode(token, other)
+
+
+@pytest.mark.parametrize("length", range(8))
+def test_tokens_of_every_length_come_back(length: int) -> None:
+    """base64 without its padding: every body length (mod 4) is read back."""
+    position = Position("ListRecords", "oai_dc", "a" * length or None, None, "2026-01-01T00:00:00Z", ("", 0), 0, 1)
+    token = TokenSigner(b"k").encode(position)
+    assert TokenSigner(b"k").decode(token, "ListRecords") == position
+
+
+def test_a_token_issued_before_an_upgrade_is_still_read() -> None:
+    """Tokens do not expire while the key lasts: one made by an earlier version (this one, written down) decodes,
+    and the same position still makes the same token."""
+    issued = ("eyJ2ZXJiIjoiTGlzdFJlY29yZHMiLCJwcmVmaXgiOiJvYWlfZGMiLCJzZXQiOiJraW5kOmRlY2lzaW9uIiwic3RhcnQiOiIyMDI0LT"
+              "AxLTAxVDAwOjAwOjAwWiIsInVudGlsIjoiMjAyNi0wMS0wMVQwMDowMDowMFoiLCJhZnRlciI6WyIyMDI0LTAyLTAzVDA0OjA1OjA2"
+              "WiIsNDJdLCJjdXJzb3IiOjEwMCwic2l6ZSI6MjUwfQ.PtCzu-7MdzR9Lk-dG8YFjI_s")
+    signer = TokenSigner(b"k")
+    assert signer.encode(POSITION) == issued
+    assert signer.decode(issued, "ListRecords") == POSITION
 
 
 def _unsigned(position: dict) -> str:
