@@ -19,7 +19,6 @@ rules as well.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import asdict
 from typing import Any
 
@@ -32,17 +31,18 @@ from mcep_ld.config import ConfigError, UsageError
 from mcep_ld.ingest.handoff import admin_token
 from mcep_ld.ingest.runs import HarvestRequest
 from mcep_ld.publish.derived import remake
+from mcep_ld.serve.web.bearer import check_bearer
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 def authorised(request: Request) -> None:
     """The request's bearer token is the service's admin token."""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
+    verdict = check_bearer(request.headers.get("authorization"), admin_token(request.app.state.hub.settings))
+    if verdict == "missing":
         raise HTTPException(401, "the admin API needs an Authorization: Bearer token",
                             headers={"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(given.strip().encode(), admin_token(request.app.state.hub.settings).encode()):
+    if verdict != "allowed":
         raise HTTPException(403, "this token may not use the admin API")
 
 

@@ -13,7 +13,6 @@ busy, the process that serves pages and OAI-PMH.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import os
 import threading
 import time
@@ -33,6 +32,7 @@ from mcep_ld.serve.engine.pool import ClientBusy, EngineCrashed, EngineTimeout, 
 from mcep_ld.serve.engine.worker import Answer, Job, Refused
 from mcep_ld.serve.formats import GRAPH_OFFER, RESULTS_OFFER, best_media, named_format, result_format
 from mcep_ld.serve.queries import Dataset, QueryError, run_update
+from mcep_ld.serve.web.bearer import check_bearer
 from mcep_ld.serve.web.layout import page_language
 from mcep_ld.serve.web.negotiation import media_type, serialize
 from mcep_ld.serve.web.query_page import examples, page, results_page, service_description
@@ -213,13 +213,12 @@ def _describe(request: Request) -> Response:
 
 def _authorise(request: Request) -> None:
     """Updates need the configured bearer token: none configured, 403; none sent, 401; another, 403."""
-    token = request.app.state.hub.settings.sparql_update_token
-    if not token:
+    verdict = check_bearer(request.headers.get("authorization"), request.app.state.hub.settings.sparql_update_token)
+    if verdict == "unset":
         raise ProtocolError(403, "this endpoint takes no updates (sparql_update_token is not set)")
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
+    if verdict == "missing":
         raise ProtocolError(401, "updates need an Authorization: Bearer token")
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    if verdict == "wrong":
         raise ProtocolError(403, "this token may not update")
 
 
