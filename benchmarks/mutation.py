@@ -43,6 +43,7 @@ GROUPS = {
     "arguments": Group("mcep_ld/serve/oai/arguments.py", ("tests/test_oai_arguments.py",)),
     "negotiation": Group("mcep_ld/serve/formats.py", ("tests/test_formats.py",)),
     "update-authorisation": Group("mcep_ld/serve/web/bearer.py", ("tests/test_bearer.py",)),
+    "restricted-fields": Group("mcep_ld/publish/restricted.py", ("tests/test_restricted.py",)),
     "dates": Group("mcep_ld/mapping/dates.py", ("tests/test_mapping.py",)),
     "shacl-gate": Group("mcep_ld/validate/gate.py", ("tests/test_shacl_compiled.py", "tests/test_shacl_core.py")),
 }

@@ -39,7 +39,7 @@ class Key:
 UN_LANGUAGES = ["en", "fr", "es", "ar", "ru", "zh"]
 
 #: Restricted by default: personal contact details (schema.org, FOAF and vCard terms). Each schema.org term
-#: is matched with both schemes, ``http://`` and ``https://`` (see :func:`restricted_predicates`).
+#: is matched with both schemes, ``http://`` and ``https://`` (publish/restricted.py).
 DEFAULT_RESTRICTED = [
     "http://schema.org/email",
     "http://schema.org/telephone",
@@ -60,17 +60,6 @@ def harvested_by_all(settings: Settings) -> list[str]:
     """The sources ``mcep harvest --all`` runs: those enabled and with an endpoint. The CBD clearing-house is off
     unless an operator turns it on (it holds every CBD record, nearly all off the Convention's subject)."""
     return [n for n in sorted(settings.sources) if settings.source(n)["enabled"] and settings.source(n)["endpoint"]]
-
-
-def restricted_predicates(settings: Settings) -> frozenset[str]:
-    """The predicates held back from the public store: ``restricted_predicates``, each schema.org term under
-    both schemes (sources write ``https://schema.org/email`` as often as ``http://``)."""
-    out = set(settings.restricted_predicates)
-    for iri in settings.restricted_predicates:
-        for a, b in (("http://schema.org/", "https://schema.org/"), ("https://schema.org/", "http://schema.org/")):
-            if iri.startswith(a):
-                out.add(b + iri[len(a):])
-    return frozenset(out)
 
 
 KEYS: dict[str, Key] = {

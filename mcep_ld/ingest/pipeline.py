@@ -20,7 +20,6 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from mcep_ld.catalog import Checkpoint, RunCounters
-from mcep_ld.config import restricted_predicates
 from mcep_ld.fetch.contract import Harvester, Listing
 from mcep_ld.fetch.http import SourceError
 from mcep_ld.hub import Hub
@@ -34,6 +33,7 @@ from mcep_ld.mapping.records import SourceRecord
 from mcep_ld.mapping.terms import ntriples
 from mcep_ld.publish import rights
 from mcep_ld.publish.derived import remake
+from mcep_ld.publish.restricted import restricted_predicates
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from mcep_ld.mapping.iris import graph_iri
 from mcep_ld.mapping.namespaces import DC, DCT, FOAF, MCEP, PROV, RDF, XSD
 from mcep_ld.mapping.records import MappedRecord, MappingError, SourceRecord
 from mcep_ld.mapping.terms import ntriples
+from mcep_ld.publish.restricted import split
 from mcep_ld.validate.gate import ShaclGate
 from mcep_ld.watchdog import end_with_parent
 
@@ -121,9 +122,9 @@ class Preparer:
         return out
 
     def _serialise(self, p: Prepared, m: MappedRecord, record: SourceRecord) -> None:
-        for s, pred, o in dict.fromkeys(m.triples):  # drop repeated triples, keep order
-            statement = f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}"
-            (p.restricted if str(pred) in self.restricted_predicates else p.public).append(statement)
+        p.public, p.restricted = split(((str(pred), f"{ntriples(s)} {ntriples(pred)} {ntriples(o)}")
+                                        for s, pred, o in dict.fromkeys(m.triples)),  # repeated triples once
+                                       self.restricted_predicates)
         # the source's terms are part of the record as published: a change of terms moves its datestamp
         if self.rights:
             p.public.append(f"{ntriples(m.iri)} {ntriples(DC.rights)} {ntriples(Literal(self.rights))}")
