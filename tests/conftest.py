@@ -189,7 +189,7 @@ def rdf_of(service: str, resp: requests.Response, fmt: str) -> rdflib.Graph:
     if fmt == "json-ld":
         document = resp.json()
         assert document["@context"] == "http://localhost:8000/context.jsonld"
-        document["@context"] = requests.get(f"{service}/context.jsonld", timeout=5).json()["@context"]
+        document["@context"] = requests.get(f"{service}/context.jsonld", timeout=30).json()["@context"]
         text = json.dumps(document)
     return rdflib.Graph().parse(data=text, format=fmt)
 

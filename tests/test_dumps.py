@@ -45,7 +45,7 @@ def test_the_demo_harvests_wrote_the_dumps(demo_template: Path) -> None:
 
 
 def test_catalog_datasets_lead_to_their_dumps(site: str) -> None:
-    resp = requests.get(f"{site}/catalog", headers={"Accept": "text/turtle"}, timeout=5)
+    resp = requests.get(f"{site}/catalog", headers={"Accept": "text/turtle"}, timeout=30)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/turtle")
     g = Graph().parse(data=resp.text, format="turtle")
     catalog = URIRef(f"{BASE}catalog")
@@ -53,10 +53,10 @@ def test_catalog_datasets_lead_to_their_dumps(site: str) -> None:
     datasets = set(g.objects(catalog, DCAT.dataset))
     assert URIRef(f"{BASE}void#dataset") in datasets and URIRef(f"{BASE}void#source-gef") in datasets
 
-    void = Graph().parse(data=requests.get(f"{site}/void", headers={"Accept": "text/turtle"}, timeout=5).text,
+    void = Graph().parse(data=requests.get(f"{site}/void", headers={"Accept": "text/turtle"}, timeout=30).text,
                          format="turtle")
     sparql_quads = int(requests.get(f"{site}/sparql", params={
-        "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}, timeout=5).json()[
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}, timeout=30).json()[
         "results"]["bindings"][0]["n"]["value"])
     for dataset in datasets:
         assert (dataset, RDF.type, DCAT.Dataset) in g and g.value(dataset, DCTERMS.title)
@@ -79,12 +79,12 @@ def test_catalog_datasets_lead_to_their_dumps(site: str) -> None:
     services = set(g.objects(catalog, DCAT.service))
     for service in services:
         endpoint = str(g.value(service, DCAT.endpointURL))
-        assert requests.get(local(site, endpoint), timeout=5).status_code in (200, 400)  # OAI: badVerb in a 200
+        assert requests.get(local(site, endpoint), timeout=30).status_code in (200, 400)  # OAI: badVerb in a 200
     assert URIRef(f"{BASE}sparql") in services and URIRef(f"{BASE}oai") in services
 
 
 def test_parts_add_up_to_the_full_dump(site: str) -> None:
-    page = requests.get(f"{site}/dumps/?lang=fr", timeout=5)
+    page = requests.get(f"{site}/dumps/?lang=fr", timeout=30)
     assert page.status_code == 200 and "Téléchargements" in page.text and 'href="/dumps/all.nq.gz"' in page.text
     full = set(quads_of(requests.get(f"{site}/dumps/all.nq.gz", timeout=10).content))
     parts: set[ox.Quad] = set()
@@ -96,22 +96,22 @@ def test_parts_add_up_to_the_full_dump(site: str) -> None:
 
 
 def test_dump_downloads_resume_and_unknown_names_are_404(site: str) -> None:
-    whole = requests.get(f"{site}/dumps/gef.nq.gz", timeout=5)
+    whole = requests.get(f"{site}/dumps/gef.nq.gz", timeout=30)
     assert whole.headers["etag"] and whole.headers["last-modified"]
-    tail = requests.get(f"{site}/dumps/gef.nq.gz", headers={"Range": "bytes=100-"}, timeout=5)
+    tail = requests.get(f"{site}/dumps/gef.nq.gz", headers={"Range": "bytes=100-"}, timeout=30)
     assert tail.status_code == 206 and tail.content == whole.content[100:]
-    again = requests.get(f"{site}/dumps/gef.nq.gz", headers={"If-None-Match": whole.headers["etag"]}, timeout=5)
+    again = requests.get(f"{site}/dumps/gef.nq.gz", headers={"If-None-Match": whole.headers["etag"]}, timeout=30)
     assert again.status_code == 304
     for name in ("nothing.nq.gz", "index.json", "..%2Fcatalog.sqlite", "gef.nq.gz.partial"):
-        assert requests.get(f"{site}/dumps/{name}", timeout=5).status_code == 404
+        assert requests.get(f"{site}/dumps/{name}", timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("suffix, fmt", [(".ttl", "turtle"), (".nt", "nt"), (".rdf", "xml")])
 def test_catalog_suffixes_and_page(site: str, suffix: str, fmt: str) -> None:
-    g = Graph().parse(data=requests.get(f"{site}/catalog{suffix}", timeout=5).text, format=fmt)
+    g = Graph().parse(data=requests.get(f"{site}/catalog{suffix}", timeout=30).text, format=fmt)
     assert (URIRef(f"{BASE}catalog"), DCTERMS.title,
             Literal("Plataforma de intercambio del Convenio de Minamata", lang="es")) in g
-    page = requests.get(f"{site}/catalog", headers={"Accept": "text/html"}, timeout=5)
+    page = requests.get(f"{site}/catalog", headers={"Accept": "text/html"}, timeout=30)
     assert page.headers["content-type"].startswith("text/html") and "all.nq.gz" in page.text
 
 

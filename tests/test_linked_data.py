@@ -37,7 +37,7 @@ def local(url: str, iri: str) -> str:
                                          ("application/n-triples", "nt"), ("application/rdf+xml", "xml")])
 def test_content_negotiation(site: tuple[str, str], accept: str, fmt: str) -> None:
     url, _ = site
-    resp = requests.get(local(url, DECISION), headers={"Accept": accept}, timeout=5)
+    resp = requests.get(local(url, DECISION), headers={"Accept": accept}, timeout=30)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith(accept)
     assert "Accept" in resp.headers["vary"] and resp.headers["etag"] and resp.headers["last-modified"]
     assert 'rel="alternate"' in resp.headers["link"]
@@ -50,12 +50,12 @@ def test_json_ld_names_the_published_context_and_holds_the_same_triples(site: tu
     """Compacted JSON-LD expands, with the context the hub serves, to exactly the N-Triples statements: no
     lexical form rewritten on the way through rdflib (``…T00:00:00Z`` stays), no language lost."""
     url, _ = site
-    context = requests.get(f"{url}/context.jsonld", timeout=5)
+    context = requests.get(f"{url}/context.jsonld", timeout=30)
     assert context.headers["content-type"].startswith("application/ld+json")
     assert context.headers["access-control-allow-origin"] == "*"
     for iri in (DECISION, "http://localhost:8000/id/project/gef-9999", "http://localhost:8000/vocab/language/zh"):
-        nt = requests.get(local(url, iri), headers={"Accept": "application/n-triples"}, timeout=5).content
-        document = requests.get(local(url, iri) + ".jsonld", timeout=5).json()
+        nt = requests.get(local(url, iri), headers={"Accept": "application/n-triples"}, timeout=30).content
+        document = requests.get(local(url, iri) + ".jsonld", timeout=30).json()
         assert document["@context"] == "http://localhost:8000/context.jsonld"
         document["@context"] = context.json()["@context"]
         expanded = {(t.subject, t.predicate, t.object) for t in ox.parse(json.dumps(document).encode(),
@@ -68,27 +68,27 @@ def test_json_ld_names_the_published_context_and_holds_the_same_triples(site: tu
 
 def test_suffix_urls_and_html(site: tuple[str, str]) -> None:
     url, _ = site
-    ttl = requests.get(local(url, DECISION) + ".ttl", headers={"Accept": "text/html"}, timeout=5)
+    ttl = requests.get(local(url, DECISION) + ".ttl", headers={"Accept": "text/html"}, timeout=30)
     assert ttl.headers["content-type"].startswith("text/turtle")
-    page = requests.get(local(url, DECISION), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=5)
+    page = requests.get(local(url, DECISION), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=30)
     assert page.headers["content-type"].startswith("text/html") and '<html lang="fr" dir="ltr">' in page.text
     assert "informea" in page.text  # where it came from
-    ru = requests.get(local(url, DECISION) + "?lang=ru", headers={"Accept": "text/html"}, timeout=5)
+    ru = requests.get(local(url, DECISION) + "?lang=ru", headers={"Accept": "text/html"}, timeout=30)
     assert '<html lang="ru" dir="ltr">' in ru.text
-    assert requests.get(local(url, DECISION) + ".xyz", timeout=5).status_code == 404
+    assert requests.get(local(url, DECISION) + ".xyz", timeout=30).status_code == 404
 
 
 def test_conditional_requests(site: tuple[str, str]) -> None:
     url, _ = site
-    first = requests.get(local(url, DECISION), headers={"Accept": "text/turtle"}, timeout=5)
+    first = requests.get(local(url, DECISION), headers={"Accept": "text/turtle"}, timeout=30)
     tag = first.headers["etag"]
-    again = requests.get(local(url, DECISION), headers={"Accept": "text/turtle", "If-None-Match": tag}, timeout=5)
+    again = requests.get(local(url, DECISION), headers={"Accept": "text/turtle", "If-None-Match": tag}, timeout=30)
     assert again.status_code == 304 and not again.content
-    since = requests.get(local(url, DECISION), headers={"Accept": "text/turtle",
-                                                        "If-Modified-Since": first.headers["last-modified"]}, timeout=5)
+    since = requests.get(local(url, DECISION), timeout=30,
+                         headers={"Accept": "text/turtle", "If-Modified-Since": first.headers["last-modified"]})
     assert since.status_code == 304
     other = requests.get(local(url, DECISION), headers={"Accept": "application/n-triples",
-                                                        "If-None-Match": first.headers["etag"]}, timeout=5)
+                                                        "If-None-Match": first.headers["etag"]}, timeout=30)
     assert other.status_code == 200  # another representation, another tag
 
 
@@ -104,37 +104,37 @@ def test_negotiation_matrix_for_records_and_concepts(site: tuple[str, str], iri:
     url, _ = site
     tags = set()
     for media, suffix in [*RDF_MEDIA.items(), ("text/html", "")]:
-        resp = requests.get(local(url, iri), headers={"Accept": media}, timeout=5)
+        resp = requests.get(local(url, iri), headers={"Accept": media}, timeout=30)
         assert resp.status_code == 200 and resp.headers["content-type"].startswith(media), (media, resp.text[:200])
         assert "Accept" in resp.headers["vary"] and resp.headers["last-modified"]
         assert f'<{iri}.ttl>; rel="alternate"; type="text/turtle"' in resp.headers["link"]
         tags.add(resp.headers["etag"])
         for condition in ({"If-None-Match": resp.headers["etag"]},
                           {"If-Modified-Since": resp.headers["last-modified"]}):
-            again = requests.get(local(url, iri), headers={"Accept": media, **condition}, timeout=5)
+            again = requests.get(local(url, iri), headers={"Accept": media, **condition}, timeout=30)
             assert again.status_code == 304 and not again.content and again.headers["etag"] == resp.headers["etag"]
         if suffix:
-            by_suffix = requests.get(f"{local(url, iri)}.{suffix}", headers={"Accept": "text/html"}, timeout=5)
+            by_suffix = requests.get(f"{local(url, iri)}.{suffix}", headers={"Accept": "text/html"}, timeout=30)
             assert by_suffix.headers["content-type"].startswith(media) and by_suffix.content == resp.content
     assert len(tags) == 5  # one tag per representation
-    french = requests.get(local(url, iri), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=5)
+    french = requests.get(local(url, iri), headers={"Accept": "text/html", "Accept-Language": "fr"}, timeout=30)
     english = requests.get(local(url, iri), headers={"Accept": "text/html", "Accept-Language": "en",
-                                                     "If-None-Match": french.headers["etag"]}, timeout=5)
+                                                     "If-None-Match": french.headers["etag"]}, timeout=30)
     assert english.status_code == 200 and english.headers["etag"] != french.headers["etag"]
-    assert requests.get(f"{local(url, iri)}.xyz", timeout=5).status_code == 404
+    assert requests.get(f"{local(url, iri)}.xyz", timeout=30).status_code == 404
 
 
 def test_unknown_is_404_and_deleted_is_410(site: tuple[str, str]) -> None:
     url, gone = site
-    assert requests.get(f"{url}/id/decision/no-such-thing", timeout=5).status_code == 404
-    assert requests.get(local(url, gone), timeout=5).status_code == 410
+    assert requests.get(f"{url}/id/decision/no-such-thing", timeout=30).status_code == 404
+    assert requests.get(local(url, gone), timeout=30).status_code == 410
 
 
 def test_sitemap_lists_live_record_pages_with_lastmod(site: tuple[str, str]) -> None:
     from lxml import etree
 
     url, gone = site
-    resp = requests.get(f"{url}/sitemap.xml", timeout=5)
+    resp = requests.get(f"{url}/sitemap.xml", timeout=30)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/xml")
     root = etree.fromstring(resp.content)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -152,7 +152,7 @@ def test_record_page_tag_follows_the_search_index(tmp_path_factory: pytest.TempP
     data = demo_copy(demo_template, tmp_path_factory, "linked-data-tags")
     with running_service(data) as url:
         def tags() -> tuple[str, str]:
-            return tuple(requests.get(local(url, DECISION), headers={"Accept": media}, timeout=5).headers["etag"]
+            return tuple(requests.get(local(url, DECISION), headers={"Accept": media}, timeout=30).headers["etag"]
                          for media in ("text/html", "text/turtle"))
         html, turtle = tags()
         with sqlite3.connect(data / "search.sqlite") as db:  # what a sync that changed something does
@@ -164,10 +164,10 @@ def test_accept_weights_are_honoured(site: tuple[str, str]) -> None:
     """A browser-like header that prefers RDF by weight gets RDF, and a refused type (q=0) is not sent."""
     url, _ = site
     resp = requests.get(local(url, DECISION), headers={"Accept": "text/html;q=0.2, application/n-triples"},
-                        timeout=5)
+                        timeout=30)
     assert resp.headers["content-type"].startswith("application/n-triples")
     resp = requests.get(local(url, DECISION), headers={"Accept": "text/html;q=0, application/ld+json;q=0.5"},
-                        timeout=5)
+                        timeout=30)
     assert resp.headers["content-type"].startswith("application/ld+json")
     resp = requests.get(f"{url}/sparql", params={"query": "ASK {}"},
                         headers={"Accept": "application/sparql-results+json;q=0.1, text/csv"}, timeout=10)
