@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from mcep_ld.mapping.dates import date_literal, day_literal
+from mcep_ld.mapping.dates import as_utc, date_literal, day_literal
 from mcep_ld.mapping.iris import record_iri, slug
 from mcep_ld.mapping.languages import normalise_language, text_literal
 from mcep_ld.mapping.records import MappingError
@@ -77,6 +79,52 @@ def test_impossible_dates_raise_mapping_error(value: str) -> None:
 def test_day_literal_reduces_moments_to_days() -> None:
     assert day_literal("/Date(1698624000000)/") == Literal("2023-10-30", datatype=XSD.date)
     assert date_literal("") is None
+
+
+@pytest.mark.parametrize("value, literal", [
+    ("/Date(1206271611000)/", Literal("2008-03-23T11:26:51Z", datatype=XSD.dateTime)),
+    ("/Date(-86400000)/", Literal("1969-12-31T00:00:00Z", datatype=XSD.dateTime)),  # before 1970
+    ("/Date(1206271611000-0500)/", Literal("2008-03-23T11:26:51Z", datatype=XSD.dateTime)),  # ticks are UTC
+    ("  2024-01-31T23:30:00-01:00 ", Literal("2024-02-01T00:30:00Z", datatype=XSD.dateTime)),  # to UTC, next day
+    ("2024-01-31 10:00:00", Literal("2024-01-31T10:00:00Z", datatype=XSD.dateTime)),  # naive: UTC
+    ("fy 2019", Literal("2019", datatype=XSD.gYear)),
+    ("0999", Literal("0999", datatype=XSD.gYear)),
+    ("2019-01", Literal("2019-01", datatype=XSD.gYearMonth)),
+    ("2019-12", Literal("2019-12", datatype=XSD.gYearMonth)),
+    (None, None),
+    ("   ", None),
+])
+def test_each_date_as_its_exact_literal(value: str | None, literal: Literal | None) -> None:
+    assert date_literal(value) == literal
+
+
+@pytest.mark.parametrize("value", ["2019-00", "2019-13", "FY19", "2024-01-31T25:00:00"])
+def test_impossible_months_and_times_are_refused(value: str) -> None:
+    with pytest.raises(MappingError, match="impossible date"):
+        date_literal(value)
+
+
+@pytest.mark.parametrize("value, day", [
+    ("2023-10-30T23:59:59Z", Literal("2023-10-30", datatype=XSD.date)),
+    ("2023-10-30", Literal("2023-10-30", datatype=XSD.date)),  # a day stays a day
+    ("2019", Literal("2019", datatype=XSD.gYear)),  # a year stays a year
+    ("", None),
+])
+def test_day_literal_keeps_what_is_not_a_moment(value: str, day: Literal | None) -> None:
+    assert day_literal(value) == day
+
+
+@pytest.mark.parametrize("value, moment", [
+    ("2024-01-31T10:00:00+02:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-01-31", datetime(2024, 1, 31, tzinfo=UTC)),
+    ("FY2019", datetime(2019, 1, 1, tzinfo=UTC)),
+    ("/Date(0)/", datetime(1970, 1, 1, tzinfo=UTC)),
+    ("", None),
+    (None, None),
+])
+def test_modification_times_as_aware_utc_moments(value: str | None, moment: datetime | None) -> None:
+    found = as_utc(value)
+    assert found == moment and (found is None or found.utcoffset() == timedelta(0))
 
 
 @pytest.fixture(scope="module")
