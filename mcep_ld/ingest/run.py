@@ -22,6 +22,7 @@ from mcep_ld.fetch.contract import Harvester
 from mcep_ld.fetch.http import SourceError
 from mcep_ld.hub import Hub
 from mcep_ld.ingest.derive import Derived, own_graph_only, publish
+from mcep_ld.ingest.guards import deletion_refusal, resume_point
 from mcep_ld.ingest.prepare import Prepared, Preparer, prepare_in_worker
 from mcep_ld.mapping.iris import graph_iri, restricted_graph_iri
 from mcep_ld.mapping.records import SourceRecord
@@ -122,7 +123,8 @@ class Run:
     def first_unwritten(self) -> str | None:
         """Where a resumed listing must start: at the oldest batch still in the workers, else after what
         was listed (the last record's page, listed again and skipped)."""
-        return self.in_flight[0][0][0].record.position if self.in_flight else self.listed_to
+        return resume_point(self.in_flight[0][0][0].record.position if self.in_flight else None,
+                            in_workers=bool(self.in_flight), listed_to=self.listed_to)
 
     def stream(self, records: Iterable[SourceRecord]) -> None:
         """Triage each batch here, prepare it in a worker, commit in listing order.
@@ -302,18 +304,9 @@ class Run:
         """DeletionRefused when a listing would tombstone more than ``max_delete_fraction`` of the source's
         live records, or all of them: what a truncated export, an error page taken for an empty listing or a
         misconfigured set looks like. The operator allows it for one run (``--allow-deletions``)."""
-        if not gone:
-            return
-        source = self.source
-        live = self.hub.catalog.live_count(source)
-        limit = self.hub.settings.max_delete_fraction
-        if gone >= live:
-            raise DeletionRefused(f"the listing held none of the {live} live records of {source}: nothing was "
-                                  "deleted (if the source really is empty now, run again with --allow-deletions)")
-        if gone > limit * live:
-            raise DeletionRefused(f"the listing would delete {gone} of the {live} live records of {source} "
-                                  f"({gone / live:.0%}, more than max_delete_fraction {limit:.0%}): nothing was "
-                                  "deleted (if the source really dropped them, run again with --allow-deletions)")
+        if gone and (why := deletion_refusal(gone, self.hub.catalog.live_count(self.source), source=self.source,
+                                             max_fraction=self.hub.settings.max_delete_fraction)):
+            raise DeletionRefused(why)
 
     def tombstone(self, gone: list[KnownRecord]) -> None:
         if not gone:
