@@ -118,13 +118,14 @@ def _explanations() -> dict[str, dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--group", action="append", choices=sorted(GROUPS), help="a group to run (default: all)")
+    parser.add_argument("--output", type=Path, help="the results file (default: results-mutation-{date}.json here)")
     args = parser.parse_args(argv)
     names = args.group or list(GROUPS)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     if dirty:
         print("note: uncommitted changes are not in the run (it mutates a clone of HEAD)", file=sys.stderr)
-    out = ROOT / "benchmarks" / f"results-mutation-{datetime.now(UTC):%Y-%m-%d}.json"
+    out = args.output or ROOT / "benchmarks" / f"results-mutation-{datetime.now(UTC):%Y-%m-%d}.json"
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"groups": {}}
     with tempfile.TemporaryDirectory(prefix="mcep-mutation-") as tmp:
         clone = Path(tmp) / "src"
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             _write(out, results)  # after each group: a stopped run keeps what it measured
             print(json.dumps({"group": name, **{k: figures[k] for k in ("mutants", "killed", "survived", "score",
                                                                           "score_with_explained", "seconds")}}))
-    print(json.dumps({"total": results["total"], "written": str(out.relative_to(ROOT))}))
+    print(json.dumps({"total": results["total"], "written": str(out)}))
     return 0
 
 
