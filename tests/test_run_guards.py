@@ -22,6 +22,8 @@ def test_a_stopped_run_resumes_at_the_first_record_not_written(oldest: str | Non
 
 @pytest.mark.parametrize("gone, live, fraction, refused, says", [
     (0, 10, 0.2, False, ""),
+    (0, 0, 0.2, False, ""),  # an empty source that stays empty: nothing to refuse
+    (1, 10, 0.5, False, ""),  # under the fraction
     (2, 10, 0.2, False, ""),  # exactly the fraction: allowed
     (3, 10, 0.2, True, "would delete 3 of the 10 live records of gef (30%, more than max_delete_fraction 20%)"),
     (10, 10, 0.9, True, "held none of the 10 live records of gef"),  # all of them: whatever the fraction
