@@ -59,3 +59,24 @@ def test_answer_formats_by_media_type_fit_the_query_form() -> None:
     assert result_format("text/turtle", graph=False) is None  # graphs only
     assert FORMATS["ttl"].media_type == "text/turtle; charset=utf-8"
     assert FORMATS["json"].media_type == "application/sparql-results+json"
+
+
+def test_xml_answers_a_graph_as_rdf_xml_and_results_as_sparql_xml() -> None:
+    graph, results = FORMATS["xml"].answering(graph=True), FORMATS["xml"].answering(graph=False)
+    assert (graph.results, graph.graph, graph.media_type) == (None, ox.RdfFormat.RDF_XML, "application/rdf+xml")
+    assert (results.results, results.graph) == (ox.QueryResultsFormat.XML, None)
+    assert results.media_type == "application/sparql-results+xml"
+
+
+def test_media_type_parameters_and_case_do_not_change_the_format() -> None:
+    assert result_format("Application/SPARQL-Results+JSON; charset=utf-8", graph=False) is FORMATS["json"]
+    assert result_format("text/turtle;q=0.9", graph=True) is FORMATS["ttl"]
+    assert result_format("text/turtle", graph=False) is None  # Turtle answers no SELECT
+
+
+def test_a_media_type_named_in_format_finds_results_formats_before_graph_ones() -> None:
+    assert named_format("text/csv") is FORMATS["csv"]
+    assert named_format(" Application/XML ") is FORMATS["xml"]
+    assert named_format("text/turtle") is FORMATS["ttl"]
+    assert named_format("application/n-triples") is FORMATS["nt"]
+    assert named_format("image/png") is None
