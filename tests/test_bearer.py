@@ -21,6 +21,8 @@ from mcep_ld.serve.web.bearer import check_bearer
     ("Bearer", "s3cret", "missing"),
     ("Bearer ", "s3cret", "missing"),
     ("Basic czNjcmV0", "s3cret", "missing"),  # another scheme is no bearer token
+    ("Token s3cret", "s3cret", "missing"),  # even with the right secret after it
+    ("Digest s3cret", "s3cret", "missing"),
     ("s3cret", "s3cret", "missing"),
     ("Bearer s3cre", "s3cret", "wrong"),
     ("Bearer s3cret2", "s3cret", "wrong"),
