@@ -66,12 +66,20 @@ def alive(service: str) -> None:
     assert ask(service, "ASK { ?s ?p ?o }").json()["boolean"] is True
 
 
-def idle(service: str) -> float:
-    """Seconds of CPU the service's processes used over one second (after a short settling time)."""
-    time.sleep(1.0)
+def settles_idle(service: str, *, windows: int = 15) -> bool:
+    """Whether the service's processes come to use less than 0.3 s of CPU in a second within *windows* seconds.
+
+    A query left running keeps a core busy in every window, however loaded the machine (it gets a share of a
+    core, not nothing); replacing the stopped query workers (a fork and imports) costs a burst that ends. So the
+    test is "comes to rest", not "is at rest after a fixed delay", which a loaded 2-core machine can miss."""
     before = process_tree_cpu_s(service)
-    time.sleep(1.0)
-    return process_tree_cpu_s(service) - before
+    for _ in range(windows):
+        time.sleep(1.0)
+        now = process_tree_cpu_s(service)
+        if now - before < 0.3:
+            return True
+        before = now
+    return False
 
 
 def test_deep_nesting_is_refused_before_parsing(service: str) -> None:
@@ -104,7 +112,7 @@ def test_service_in_a_string_or_comment_is_no_call(service: str) -> None:
 def test_a_query_that_is_slow_to_plan_is_killed_at_its_deadline(service: str) -> None:
     resp = ask(service, SLOW_TO_PLAN)  # planning alone takes about 10 s of CPU: a 503 now is the deadline's
     assert resp.status_code == 503 and "sparql_timeout_s" in resp.text
-    assert idle(service) < 0.3, "the stopped query still takes CPU"
+    assert settles_idle(service), "the stopped query still takes CPU"
     alive(service)
 
 
@@ -127,7 +135,7 @@ def test_eight_runaway_queries_leave_no_core_busy(service: str) -> None:
     for t in threads:
         t.join(30)
     assert sorted(statuses) == [503] * 8
-    assert idle(service) < 0.3
+    assert settles_idle(service), "a stopped query still takes CPU"
     alive(service)
 
 
