@@ -110,6 +110,11 @@ def test_impossible_months_and_times_are_refused(value: str) -> None:
         date_literal(value)
 
 
+def test_an_impossible_month_is_named_in_the_quarantine_report() -> None:
+    with pytest.raises(MappingError, match=r"impossible date '2019-13': no month 13$"):
+        date_literal("2019-13")
+
+
 @pytest.mark.parametrize("value, day", [
     ("2023-10-30T23:59:59Z", Literal("2023-10-30", datatype=XSD.date)),
     ("2023-10-30", Literal("2023-10-30", datatype=XSD.date)),  # a day stays a day
