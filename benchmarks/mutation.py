@@ -45,7 +45,8 @@ GROUPS = {
     "update-authorisation": Group("mcep_ld/serve/web/bearer.py", ("tests/test_bearer.py",)),
     "restricted-fields": Group("mcep_ld/publish/restricted.py", ("tests/test_restricted.py",)),
     "tombstones-and-checkpoints": Group("mcep_ld/ingest/guards.py", ("tests/test_run_guards.py",)),
-    "shacl-gate": Group("mcep_ld/validate/gate.py", ("tests/test_shacl_compiled.py", "tests/test_shacl_core.py")),
+    "shacl-gate": Group("mcep_ld/validate/gate.py", ("tests/test_gate.py", "tests/test_shacl_compiled.py",
+                                                     "tests/test_shacl_core.py")),
     "dates": Group("mcep_ld/mapping/dates.py", ("tests/test_mapping.py",)),
 }
 

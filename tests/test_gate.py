@@ -1,0 +1,82 @@
+"""The SHACL gate's own behaviour (validate/gate.py), fast enough for a mutation run: the hub's base URI put into
+shapes, which predicates a batch keeps for the validator, records describing one subject judged apart, and the
+report of `mcep validate FILE`. Conformance to SHACL itself: test_shacl_core.py and test_shacl_compiled.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from mcep_ld.validate.gate import ShaclGate, validate_file
+
+BASE = "http://localhost:8000/"
+PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ex: <http://example.org/> .
+"""
+ONE_TITLE = PREFIXES + """
+ex:doc a sh:NodeShape ; sh:targetClass ex:Doc ;
+    sh:property [ sh:path dct:title ; sh:maxCount 1 ; sh:minCount 1 ;
+                  sh:message "At most one title: see {base_uri}docs"@en ] ;
+    sh:property [ sh:path dct:identifier ; sh:pattern "^{base_uri}id/" ; sh:severity sh:Warning ] .
+"""
+
+
+def gate_of(tmp_path: Path, shapes: str) -> ShaclGate:
+    (tmp_path / "shapes.ttl").write_text(shapes, encoding="utf-8")
+    return ShaclGate(tmp_path, base_uri=BASE)
+
+
+def test_the_hubs_base_uri_goes_into_patterns_and_messages(tmp_path: Path) -> None:
+    gate = gate_of(tmp_path, ONE_TITLE)
+    doc = URIRef("http://example.org/d")
+    triples = [(doc, RDF.type, URIRef("http://example.org/Doc")), (doc, DCTERMS.title, Literal("a")),
+               (doc, DCTERMS.title, Literal("b")), (doc, DCTERMS.identifier, Literal(f"{BASE}id/d")),
+               (doc, DCTERMS.identifier, Literal("http://elsewhere.org/id/d"))]
+    found = gate.validate_batch({"d": triples})["d"]
+    assert [f.message for f in found.violations] == [f"At most one title: see {BASE}docs"]
+    assert [f.value for f in found.warnings] == ["http://elsewhere.org/id/d"]  # the hub's own prefix passes
+
+
+def test_records_describing_one_subject_are_judged_apart(tmp_path: Path) -> None:
+    """Two sources each give <d> one title: together two, but each record, in its own graph, has one."""
+    gate = gate_of(tmp_path, ONE_TITLE)
+    doc, kind = URIRef("http://example.org/d"), URIRef("http://example.org/Doc")
+    outcomes = gate.validate_batch({"site": [(doc, RDF.type, kind), (doc, DCTERMS.title, Literal("a"))],
+                                    "informea": [(doc, RDF.type, kind), (doc, DCTERMS.title, Literal("b"))]})
+    assert not outcomes["site"].violations and not outcomes["informea"].violations
+
+
+@pytest.mark.parametrize("extra, keeps_all", [
+    ("", False),
+    ("ex:closed a sh:NodeShape ; sh:targetClass ex:Doc ; sh:closed true ; sh:property [ sh:path dct:title ] .", True),
+    ("ex:seq a sh:NodeShape ; sh:targetClass ex:Doc ; sh:property [ sh:path ( dct:isPartOf dct:title ) ; "
+     "sh:minCount 1 ] .", True),
+])
+def test_a_batch_keeps_the_predicates_the_shapes_can_read(tmp_path: Path, extra: str, keeps_all: bool) -> None:
+    gate = gate_of(tmp_path, ONE_TITLE + extra)
+    if keeps_all:  # a closed shape or a complex path could read any predicate
+        assert gate.relevant is None
+    else:
+        assert {DCTERMS.title, DCTERMS.identifier, RDF.type} <= gate.relevant
+        assert DCTERMS.description not in gate.relevant
+
+
+def test_validate_file_reports_violations_and_warnings(tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    gate = gate_of(shapes, ONE_TITLE)
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(PREFIXES + '<http://example.org/d> a ex:Doc ; dct:title "a", "b" ; '
+                   'dct:identifier "http://elsewhere.org/id/d" .\n', encoding="utf-8")
+    conforms, report = validate_file(gate, bad)
+    assert not conforms
+    assert report.splitlines()[0] == f"{bad}: 4 triples, 1 violation(s), 1 warning(s)"
+    good = tmp_path / "good.ttl"
+    good.write_text(PREFIXES + '<http://example.org/d> a ex:Doc ; dct:title "a" .\n', encoding="utf-8")
+    assert validate_file(gate, good) == (True, f"{good}: 2 triples, 0 violation(s), 0 warning(s)")
+    with pytest.raises(ValueError, match="unknown RDF file type"):
+        validate_file(gate, tmp_path / "data.xyz")
