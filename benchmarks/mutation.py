@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--group", action="append", choices=sorted(GROUPS), help="a group to run (default: all)")
     parser.add_argument("--output", type=Path, help="the results file (default: results-mutation-{date}.json here)")
+    parser.add_argument("--explain-only", action="store_true",
+                        help="run nothing: mark the results file's survivors from mutation-survivors.toml again")
     args = parser.parse_args(argv)
     names = args.group or list(GROUPS)
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
@@ -128,6 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         print("note: uncommitted changes are not in the run (it mutates a clone of HEAD)", file=sys.stderr)
     out = args.output or ROOT / "benchmarks" / f"results-mutation-{datetime.now(UTC):%Y-%m-%d}.json"
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"groups": {}}
+    if args.explain_only:
+        explanations = _explanations()
+        for figures in results["groups"].values():
+            explained = explanations.get(figures["module"], {})
+            for survivor in figures["survivors"]:
+                survivor["explained"] = explained.get(f"{survivor['operator']} | {survivor['code']}", "")
+            mutants, unexplained = figures["mutants"], [s for s in figures["survivors"] if not s["explained"]]
+            figures["score_with_explained"] = round((mutants - len(unexplained)) / mutants, 4) if mutants else None
+        _write(out, results)
+        print(json.dumps({"total": results["total"], "written": str(out)}))
+        return 0
     with tempfile.TemporaryDirectory(prefix="mcep-mutation-") as tmp:
         clone = Path(tmp) / "src"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
