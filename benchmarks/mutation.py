@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mcep-mutation-") as tmp:
         clone = Path(tmp) / "src"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        if (ROOT.parent / "shared").is_dir():  # beside the clone, as beside the checkout: the conformance suites
+            (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout
         for name in names:
             started = datetime.now(UTC)

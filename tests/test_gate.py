@@ -60,21 +60,29 @@ def test_a_batch_keeps_the_predicates_the_shapes_can_read(tmp_path: Path, extra:
     gate = gate_of(tmp_path, ONE_TITLE + extra)
     if keeps_all:  # a closed shape or a complex path could read any predicate
         assert gate.relevant is None
+        doc = URIRef("http://example.org/d")
+        found = gate.validate_batch({"d": [(doc, RDF.type, URIRef("http://example.org/Doc")),
+                                           (doc, DCTERMS.description, Literal("read by a closed shape"))]})["d"]
+        assert found.violations  # (no title; the closed shape also refuses the description)
     else:
         assert {DCTERMS.title, DCTERMS.identifier, RDF.type} <= gate.relevant
         assert DCTERMS.description not in gate.relevant
 
 
-def test_validate_file_reports_violations_and_warnings(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reference", [False, True], ids=["compiled", "pyshacl"])
+def test_validate_file_reports_violations_and_warnings(tmp_path: Path, reference: bool) -> None:
     shapes = tmp_path / "shapes"
     shapes.mkdir()
-    gate = gate_of(shapes, ONE_TITLE)
-    bad = tmp_path / "bad.ttl"
+    (shapes / "shapes.ttl").write_text(ONE_TITLE, encoding="utf-8")
+    gate = (ShaclGate.reference if reference else ShaclGate)(shapes, base_uri=BASE)
+    bad = tmp_path / "bad.ttl"  # two violations (two titles; none), one warning: every result, not the first
     bad.write_text(PREFIXES + '<http://example.org/d> a ex:Doc ; dct:title "a", "b" ; '
-                   'dct:identifier "http://elsewhere.org/id/d" .\n', encoding="utf-8")
+                   'dct:identifier "http://elsewhere.org/id/d" .\n<http://example.org/e> a ex:Doc .\n',
+                   encoding="utf-8")
     conforms, report = validate_file(gate, bad)
     assert not conforms
-    assert report.splitlines()[0] == f"{bad}: 4 triples, 1 violation(s), 1 warning(s)"
+    assert report.splitlines()[0] == f"{bad}: 5 triples, 2 violation(s), 1 warning(s)"
+    assert len(report.splitlines()) == 4  # one line per finding
     good = tmp_path / "good.ttl"
     good.write_text(PREFIXES + '<http://example.org/d> a ex:Doc ; dct:title "a" .\n', encoding="utf-8")
     assert validate_file(gate, good) == (True, f"{good}: 2 triples, 0 violation(s), 0 warning(s)")
