@@ -114,10 +114,7 @@ def sync_withheld(hub: Hub) -> int:
     """Move the datestamps of the records of each source withheld or released since the last call, so that
     incremental OAI-PMH harvesters hear of it (as deletions, or as the records again); how many moved."""
     now = sorted(withheld(hub.settings))
-    before = hub.catalog.get_meta(WITHHELD_META)
-    if before is None:  # first call: nothing was harvested under other terms, or all was (nothing withheld)
-        before = ""
-    was = set(filter(None, before.split(" ")))
+    was = set((hub.catalog.get_meta(WITHHELD_META) or "").split())  # first call: nothing was withheld
     moved = sum(hub.catalog.touch_source(source) for source in sorted(was ^ set(now)))
     if moved:
         log.info("%d record(s) of sources withheld or released since the last run have new datestamps", moved)
