@@ -26,12 +26,21 @@ ex:doc a sh:NodeShape ; sh:targetClass ex:Doc ;
 
 
 def gate_of(tmp_path: Path, shapes: str) -> ShaclGate:
+    return gate_of_kind(tmp_path, shapes, reference=False)
+
+
+def gate_of_kind(tmp_path: Path, shapes: str, *, reference: bool) -> ShaclGate:
+    """The compiled gate or pyshacl's (the reference): every behaviour below holds for both."""
     (tmp_path / "shapes.ttl").write_text(shapes, encoding="utf-8")
-    return ShaclGate(tmp_path, base_uri=BASE)
+    return (ShaclGate.reference if reference else ShaclGate)(tmp_path, base_uri=BASE)
 
 
-def test_the_hubs_base_uri_goes_into_patterns_and_messages(tmp_path: Path) -> None:
-    gate = gate_of(tmp_path, ONE_TITLE)
+BOTH = pytest.mark.parametrize("reference", [False, True], ids=["compiled", "pyshacl"])
+
+
+@BOTH
+def test_the_hubs_base_uri_goes_into_patterns_and_messages(tmp_path: Path, reference: bool) -> None:
+    gate = gate_of_kind(tmp_path, ONE_TITLE, reference=reference)
     doc = URIRef("http://example.org/d")
     triples = [(doc, RDF.type, URIRef("http://example.org/Doc")), (doc, DCTERMS.title, Literal("a")),
                (doc, DCTERMS.title, Literal("b")), (doc, DCTERMS.identifier, Literal(f"{BASE}id/d")),
@@ -88,3 +97,38 @@ def test_validate_file_reports_violations_and_warnings(tmp_path: Path, reference
     assert validate_file(gate, good) == (True, f"{good}: 2 triples, 0 violation(s), 0 warning(s)")
     with pytest.raises(ValueError, match="unknown RDF file type"):
         validate_file(gate, tmp_path / "data.xyz")
+
+
+@BOTH
+def test_every_shapes_violations_are_reported_not_only_the_first(tmp_path: Path, reference: bool) -> None:
+    """A quarantine report names everything wrong with a record, so its curator fixes it in one pass."""
+    gate = gate_of_kind(tmp_path, PREFIXES + """
+ex:titled a sh:NodeShape ; sh:targetClass ex:Doc ; sh:property [ sh:path dct:title ; sh:minCount 1 ] .
+ex:dated a sh:NodeShape ; sh:targetClass ex:Doc ; sh:property [ sh:path dct:issued ; sh:minCount 1 ] .
+""", reference=reference)
+    doc = URIRef("http://example.org/d")
+    found = gate.validate_batch({"d": [(doc, RDF.type, URIRef("http://example.org/Doc"))]})["d"]
+    assert sorted(f.path for f in found.violations) == [str(DCTERMS.issued), str(DCTERMS.title)]
+
+
+@BOTH
+def test_an_info_finding_does_not_fail_a_file(tmp_path: Path, reference: bool) -> None:
+    shapes = tmp_path / "shapes"
+    shapes.mkdir()
+    gate = gate_of_kind(shapes, PREFIXES + """
+ex:doc a sh:NodeShape ; sh:targetClass ex:Doc ;
+    sh:property [ sh:path dct:abstract ; sh:minCount 1 ; sh:severity sh:Info ] .
+""", reference=reference)
+    data = tmp_path / "data.ttl"
+    data.write_text(PREFIXES + "<http://example.org/d> a ex:Doc .\n", encoding="utf-8")
+    conforms, report = validate_file(gate, data)
+    assert conforms, report
+    assert report.splitlines()[0] == f"{data}: 1 triples, 0 violation(s), 1 warning(s)"
+
+
+def test_the_base_uri_is_named_where_a_gate_is_made(tmp_path: Path) -> None:
+    """Keyword-only: a shapes folder and a base URI are both paths-like strings, easily swapped."""
+    (tmp_path / "shapes.ttl").write_text(ONE_TITLE, encoding="utf-8")
+    for make in (ShaclGate, ShaclGate.reference):
+        with pytest.raises(TypeError):
+            make(tmp_path, BASE)
