@@ -9,7 +9,6 @@ into another data directory.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -24,6 +23,8 @@ from mcep_ld.harvesters.convention import ConventionHarvester
 from mcep_ld.harvesters.informea import InforMEAHarvester
 from mcep_ld.harvesters.oai import OAIHarvester
 
+import mcep_ld.ingest.prepare as prepare
+import mcep_ld.ingest.run as run_module
 from mcep_ld.catalog import Catalog
 from mcep_ld.fetch.contract import Harvester
 from mcep_ld.fetch.http import HttpClient
@@ -118,19 +119,33 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, samples: Path,
     assert [tuple(r) for r in runs] == [("completed", None)]
 
 
-def test_a_pool_killed_mid_run_resumes_from_the_oldest_batch_still_in_the_workers(tmp_path: Path,
-                                                                                 samples: Path) -> None:
-    """Two workers, batches of five, and the worker processes killed (SIGKILL) right after the first batch is
-    committed, while the next ones are in the workers: the run fails, and its checkpoint must point at the first
-    record of the oldest batch not yet written, not at the last one listed. The resumed run ends as an
-    uninterrupted one. Deterministic: the kill happens at a commit, not after a delay."""
-    killed: list[int] = []
+def test_a_pool_killed_mid_run_resumes_from_the_oldest_batch_still_in_the_workers(
+        tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers, batches of five, and a worker killed (SIGKILL, as the OOM killer does) in the middle of a
+    batch once the first batch is committed, while later ones are in the workers: the run fails, and its
+    checkpoint must point at the first record of the oldest batch not yet written, not at the last one listed.
+    The resumed run ends as an uninterrupted one.
 
-    def kill_workers_after_the_first_commit(counters) -> None:  # noqa: ANN001 - RunCounters
-        if counters.added and not killed:
-            for worker in multiprocessing.active_children():  # the run's pool: forked by this process
-                os.kill(worker.pid, signal.SIGKILL)
-                killed.append(worker.pid)
+    Deterministic: a worker kills itself when it takes a batch after the first commit, so it never dies half-way
+    through writing its answer (a worker killed there leaves ProcessPoolExecutor reading a half-sent answer
+    forever: CPython's, not ours to fix)."""
+    committed = tmp_path / "first-commit"
+    preparing = prepare.prepare_in_worker
+
+    def dying_after_the_first_commit(records: list) -> list:
+        if committed.exists():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return preparing(records)
+
+    # The pool is forked: its workers find this function under the name the parent sends (module and name).
+    dying_after_the_first_commit.__module__, dying_after_the_first_commit.__qualname__ = \
+        prepare.__name__, "prepare_in_worker"
+    monkeypatch.setattr(prepare, "prepare_in_worker", dying_after_the_first_commit)
+    monkeypatch.setattr(run_module, "prepare_in_worker", dying_after_the_first_commit)
+
+    def note_the_first_commit(counters) -> None:  # noqa: ANN001 - RunCounters
+        if counters.added:
+            committed.touch()
 
     def harvest(data: Path, server: SampleServer, progress=None) -> RunResult:  # noqa: ANN001
         settings = settings_for(data)
@@ -139,8 +154,9 @@ def test_a_pool_killed_mid_run_resumes_from_the_oldest_batch_still_in_the_worker
             return Pipeline(hub, progress=progress).harvest(informea(hub, server))
 
     with SampleServer(samples) as server:
-        failed = harvest(tmp_path / "data", server, kill_workers_after_the_first_commit)
-        assert killed and not failed.ok and "process" in (failed.error or "").lower(), failed.error
+        failed = harvest(tmp_path / "data", server, note_the_first_commit)
+        assert committed.exists() and not failed.ok and "process" in (failed.error or "").lower(), failed.error
+        committed.unlink()
         resumed = harvest(tmp_path / "data", server)
         reference = harvest(tmp_path / "reference", server)
     assert 5 <= failed.counters.added < reference.counters.added  # (a batch already back is written too)
