@@ -80,6 +80,11 @@ KEYS: dict[str, Key] = {
         Key("store_query_url", str, "", "Remote store: its SPARQL query URL (default: {store}/query)."),
         Key("store_update_url", str, "", "Remote store: its SPARQL update URL (default: {store}/update)."),
         Key("store_graph_store_url", str, "", "Remote store: its Graph Store Protocol URL (default: {store}/store)."),
+        Key("store_user", str, "", "Remote store: the account that writes (updates, Graph Store requests); "
+            "empty: writes are anonymous. Reads are always anonymous."),
+        Key("store_password", str, "",
+            "Remote store: the writing account's password (MCEP_STORE_PASSWORD); never logged."),
+        Key("store_auth", str, "digest", "Remote store: how writes are signed, digest (Virtuoso) or basic (Fuseki)."),
         Key("vocabularies_dir", str, "", "Folder of SKOS Turtle files; empty means the bundled one."),
         Key("shapes_dir", str, "", "Folder of SHACL Turtle files; empty means the bundled one."),
         Key("harvest_batch_records", int, 500, "Records mapped, validated and committed together."),

@@ -72,9 +72,7 @@ class Hub:
         if self.settings.store:
             from mcep_ld.store.remote import RemoteStore
 
-            remote = RemoteStore.from_url(self.settings.store, query_url=self.settings.store_query_url,
-                                          update_url=self.settings.store_update_url,
-                                          graph_store_url=self.settings.store_graph_store_url)
+            remote = RemoteStore.from_settings(self.settings)
         return open_hub_store(self.data_dir, remote=remote)
 
     @cached_property

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from mcep_ld.config import Settings, load_settings
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
 from mcep_ld.resources import PROJECT_ROOT, SAMPLES_DIR
+from mcep_ld.store.remote import RemoteStore
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -192,6 +194,96 @@ def rdf_of(service: str, resp: requests.Response, fmt: str) -> rdflib.Graph:
         document["@context"] = requests.get(f"{service}/context.jsonld", timeout=30).json()["@context"]
         text = json.dumps(document)
     return rdflib.Graph().parse(data=text, format=fmt)
+
+
+VIRTUOSO, VIRTUOSO_ISQL = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+VIRTUOSO_WRITER = ("mcep", "writer-secret-0b5e")
+
+
+@dataclass(frozen=True)
+class Virtuoso:
+    """A running Virtuoso 7 set up as deploy/virtuoso says: the settings that make it the hub's store."""
+
+    http: str
+    sql_port: int
+    directory: Path
+
+    def settings(self) -> dict[str, str]:
+        return {"store": f"sparql+{self.http}", "store_query_url": f"{self.http}/sparql",
+                "store_update_url": f"{self.http}/sparql-auth",
+                "store_graph_store_url": f"{self.http}/sparql-graph-crud-auth",
+                "store_user": VIRTUOSO_WRITER[0], "store_password": VIRTUOSO_WRITER[1]}
+
+    def store(self) -> RemoteStore:
+        """The hub's view of this server: anonymous reads, writes as the writer."""
+        return RemoteStore.from_url(f"sparql+{self.http}", query_url=f"{self.http}/sparql",
+                                    update_url=f"{self.http}/sparql-auth",
+                                    graph_store_url=f"{self.http}/sparql-graph-crud-auth",
+                                    user=VIRTUOSO_WRITER[0], password=VIRTUOSO_WRITER[1])
+
+    def clear(self) -> None:
+        """Drop every public graph: the next test starts on an empty store (the server is shared)."""
+        store = self.store()
+        store.drop_graphs(list(store.graph_names()))
+        store.close()
+
+
+@contextmanager
+def running_virtuoso(location: Path) -> Iterator[Virtuoso]:
+    """Debian's Virtuoso 7 with deploy/virtuoso/virtuoso.ini and setup.sql, on free ports of 127.0.0.1. Skips
+    where it is not installed (tests/install-test-tools.sh installs it), unless REQUIRE_VIRTUOSO=1."""
+    if VIRTUOSO is None or VIRTUOSO_ISQL is None:
+        if os.environ.get("REQUIRE_VIRTUOSO") == "1":
+            pytest.fail("virtuoso-t or isql-vt is not installed (REQUIRE_VIRTUOSO=1)")
+        pytest.skip("Virtuoso (Debian's virtuoso-opensource-7-bin) is not installed: tests/install-test-tools.sh")
+    location.mkdir(parents=True)
+    sql_port, http_port = free_port(), free_port()
+    template = (PROJECT_ROOT / "deploy" / "virtuoso" / "virtuoso.ini").read_text(encoding="utf-8")
+    ini = location / "virtuoso.ini"
+    ini.write_text(template.format(dir=location, sql_port=sql_port, http_port=http_port), encoding="utf-8")
+    proc = subprocess.Popen([VIRTUOSO, "-c", str(ini), "+foreground"], cwd=location,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    http = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 120  # a new database is made first: seconds on a loaded machine
+        while True:
+            try:
+                requests.get(f"{http}/sparql", params={"query": "ASK {}"}, timeout=5)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    log = location / "virtuoso.log"
+                    raise RuntimeError("virtuoso-t did not start: " + (log.read_text()[-2000:] if log.exists()
+                                                                       else "no log")) from None
+                time.sleep(0.2)
+        setup = subprocess.run([VIRTUOSO_ISQL, f"127.0.0.1:{sql_port}", "dba", "dba",
+                                str(PROJECT_ROOT / "deploy" / "virtuoso" / "setup.sql"), "-u",
+                                f"writer={VIRTUOSO_WRITER[0]}", f"password={VIRTUOSO_WRITER[1]}"],
+                               capture_output=True, text=True, timeout=120)
+        if setup.returncode != 0 or "*** Error" in setup.stdout + setup.stderr:
+            raise RuntimeError(f"deploy/virtuoso/setup.sql failed: {setup.stdout[-2000:]}{setup.stderr[-2000:]}")
+        yield Virtuoso(http=http, sql_port=sql_port, directory=location)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)  # it checkpoints before it stops
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """One Virtuoso for the test session (it takes seconds to start); see ``virtuoso``."""
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso") / "db") as server:
+        yield server
+
+
+@pytest.fixture
+def virtuoso(virtuoso_server: Virtuoso) -> Virtuoso:
+    """The session's Virtuoso, emptied of public graphs for this test."""
+    virtuoso_server.clear()
+    return virtuoso_server
 
 
 OXIGRAPH = shutil.which("oxigraph")

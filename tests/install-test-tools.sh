@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The tools some tests drive: headless Chromium and ChromeDriver (Debian packages) and axe-core (npm, into
-# .cache/axe) for tests/test_browser.py; nginx (Debian's nginx-light) for tests/test_deploy.py. Each is installed
-# only when missing. Where one cannot be installed (not root, no apt-get or npm) this says so and its test skips
-# with that reason, unless REQUIRE_BROWSER_TESTS=1 or REQUIRE_NGINX=1.
+# .cache/axe) for tests/test_browser.py; nginx (Debian's nginx-light) for tests/test_deploy.py; Virtuoso 7 (Debian's
+# virtuoso-opensource-7-bin, the server and isql-vt only: no service is started) for the store tests. Each is
+# installed only when missing. Where one cannot be installed (not root, no apt-get or npm) this says so and its
+# test skips with that reason, unless REQUIRE_BROWSER_TESTS=1, REQUIRE_NGINX=1 or REQUIRE_VIRTUOSO=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 AXE_VERSION=4.14.1
@@ -28,6 +29,17 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
     { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && { nginx -s stop >/dev/null 2>&1 || true; }
   else
     echo "install-test-tools: nginx is missing (install nginx-light as root with apt-get)" >&2
+  fi
+fi
+
+if ! command -v virtuoso-t >/dev/null || ! command -v isql-vt >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends virtuoso-opensource-7-bin >/dev/null \
+      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends virtuoso-opensource-7-bin >/dev/null; } \
+      || echo "install-test-tools: apt-get could not install virtuoso-opensource-7-bin" >&2
+  else
+    echo "install-test-tools: Virtuoso is missing (install virtuoso-opensource-7-bin as root with apt-get)" >&2
   fi
 fi
 

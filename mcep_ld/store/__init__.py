@@ -34,9 +34,6 @@ class GraphStore(Protocol):
     def drop_graphs(self, names: Iterable[str]) -> None:
         """Remove named graphs (absent ones are ignored)."""
 
-    def add_quads(self, quads: Sequence[ox.Quad]) -> None:
-        """Add quads, atomically, keeping what the graphs hold already."""
-
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Apply a SPARQL 1.1 update."""
 

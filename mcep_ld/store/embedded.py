@@ -90,10 +90,6 @@ class EmbeddedStore:
         if updates:
             self.store.update(" ;\n".join(updates))
 
-    def add_quads(self, quads: Sequence[ox.Quad]) -> None:
-        with self._writing():
-            self.store.extend(quads)
-
     def drop_graphs(self, names: Iterable[str]) -> None:
         with self._writing():
             for name in names:

@@ -9,14 +9,25 @@ pipeline then fails the run (nothing is half-believed).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 import requests
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from mcep_ld.errors import MCEPError
+
+if TYPE_CHECKING:
+    from mcep_ld.config import Settings
+
+#: The query form after the prologue (BASE and PREFIX declarations, comments): which answer to ask for.
+_FORM = re.compile(r"(?:\s+|#[^\n]*|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b",
+                   re.IGNORECASE)
+GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
+AUTH_SCHEMES = {"digest": HTTPDigestAuth, "basic": HTTPBasicAuth}
 
 
 class RemoteStoreError(MCEPError, RuntimeError):
@@ -37,22 +48,39 @@ class RemoteTriples:
 
 
 class RemoteStore:
+    """Reads are anonymous; writes (updates, Graph Store requests) carry *write_auth*: on Virtuoso the
+    anonymous reader sees only the public graphs, and its own system graphs stay out of every answer."""
+
     def __init__(self, *, query_url: str, update_url: str, graph_store_url: str, timeout_s: float = 60.0,
-                 session: requests.Session | None = None) -> None:
+                 write_auth: AuthBase | None = None, session: requests.Session | None = None) -> None:
         self.query_url, self.update_url, self.graph_store_url = query_url, update_url, graph_store_url
         self.timeout_s = timeout_s
+        self.write_auth = write_auth
         self.session = session or requests.Session()
 
     @classmethod
     def from_url(cls, url: str, *, query_url: str = "", update_url: str = "", graph_store_url: str = "",
-                 timeout_s: float = 60.0) -> RemoteStore:
+                 user: str = "", password: str = "", auth: str = "digest", timeout_s: float = 60.0) -> RemoteStore:
         """``sparql+http://host:port[/prefix]`` with Oxigraph's layout (``/query``, ``/update``, ``/store``),
-        each URL overridable (Fuseki: ``/ds/query``, ``/ds/update``, ``/ds/data``)."""
+        each URL overridable (Fuseki: ``/ds/query``, ``/ds/update``, ``/ds/data``; Virtuoso: ``/sparql``,
+        ``/sparql-auth``, ``/sparql-graph-crud-auth``); *user* and *password* sign the writes (*auth*: digest or
+        basic, as the server asks)."""
         if not url.startswith(("sparql+http://", "sparql+https://")):
             raise ValueError(f"store {url!r}: a remote store is sparql+http://host:port")
+        if auth not in AUTH_SCHEMES:
+            raise ValueError(f"store_auth {auth!r}: one of {', '.join(AUTH_SCHEMES)}")
         root = url.removeprefix("sparql+").rstrip("/")
         return cls(query_url=query_url or f"{root}/query", update_url=update_url or f"{root}/update",
-                   graph_store_url=graph_store_url or f"{root}/store", timeout_s=timeout_s)
+                   graph_store_url=graph_store_url or f"{root}/store", timeout_s=timeout_s,
+                   write_auth=AUTH_SCHEMES[auth](user, password) if user else None)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, timeout_s: float = 60.0) -> RemoteStore:
+        """The remote store the settings name (``store``, its three URLs and the writer's credentials)."""
+        return cls.from_url(settings.store, query_url=settings.store_query_url,
+                            update_url=settings.store_update_url, graph_store_url=settings.store_graph_store_url,
+                            user=settings.store_user, password=settings.store_password, auth=settings.store_auth,
+                            timeout_s=timeout_s)
 
     # -- the wire ---------------------------------------------------------------------------------
 
@@ -64,6 +92,12 @@ class RemoteStore:
         expected = resp.headers.get("Content-Length")
         if expected is not None and int(expected) != len(resp.content):
             raise RemoteStoreError(f"{method} {url}: {len(resp.content)} bytes of the {expected} announced")
+        if resp.headers.get("X-SQL-State"):  # Virtuoso's "anytime" answer: what it found before its time limit
+            raise RemoteStoreError(f"{method} {url}: an incomplete answer ({resp.headers['X-SQL-State']}: "
+                                   f"{resp.headers.get('X-SQL-Message', '')})")
+        if resp.headers.get("X-SPARQL-MaxRows"):  # Virtuoso reached its ResultSetMaxRows: the rest left out
+            raise RemoteStoreError(f"{method} {url}: an incomplete answer, cut at the server's ResultSetMaxRows "
+                                   f"({resp.headers['X-SPARQL-MaxRows']} rows)")
         return resp
 
     def _check(self, resp: requests.Response, *allowed: int) -> None:
@@ -79,30 +113,27 @@ class RemoteStore:
                 continue
             body = "".join(f"{s} .\n" for s in statements).encode("utf-8")
             resp = self._send("PUT", self.graph_store_url, params={"graph": name}, data=body,
-                              headers={"Content-Type": "application/n-triples"})
+                              headers={"Content-Type": "application/n-triples"}, auth=self.write_auth)
             self._check(resp)
 
     def drop_graphs(self, names: Iterable[str]) -> None:
         for name in names:
-            self._check(self._send("DELETE", self.graph_store_url, params={"graph": name}), 404)
-
-    def add_quads(self, quads: Sequence[ox.Quad]) -> None:
-        if quads:
-            body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
-            self.update(f"INSERT DATA {{ {body} }}")
+            self._check(self._send("DELETE", self.graph_store_url, params={"graph": name}, auth=self.write_auth),
+                        404)
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
-        resp = self._send("POST", self.update_url, data=sparql.encode("utf-8"),
-                          headers={"Content-Type": "application/sparql-update"})
+        # a form, not an application/sparql-update body: every server takes one (Virtuoso 7 hangs on the body)
+        resp = self._send("POST", self.update_url, data={"update": sparql}, auth=self.write_auth)
         if resp.status_code == 400:
             raise SyntaxError(resp.text[:500])
         self._check(resp)
 
     def query(self, sparql: str, **options: object) -> object:
         """The answer as pyoxigraph objects; the server must use the union of its graphs as default graph
-        (Oxigraph: ``serve --union-default-graph``; Fuseki: ``tdb2:unionDefaultGraph true``)."""
+        (Oxigraph: ``serve --union-default-graph``; Fuseki: ``tdb2:unionDefaultGraph true``; Virtuoso: so by
+        default, its own graphs made private: ``deploy/virtuoso/setup.sql``)."""
         params: list[tuple[str, str]] = []
         for graph in _as_list(options.get("default_graph")):
             params.append(("default-graph-uri", graph.value))
@@ -110,24 +141,26 @@ class RemoteStore:
             params.append(("named-graph-uri", graph.value))
         if options.get("base_iri"):
             sparql = f"BASE <{options['base_iri']}>\n{sparql}"
-        resp = self._send("POST", self.query_url, params=params, data=sparql.encode("utf-8"), headers={
-            "Content-Type": "application/sparql-query",
-            "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
+        form = query_form(sparql)
+        # one format asked for per form: asked for both, Virtuoso answers a CONSTRUCT as a table
+        accept = "application/n-triples" if form in GRAPH_FORMS else "application/sparql-results+json"
+        resp = self._send("POST", self.query_url, params=params, data={"query": sparql}, headers={"Accept": accept})
         if resp.status_code == 400:
             raise SyntaxError(resp.text[:500])
         self._check(resp)
         ctype = resp.headers.get("Content-Type", "")
-        if "n-triples" in ctype or "turtle" in ctype:
-            fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in ctype else ox.RdfFormat.TURTLE
+        if form in GRAPH_FORMS:
+            fmt = ox.RdfFormat.TURTLE if "turtle" in ctype else ox.RdfFormat.N_TRIPLES
             try:
                 return RemoteTriples(list(ox.parse(resp.content, format=fmt)))
             except SyntaxError as exc:
                 raise RemoteStoreError(f"{self.query_url}: an incomplete or broken graph: {exc}") from None
         try:
-            json.loads(resp.content)  # the whole document, before any of it is believed
+            document = json.loads(resp.content)  # the whole document, before any of it is believed
         except ValueError as exc:
             raise RemoteStoreError(f"{self.query_url}: an incomplete or broken answer: {exc}") from None
-        return ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.JSON)
+        return ox.parse_query_results(json.dumps(standard_results(document)).encode("utf-8"),
+                                      format=ox.QueryResultsFormat.JSON)
 
     def quads(self, graph: str | None = None, *, subject: str | None = None,
               predicate: str | None = None) -> Iterator[ox.Quad]:
@@ -158,3 +191,25 @@ def _as_list(value: object) -> list:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, CONSTRUCT, DESCRIBE or ASK; empty when the query does not start as one (the server says why)."""
+    match = _FORM.match(sparql)
+    return match.group(1).upper() if match else ""
+
+
+def standard_results(document: dict) -> dict:
+    """A SPARQL JSON results document as the W3C Recommendation writes it. Virtuoso 7 answers an ASK as a
+    one-column table (``__ASK_RETVAL``, a row with 1 when true) and names blank nodes ``nodeID://b10000``:
+    pyoxigraph refuses both (its ``typed-literal`` terms, the 2007 draft's, pyoxigraph reads)."""
+    head = document.get("head", {})
+    if "boolean" not in document and head.get("vars") == ["__ASK_RETVAL"]:
+        rows = document.get("results", {}).get("bindings", [])
+        return {"head": {}, "boolean": any(row.get("__ASK_RETVAL", {}).get("value") not in (None, "0")
+                                           for row in rows)}
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
+                term["value"] = term["value"].removeprefix("nodeID://")
+    return document
