@@ -228,6 +228,19 @@ class Virtuoso:
         store.close()
 
 
+def wait_until_answering(proc: subprocess.Popen, url: str, *, within_s: float, why: Callable[[], str]) -> None:
+    """Wait until a server started as *proc* answers *url* at all; fail with *why()* if it stops or takes longer."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(why()) from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def running_virtuoso(location: Path) -> Iterator[Virtuoso]:
     """Debian's Virtuoso 7 with deploy/virtuoso/virtuoso.ini and setup.sql, on free ports of 127.0.0.1. Skips
@@ -245,17 +258,10 @@ def running_virtuoso(location: Path) -> Iterator[Virtuoso]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     http = f"http://127.0.0.1:{http_port}"
     try:
-        deadline = time.monotonic() + 120  # a new database is made first: seconds on a loaded machine
-        while True:
-            try:
-                requests.get(f"{http}/sparql", params={"query": "ASK {}"}, timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    log = location / "virtuoso.log"
-                    raise RuntimeError("virtuoso-t did not start: " + (log.read_text()[-2000:] if log.exists()
-                                                                       else "no log")) from None
-                time.sleep(0.2)
+        log = location / "virtuoso.log"
+        # a new database is made first: seconds on a loaded machine
+        wait_until_answering(proc, f"{http}/sparql?query=ASK%7B%7D", within_s=120, why=lambda: (
+            "virtuoso-t did not start: " + (log.read_text()[-2000:] if log.exists() else "no log")))
         setup = subprocess.run([VIRTUOSO_ISQL, f"127.0.0.1:{sql_port}", "dba", "dba",
                                 str(PROJECT_ROOT / "deploy" / "virtuoso" / "setup.sql"), "-u",
                                 f"writer={VIRTUOSO_WRITER[0]}", f"password={VIRTUOSO_WRITER[1]}"],
@@ -300,15 +306,8 @@ def running_oxigraph(location: Path) -> Iterator[str]:
                              "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("oxigraph serve did not start") from None
-                time.sleep(0.1)
+        wait_until_answering(proc, f"{url}/query?query=ASK%7B%7D", within_s=20,
+                             why=lambda: "oxigraph serve did not start")
         yield f"sparql+{url}"
     finally:
         proc.terminate()

@@ -133,45 +133,43 @@ def test_a_harvest_into_a_remote_store_equals_one_into_the_embedded_store(remote
     assert found["embedded"] == found[remote]
 
 
-class _Truncating(BaseHTTPRequestHandler):
-    """A server that answers 200 with half a body: what Oxigraph's server does when its timeout strikes."""
+class _Answering(BaseHTTPRequestHandler):
+    """A server that answers every query 200 with ``body`` and ``headers``: an answer not to be believed."""
+
+    body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/s"}}]}}'
+    headers_out: dict[str, str] = {}
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/'
         self.send_response(200)
         self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(self.body)))
+        for name, value in self.headers_out.items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(self.body)
 
     def log_message(self, *args: object) -> None:
         pass
 
 
-class _Anytime(_Truncating):
-    """Virtuoso's "anytime" answer: 200, complete JSON, and a header saying it holds only what was found in time."""
+class _Truncating(_Answering):
+    """Half a body: what Oxigraph's server does when its timeout strikes."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/s"}}]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-SQL-State", "S1TAT")
-        self.send_header("X-SQL-Message", "RC...: Returning incomplete results, query interrupted by result timeout.")
-        self.end_headers()
-        self.wfile.write(body)
+    body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/'
 
 
-class _MaxRows(_Anytime):
-    """Virtuoso at its ResultSetMaxRows: 200, complete JSON, the rows up to the limit and a header naming it."""
+class _Anytime(_Answering):
+    """Virtuoso's "anytime" answer: complete JSON, and a header saying it holds only what was found in time."""
 
-    def send_header(self, keyword: str, value: str) -> None:
-        if keyword == "X-SQL-State":
-            keyword, value = "X-SPARQL-MaxRows", "1"
-        if keyword != "X-SQL-Message":
-            super().send_header(keyword, value)
+    headers_out = {"X-SQL-State": "S1TAT",
+                   "X-SQL-Message": "RC...: Returning incomplete results, query interrupted by result timeout."}
+
+
+class _MaxRows(_Answering):
+    """Virtuoso at its ResultSetMaxRows: complete JSON, the rows up to the limit and a header naming it."""
+
+    headers_out = {"X-SPARQL-MaxRows": "1"}
 
 
 @pytest.mark.parametrize("handler", [_Truncating, _Anytime, _MaxRows],
