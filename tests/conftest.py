@@ -214,6 +214,10 @@ class Virtuoso:
                 "store_graph_store_url": f"{self.http}/sparql-graph-crud-auth",
                 "store_user": VIRTUOSO_WRITER[0], "store_password": VIRTUOSO_WRITER[1]}
 
+    def environment(self) -> dict[str, str]:
+        """The same settings as ``MCEP_*`` variables, for a command or a service in a child process."""
+        return {f"MCEP_{name.upper()}": value for name, value in self.settings().items()}
+
     def store(self) -> RemoteStore:
         """The hub's view of this server: anonymous reads, writes as the writer."""
         return RemoteStore.from_url(f"sparql+{self.http}", query_url=f"{self.http}/sparql",

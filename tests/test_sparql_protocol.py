@@ -63,17 +63,21 @@ def _cases() -> list[tuple[str, list[dict]]]:
 CASES = _cases()
 
 
+def manifest_graphs() -> dict[str, Path]:
+    """The graphs the manifest's cases read: each name with its N-Triples file."""
+    g = Graph().parse(SUITE / "manifest.ttl", format="turtle", publicID=SUITE.as_uri() + "/")
+    return {str(g.value(d, RDFS.label)): Path(str(g.value(d, URIRef(f"{UT}graph"))).removeprefix("file://"))
+            for d in g.objects(None, URIRef(f"{UT}graphData"))}
+
+
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A hub holding the suite's three data files in the graphs the manifest names."""
     data = tmp_path_factory.mktemp("protocol") / "data"
-    g = Graph().parse(SUITE / "manifest.ttl", format="turtle", publicID=SUITE.as_uri() + "/")
-    graphs = {str(g.value(d, RDFS.label)): Path(str(g.value(d, URIRef(f"{UT}graph"))).removeprefix("file://"))
-              for d in g.objects(None, URIRef(f"{UT}graphData"))}
     with Hub(make_settings(data)) as hub:
         hub.store.public.replace_graphs({
             name: [str(t).removesuffix(" .") for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
-            for name, path in graphs.items()})
+            for name, path in manifest_graphs().items()})
     with running_service(data, env={"MCEP_SPARQL_UPDATE_TOKEN": TOKEN}) as url:
         yield url
 
@@ -88,10 +92,15 @@ def _boolean(resp: requests.Response) -> bool:
 @pytest.mark.skipif(not CASES, reason=f"{SUITE} is absent (it comes with ../shared)")
 @pytest.mark.parametrize("name, steps", CASES or [("none", [])], ids=[c[0] for c in CASES] or ["none"])
 def test_protocol_case(endpoint: str, name: str, steps: list[dict]) -> None:
+    run_case(endpoint, steps, token=TOKEN)
+
+
+def run_case(endpoint: str, steps: list[dict], *, token: str) -> None:
+    """Send a case's requests to the service at *endpoint* (with *token* for updates); check each answer."""
     for step in steps:
         path = step["path"].replace("/sparql/", "/sparql", 1)
         body = step["body"].encode(step["encoding"].lower()) if step["body"] is not None else None
-        headers = {**step["headers"], "Authorization": f"Bearer {TOKEN}"}
+        headers = {**step["headers"], "Authorization": f"Bearer {token}"}
         resp = requests.request(step["method"], endpoint + path, data=body, headers=headers, timeout=10)
         assert f"{str(resp.status_code)[0]}xx" in step["status"], (resp.status_code, resp.text[:300])
         if resp.status_code >= 400 or not step["format"]:  # an error, or an update's 204: nothing to read

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from mcep_ld.errors import MCEPError
 from mcep_ld.serve.formats import FORMATS, ResultFormat
 from mcep_ld.store import GraphStore
+from mcep_ld.store.remote import RemoteTriples
 
 
 class QueryError(MCEPError, ValueError):
@@ -53,7 +54,8 @@ def run_query(store: GraphStore, sparql: str, dataset: Dataset = Dataset()) -> o
 
 
 def is_graph_result(result: object) -> bool:
-    return isinstance(result, ox.QueryTriples)
+    """A CONSTRUCT or DESCRIBE answer, from the embedded store or a remote one."""
+    return isinstance(result, ox.QueryTriples | RemoteTriples)
 
 
 def evaluate(store: GraphStore, sparql: str, choose: Callable[[bool], str],

@@ -199,10 +199,16 @@ def query_form(sparql: str) -> str:
     return match.group(1).upper() if match else ""
 
 
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEANS = {"1": "true", "0": "false"}
+
+
 def standard_results(document: dict) -> dict:
     """A SPARQL JSON results document as the W3C Recommendation writes it. Virtuoso 7 answers an ASK as a
     one-column table (``__ASK_RETVAL``, a row with 1 when true) and names blank nodes ``nodeID://b10000``:
-    pyoxigraph refuses both (its ``typed-literal`` terms, the 2007 draft's, pyoxigraph reads)."""
+    pyoxigraph refuses both (its ``typed-literal`` terms, the 2007 draft's, pyoxigraph reads). It also writes
+    every ``xsd:boolean`` as ``1`` or ``0`` in tables (``true`` in graphs): read as the canonical ``true`` and
+    ``false`` the hub writes and compares (the same value, and what the embedded store gives back)."""
     head = document.get("head", {})
     if "boolean" not in document and head.get("vars") == ["__ASK_RETVAL"]:
         rows = document.get("results", {}).get("bindings", [])
@@ -212,4 +218,6 @@ def standard_results(document: dict) -> dict:
         for term in row.values():
             if term.get("type") == "bnode" and term.get("value", "").startswith("nodeID://"):
                 term["value"] = term["value"].removeprefix("nodeID://")
+            elif term.get("datatype") == XSD_BOOLEAN and term.get("value") in _BOOLEANS:
+                term["value"] = _BOOLEANS[term["value"]]
     return document

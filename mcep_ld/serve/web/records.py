@@ -209,7 +209,8 @@ def _schema_org(iri: str, kind: str, doc, triples: list[ox.Triple],  # noqa: ANN
         data["temporalCoverage" if kind == "meeting" else "datePublished"] = str(doc.year)
     if languages_ := sorted(doc.facets.get("language", ())):
         data["inLanguage"] = languages_
-    files = [t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#downloadURL"]
+    # sorted: the store gives triples in its own order (Virtuoso's is not Oxigraph's); the page must not vary
+    files = sorted({t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#downloadURL"})
     if files:
         data["encoding"] = [{"@type": "MediaObject", "contentUrl": url} for url in files]
     if licence:
