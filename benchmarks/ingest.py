@@ -101,9 +101,12 @@ def reference(pages: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_one(size: int, data_dir: Path, *, workers: int | None = None, batch: int | None = None) -> dict:
+def run_one(size: int, data_dir: Path, *, workers: int | None = None, batch: int | None = None,
+            store: dict[str, str] | None = None) -> dict:
+    """An initial and an unchanged ingest of *size* records into a new hub in *data_dir*; *store*: settings
+    naming a remote store (benchmarks/stores.py), else the embedded one."""
     settings = load_settings(environ={}, overrides={"data_dir": str(data_dir), "ingest_workers": workers,
-                                                    "harvest_batch_records": batch})
+                                                    "harvest_batch_records": batch, **(store or {})})
     out: dict = {"records": size, "ingest_workers": settings.ingest_workers,
                  "harvest_batch_records": settings.harvest_batch_records}
     pages = data_dir.parent / "pages.jsonl"

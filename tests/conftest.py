@@ -245,14 +245,19 @@ def wait_until_answering(proc: subprocess.Popen, url: str, *, within_s: float, w
             time.sleep(0.2)
 
 
-@contextmanager
-def running_virtuoso(location: Path) -> Iterator[Virtuoso]:
-    """Debian's Virtuoso 7 with deploy/virtuoso/virtuoso.ini and setup.sql, on free ports of 127.0.0.1. Skips
-    where it is not installed (tests/install-test-tools.sh installs it), unless REQUIRE_VIRTUOSO=1."""
+def need_virtuoso() -> None:
+    """Skip the test where Virtuoso is not installed; fail it instead under REQUIRE_VIRTUOSO=1 (CI)."""
     if VIRTUOSO is None or VIRTUOSO_ISQL is None:
         if os.environ.get("REQUIRE_VIRTUOSO") == "1":
             pytest.fail("virtuoso-t or isql-vt is not installed (REQUIRE_VIRTUOSO=1)")
         pytest.skip("Virtuoso (Debian's virtuoso-opensource-7-bin) is not installed: tests/install-test-tools.sh")
+
+
+@contextmanager
+def running_virtuoso(location: Path) -> Iterator[Virtuoso]:
+    """Debian's Virtuoso 7 with deploy/virtuoso/virtuoso.ini and setup.sql, on free ports of 127.0.0.1. Skips
+    where it is not installed (tests/install-test-tools.sh installs it), unless REQUIRE_VIRTUOSO=1."""
+    need_virtuoso()
     location.mkdir(parents=True)
     sql_port, http_port = free_port(), free_port()
     template = (PROJECT_ROOT / "deploy" / "virtuoso" / "virtuoso.ini").read_text(encoding="utf-8")
