@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from mcep_ld.harvesters.informea import InforMEAHarvester
 
+from mcep_ld.classify.assign import evidence_from
 from mcep_ld.fetch.http import HttpClient
 from mcep_ld.fetch.sample_server import SampleServer
 from mcep_ld.hub import Hub
@@ -195,3 +196,12 @@ def test_statements_become_quads_in_their_graph() -> None:
     assert [(q.predicate.value, q.object.value, q.graph_name.value) for q in quads] == [
         ("http://e/p", "a . b", G1), ("http://e/q", "http://e/o", G1)]
     assert nquads([], f"<{G1}>") == ""
+
+
+def test_the_classifier_reads_a_records_evidence_back(store: GraphStore) -> None:
+    """The classifier reads what the sources said from the store: a record marked relevant must stay relevant
+    (Virtuoso's tables say 1 for true; read as false, every GEF project on mercury lost its themes)."""
+    relevant = "https://w3id.org/mcep/ontology#minamataRelevant"
+    store.replace_graphs({G1: [f"<http://e/r> <{relevant}> true", '<http://e/r> <http://purl.org/dc/terms/title> "x"']})
+    said = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(None, subject="http://e/r")]
+    assert evidence_from("http://e/r", "project", said).relevant is True
