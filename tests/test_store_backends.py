@@ -202,6 +202,7 @@ def test_the_classifier_reads_a_records_evidence_back(store: GraphStore) -> None
     """The classifier reads what the sources said from the store: a record marked relevant must stay relevant
     (Virtuoso's tables say 1 for true; read as false, every GEF project on mercury lost its themes)."""
     relevant = "https://w3id.org/mcep/ontology#minamataRelevant"
-    store.replace_graphs({G1: [f"<http://e/r> <{relevant}> true", '<http://e/r> <http://purl.org/dc/terms/title> "x"']})
+    store.replace_graphs({G1: [f'<http://e/r> <{relevant}> "true"^^<{XSD}boolean>',
+                               '<http://e/r> <http://purl.org/dc/terms/title> "x"']})
     said = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(None, subject="http://e/r")]
     assert evidence_from("http://e/r", "project", said).relevant is True

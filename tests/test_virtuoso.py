@@ -26,7 +26,7 @@ from rdflib.compare import to_isomorphic
 from sickle import Sickle
 
 from mcep_ld.fetch.sample_server import SampleServer
-from tests.conftest import Virtuoso, demo_copy, mcep, running_service
+from tests.conftest import demo_copy, mcep, running_service, running_virtuoso
 from tests.test_sparql_protocol import CASES, SUITE, manifest_graphs, run_case
 
 TOKEN = "virtuoso-suite-token"
@@ -48,16 +48,18 @@ class Twins:
 
 
 @pytest.fixture(scope="module")
-def twins(virtuoso_server: Virtuoso, demo_template: Path,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
-    virtuoso_server.clear()
-    env = virtuoso_server.environment()
-    on_virtuoso = tmp_path_factory.mktemp("on-virtuoso") / "data"
-    mcep("demo", "--no-serve", "--data-dir", str(on_virtuoso), env=env, check=True, timeout=900)
-    embedded = demo_copy(demo_template, tmp_path_factory, "embedded")
-    token = {"MCEP_SPARQL_UPDATE_TOKEN": TOKEN}
-    with running_service(on_virtuoso, env=env | token) as v, running_service(embedded, env=token) as e:
-        yield Twins(virtuoso=v, embedded=e, virtuoso_data=on_virtuoso, embedded_data=embedded, virtuoso_env=env)
+def twins(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twins]:
+    # A Virtuoso of its own, stopped with the module: after this module the session's shared one stopped
+    # answering queries (60 s timeouts) in the store tests that followed; not yet understood (see the issue note).
+    with running_virtuoso(tmp_path_factory.mktemp("virtuoso") / "db") as virtuoso:
+        env = virtuoso.environment()
+        on_virtuoso = tmp_path_factory.mktemp("on-virtuoso") / "data"
+        mcep("demo", "--no-serve", "--data-dir", str(on_virtuoso), env=env, check=True, timeout=900)
+        embedded = demo_copy(demo_template, tmp_path_factory, "embedded")
+        token = {"MCEP_SPARQL_UPDATE_TOKEN": TOKEN}
+        with running_service(on_virtuoso, env=env | token) as v, running_service(embedded, env=token) as e:
+            yield Twins(virtuoso=v, embedded=e, virtuoso_data=on_virtuoso, embedded_data=embedded,
+                        virtuoso_env=env)
 
 
 def both(twins: Twins) -> tuple[str, str]:
