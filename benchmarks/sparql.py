@@ -45,6 +45,14 @@ def mix(record: str) -> dict[str, tuple[str, str]]:
     }
 
 
+def first_decision(url: str) -> str:
+    """The decision the mix's one-record queries ask about: the first by IRI, the same on every store."""
+    first = f"SELECT ?s WHERE {{ ?s a <{MCEP}Decision> }} ORDER BY ?s LIMIT 1"
+    rows = requests.get(url, params={"query": first}, headers={"Accept": "application/sparql-results+json"},
+                        timeout=60).json()
+    return rows["results"]["bindings"][0]["s"]["value"]
+
+
 def start(cmd: list[str], probe: str, env: dict | None = None) -> subprocess.Popen:
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             cwd=Path(__file__).resolve().parent.parent)
@@ -114,10 +122,7 @@ def main() -> None:
                         "--union-default-graph"], f"http://127.0.0.1:{theirs_port}/query")
         try:
             urls = {"ours": f"http://127.0.0.1:{ours_port}/sparql", "oxigraph": f"http://127.0.0.1:{theirs_port}/query"}
-            first = f"SELECT ?s WHERE {{ ?s a <{MCEP}Decision> }} LIMIT 1"
-            rows = requests.get(urls["oxigraph"], params={"query": first},
-                                headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
-            queries = mix(rows["results"]["bindings"][0]["s"]["value"])
+            queries = mix(first_decision(urls["oxigraph"]))
             for url in urls.values():  # warm both caches alike
                 measure(url, queries, 1, 1)
             out: dict = {"records": args.records, "repeats": args.repeats}

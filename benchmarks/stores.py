@@ -20,12 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.ingest import run_one  # noqa: E402
-from benchmarks.sparql import MCEP, measure, mix, p95, start  # noqa: E402
+from benchmarks.sparql import first_decision, measure, mix, p95, start  # noqa: E402
 from tests import conftest  # noqa: E402
 
 QUERY_CLIENTS = (("sequential", 1), ("8 clients", 8))
@@ -49,10 +47,7 @@ def megabytes(folder: Path) -> float:
 
 def query_mix(urls: dict[str, str], repeats: int) -> dict:
     """Median and p95 seconds of each query of the mix at each endpoint of *urls*."""
-    first = f"SELECT ?s WHERE {{ ?s a <{MCEP}Decision> }} ORDER BY ?s LIMIT 1"
-    rows = requests.get(urls["embedded"], params={"query": first},
-                        headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
-    queries = mix(rows["results"]["bindings"][0]["s"]["value"])
+    queries = mix(first_decision(urls["embedded"]))
     for url in urls.values():  # warm every cache alike
         measure(url, queries, 1, 1)
     out: dict = {}
